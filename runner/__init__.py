@@ -1,0 +1,1 @@
+"""Everything that happens overnight: sources, triage, routines, containers, agents, the CLI."""

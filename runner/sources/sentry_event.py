@@ -1,0 +1,252 @@
+"""Sentry event payloads (and legacy user reports) normalised into `Signal`s.
+
+Field meanings follow `shared/reference/sentry-protocol.md` §4 and §7: exceptions are ordered
+cause first, raised last; frames caller first, crashing frame last.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+
+from runner.sources.records import (
+    BadRecord,
+    describe_validation_error,
+    one_line,
+    parse_timestamp,
+)
+from store.signal import (
+    MAX_TEXT,
+    Action,
+    Actor,
+    ErrorDetail,
+    Frame,
+    Signal,
+    content_id,
+    utcnow,
+)
+
+_EVENT_KEYS = {"exception", "logentry", "event_id", "platform", "breadcrumbs", "sdk"}
+
+
+def looks_like_event(record: dict[str, Any]) -> bool:
+    return bool(_EVENT_KEYS & record.keys()) or (
+        "message" in record and ("level" in record or "timestamp" in record)
+    )
+
+
+def event_to_signal(event: dict[str, Any], raw: str, source: str) -> Signal:
+    """One Sentry event (an `event` or `feedback` envelope item, or a `/store/` body)."""
+    now = utcnow()
+    contexts = _dict(event.get("contexts"), "contexts")
+    feedback = _dict(contexts.get("feedback"), "contexts.feedback")
+    is_feedback = event.get("type") == "feedback" or bool(feedback)
+    error = _exception(event.get("exception"))
+    message = _message(event)
+    text = str(feedback.get("message") or "") if is_feedback else message
+    tags = _tags(event.get("tags"))
+    fingerprint = event.get("fingerprint")
+    if fingerprint is not None and (
+        not isinstance(fingerprint, list) or fingerprint == ["{{ default }}"]
+    ):
+        fingerprint = None
+    try:
+        return Signal(
+            id=_event_id(event) or content_id(raw.strip()),
+            kind="feedback" if is_feedback else "error",
+            source=source,
+            occurred_at=parse_timestamp(event.get("timestamp"), now),
+            received_at=now,
+            title=_title(error, text, is_feedback),
+            route=_route(event, tags, feedback),
+            actor=_actor(event.get("user"), feedback),
+            workspace=tags.get("workspace") or tags.get("organization") or tags.get("tenant"),
+            actions=_breadcrumbs(event.get("breadcrumbs")),
+            flags=_flags(contexts.get("flags")),
+            intent=tags.get("intent") or _dict(event.get("extra"), "extra").get("intent"),
+            error=error,
+            text=text[:MAX_TEXT] if text else None,
+            release=_str(event.get("release")),
+            environment=_str(event.get("environment")),
+            level=_str(event.get("level")),
+            fingerprint=[str(part) for part in fingerprint] if fingerprint else None,
+            tags=tags,
+            contexts=contexts,
+            raw=raw,
+        )
+    except ValidationError as exc:
+        raise BadRecord("Sentry event: " + describe_validation_error(exc)) from exc
+
+
+def user_report_to_signal(report: dict[str, Any], raw: str, source: str) -> Signal:
+    """A legacy `user_report` item: feedback about the event named by its `event_id`."""
+    comments = report.get("comments")
+    if not isinstance(comments, str) or not comments.strip():
+        raise BadRecord("user report has no 'comments' text")
+    event_id = str(report.get("event_id") or "")
+    now = utcnow()
+    try:
+        return Signal(
+            id=content_id("user_report", event_id, comments),
+            kind="feedback",
+            source=source,
+            occurred_at=now,
+            received_at=now,
+            title=one_line(comments),
+            actor=Actor(name=_str(report.get("name")), email=_str(report.get("email"))),
+            text=comments[:MAX_TEXT],
+            contexts={"feedback": {"associated_event_id": event_id}},
+            raw=raw,
+        )
+    except ValidationError as exc:
+        raise BadRecord("user report: " + describe_validation_error(exc)) from exc
+
+
+def _event_id(event: dict[str, Any]) -> str | None:
+    value = event.get("event_id")
+    if value is None:
+        return None
+    text = str(value).replace("-", "").lower()
+    if len(text) != 32 or any(c not in "0123456789abcdef" for c in text):
+        raise BadRecord(f"event_id {str(value)[:40]!r} is not 32 hexadecimal digits")
+    return text
+
+
+def _dict(value: Any, name: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadRecord(f"'{name}' should be an object, got {type(value).__name__}")
+    return value
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _message(event: dict[str, Any]) -> str | None:
+    logentry = event.get("logentry")
+    if isinstance(logentry, dict):
+        return _str(logentry.get("formatted") or logentry.get("message"))
+    message = event.get("message")
+    if isinstance(message, dict):  # the older interface form of `logentry`
+        return _str(message.get("formatted") or message.get("message"))
+    return _str(message)
+
+
+def _exception(value: Any) -> ErrorDetail | None:
+    if value is None:
+        return None
+    values = value.get("values") if isinstance(value, dict) else value
+    if not isinstance(values, list):
+        raise BadRecord("'exception' should hold a list of 'values'")
+    details = [_one_exception(v, i) for i, v in enumerate(values)]
+    if not details:
+        return None
+    raised = details[-1]
+    return raised.model_copy(update={"chain": details[:-1]})
+
+
+def _one_exception(value: Any, index: int) -> ErrorDetail:
+    if not isinstance(value, dict):
+        raise BadRecord(f"exception.values[{index}] should be an object")
+    stacktrace = value.get("stacktrace") or {}
+    frames = stacktrace.get("frames") if isinstance(stacktrace, dict) else None
+    try:
+        return ErrorDetail(
+            type=str(value.get("type") or "Error"),
+            message=str(value.get("value") or "")[:MAX_TEXT],
+            module=_str(value.get("module")),
+            frames=[_frame(f) for f in frames or [] if isinstance(f, dict)],
+        )
+    except ValidationError as exc:
+        raise BadRecord(f"exception.values[{index}]: " + describe_validation_error(exc)) from exc
+
+
+def _frame(frame: dict[str, Any]) -> Frame:
+    line = frame.get("lineno")
+    return Frame(
+        file=_str(frame.get("filename") or frame.get("abs_path")),
+        function=_str(frame.get("function")),
+        module=_str(frame.get("module")),
+        line=line if isinstance(line, int) and not isinstance(line, bool) else None,
+        in_app=frame.get("in_app") is True,
+    )
+
+
+def _tags(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    if isinstance(value, list):  # the `[[key, value], ...]` form
+        pairs = [p for p in value if isinstance(p, list | tuple) and len(p) == 2]
+        return {str(k): str(v) for k, v in pairs}
+    raise BadRecord("'tags' should be an object or a list of [key, value] pairs")
+
+
+def _route(event: dict[str, Any], tags: dict[str, str], feedback: dict[str, Any]) -> str | None:
+    if tags.get("route"):
+        return tags["route"]
+    request = event.get("request")
+    url = request.get("url") if isinstance(request, dict) else None
+    url = url or feedback.get("url")
+    if isinstance(url, str) and url:
+        return urlsplit(url).path or "/"
+    return _str(event.get("transaction"))
+
+
+def _actor(user: Any, feedback: dict[str, Any]) -> Actor | None:
+    user = user if isinstance(user, dict) else {}
+    actor = Actor(
+        id=_str(user.get("id")),
+        email=_str(user.get("email") or feedback.get("contact_email")),
+        name=_str(user.get("username") or user.get("name") or feedback.get("name")),
+    )
+    return actor if actor.id or actor.email or actor.name else None
+
+
+def _breadcrumbs(value: Any) -> list[Action]:
+    crumbs = value.get("values") if isinstance(value, dict) else value
+    if not isinstance(crumbs, list):
+        return []
+    actions = []
+    for crumb in crumbs[-50:]:  # the last actions matter; a long trail is noise
+        if not isinstance(crumb, dict):
+            continue
+        try:
+            actions.append(
+                Action(
+                    message=str(crumb.get("message") or "")[:MAX_TEXT],
+                    category=_str(crumb.get("category")),
+                    timestamp=parse_timestamp(crumb.get("timestamp"), utcnow())
+                    if crumb.get("timestamp") is not None
+                    else None,
+                    level=_str(crumb.get("level")),
+                    data=crumb.get("data") if isinstance(crumb.get("data"), dict) else {},
+                )
+            )
+        except (ValidationError, BadRecord):
+            continue  # one odd breadcrumb does not make the event bad
+    return actions
+
+
+def _flags(value: Any) -> dict[str, Any]:
+    """Sentry's `flags` context: `{"values": [{"flag": name, "result": value}, ...]}`."""
+    if not isinstance(value, dict) or not isinstance(value.get("values"), list):
+        return {}
+    return {
+        str(item["flag"]): item.get("result")
+        for item in value["values"]
+        if isinstance(item, dict) and "flag" in item
+    }
+
+
+def _title(error: ErrorDetail | None, text: str | None, is_feedback: bool) -> str:
+    if error is not None and not is_feedback:
+        return one_line(f"{error.type}: {error.message}" if error.message else error.type, 512)
+    if text:
+        return one_line(text)
+    return "(feedback without text)" if is_feedback else "(event without message)"

@@ -1,0 +1,126 @@
+"""The one envelope every source normalises into: `Signal`.
+
+A signal is untrusted input. Its text is data: it is stored, compared and shown, never executed
+or interpolated into a shell command.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SignalKind = Literal["error", "feedback", "regression"]
+
+# Bounds on untrusted text, so one hostile record cannot bloat the store or the console.
+MAX_TEXT = 16_384
+MAX_TITLE = 512
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Frame(_Model):
+    """One stack frame, ordered caller → callee in `ErrorDetail.frames` (crashing frame last)."""
+
+    file: str | None = None
+    """File name or path as the producer reported it."""
+    function: str | None = None
+    """Function or method name."""
+    module: str | None = None
+    """Module (Python, Java) when the producer knows it; preferred over `file` for grouping."""
+    line: int | None = None
+    """Line number; never used for grouping, because edits shift it."""
+    in_app: bool = False
+    """True for the application's own code, false for libraries and the runtime."""
+
+
+class ErrorDetail(_Model):
+    """An exception: the one that was raised, with the chain of causes before it."""
+
+    type: str = Field(max_length=MAX_TITLE)
+    """Exception class name, e.g. `ZeroDivisionError`."""
+    message: str = Field(default="", max_length=MAX_TEXT)
+    """The exception's message (Sentry's `value`)."""
+    module: str | None = None
+    """Module that defines the exception class, when known."""
+    frames: list[Frame] = []
+    """Stack frames, caller → callee."""
+    chain: list[ErrorDetail] = []
+    """Earlier exceptions in the chain, oldest (the root cause) first, as Sentry orders them."""
+
+
+class Actor(_Model):
+    """The person or client the signal came from."""
+
+    id: str | None = None
+    email: str | None = None
+    name: str | None = None
+
+
+class Action(_Model):
+    """One of the user's last actions before the signal (Sentry breadcrumbs)."""
+
+    message: str = Field(default="", max_length=MAX_TEXT)
+    """What happened, in the producer's words."""
+    category: str | None = None
+    """E.g. `ui.click`, `navigation`, `http`, `db`."""
+    timestamp: datetime | None = None
+    level: str | None = None
+    data: dict[str, Any] = {}
+
+
+class Signal(_Model):
+    """One error report, piece of feedback or test regression, as every source delivers it."""
+
+    id: str
+    """Stable id: the source's own event id, or a content hash. The same signal twice is one row."""
+    kind: SignalKind
+    """`error` (an exception), `feedback` (a person's words) or `regression` (a failing test)."""
+    source: str
+    """Which source produced it: `inbox`, `sentry-endpoint`, `sentry-api`, `feedback`, `junit`."""
+    occurred_at: datetime
+    """When it happened, as the producer says; the receive time when it does not."""
+    received_at: datetime
+    """When Overnight stored it."""
+    title: str = Field(max_length=MAX_TITLE)
+    """A one-line summary for lists."""
+    route: str | None = None
+    """The route, URL path or screen where it happened."""
+    actor: Actor | None = None
+    workspace: str | None = None
+    """Tenant, organisation or workspace of the actor."""
+    actions: list[Action] = []
+    """The last user actions before the signal, oldest first."""
+    flags: dict[str, Any] = {}
+    """Feature-flag state at the time."""
+    intent: str | None = Field(default=None, max_length=MAX_TEXT)
+    """What the user was attempting, e.g. `refresh the dashboard`."""
+    error: ErrorDetail | None = None
+    """The exception, for errors and regressions."""
+    text: str | None = Field(default=None, max_length=MAX_TEXT)
+    """Free text: the feedback, or the failure output of a test."""
+    test_id: str | None = None
+    """The failing test's id, for regressions."""
+    release: str | None = None
+    environment: str | None = None
+    level: str | None = None
+    fingerprint: list[str] | None = None
+    """An explicit grouping fingerprint from the producer; it wins over the computed one."""
+    tags: dict[str, str] = {}
+    contexts: dict[str, Any] = {}
+    raw: str = ""
+    """The payload exactly as it arrived (decoded text), kept for inspection and re-parsing."""
+
+
+def content_id(*parts: str) -> str:
+    """A stable id for a signal whose producer gave none: a hash of what identifies it."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return digest[:32]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

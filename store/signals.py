@@ -1,0 +1,139 @@
+"""Typed reads and writes of signals, the quarantine and pull cursors."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+import sqlite_utils
+from pydantic import BaseModel
+
+from store.signal import Signal, utcnow
+
+_INSERT = (
+    "INSERT OR IGNORE INTO signals "
+    "(id, kind, source, occurred_at, received_at, title, route, envelope) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def insert_signals(db: sqlite_utils.Database, signals: Iterable[Signal]) -> int:
+    """Store signals in one transaction; return how many were new (a known id is skipped)."""
+    rows = [
+        (
+            s.id,
+            s.kind,
+            s.source,
+            s.occurred_at.isoformat(),
+            s.received_at.isoformat(),
+            s.title,
+            s.route,
+            s.model_dump_json(),
+        )
+        for s in signals
+    ]
+    before = db.conn.total_changes
+    with db.conn:
+        db.conn.executemany(_INSERT, rows)
+    return db.conn.total_changes - before
+
+
+def get_signal(db: sqlite_utils.Database, signal_id: str) -> Signal | None:
+    row = db.execute("SELECT envelope FROM signals WHERE id = ?", [signal_id]).fetchone()
+    return Signal.model_validate_json(row[0]) if row else None
+
+
+def iter_signals(
+    db: sqlite_utils.Database,
+    *,
+    untriaged: bool = False,
+    kind: str | None = None,
+    limit: int | None = None,
+) -> Iterator[Signal]:
+    """Signals in the order they were received, optionally only those triage has not seen."""
+    where, params = [], []
+    if untriaged:
+        where.append("triaged_at IS NULL")
+    if kind:
+        where.append("kind = ?")
+        params.append(kind)
+    sql = "SELECT envelope FROM signals"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY received_at, rowid"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    for (envelope,) in db.execute(sql, params):
+        yield Signal.model_validate_json(envelope)
+
+
+def count_signals(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT COUNT(*) FROM signals").fetchone()[0])
+
+
+class Rejection(BaseModel):
+    """An input that could not become a signal, with why."""
+
+    id: str
+    source: str
+    origin: str
+    reason: str
+    raw: bytes
+    received_at: datetime
+
+
+def rejection(source: str, origin: str, reason: str, raw: bytes | str) -> Rejection:
+    """Build a quarantine row; its id makes quarantining the same bytes twice a no-op."""
+    data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
+    digest = hashlib.sha256(origin.encode("utf-8", "replace") + b"\x00" + data).hexdigest()[:32]
+    return Rejection(
+        id=digest, source=source, origin=origin, reason=reason, raw=data, received_at=utcnow()
+    )
+
+
+def quarantine(db: sqlite_utils.Database, rejections: Iterable[Rejection]) -> int:
+    """Keep rejected inputs for inspection; return how many were new."""
+    rows = [
+        (r.id, r.source, r.origin, r.reason, r.raw, r.received_at.isoformat())
+        for r in rejections
+    ]
+    before = db.conn.total_changes
+    with db.conn:
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO quarantine (id, source, origin, reason, raw, received_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    return db.conn.total_changes - before
+
+
+def list_quarantine(db: sqlite_utils.Database, limit: int = 1000) -> list[Rejection]:
+    rows = db.execute(
+        "SELECT id, source, origin, reason, raw, received_at FROM quarantine "
+        "ORDER BY received_at, rowid LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [
+        Rejection(
+            id=r[0], source=r[1], origin=r[2], reason=r[3], raw=r[4], received_at=r[5]
+        )
+        for r in rows
+    ]
+
+
+def get_cursor(db: sqlite_utils.Database, source: str, scope: str) -> str | None:
+    row = db.execute(
+        "SELECT cursor FROM pull_cursors WHERE source = ? AND scope = ?", [source, scope]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def set_cursor(db: sqlite_utils.Database, source: str, scope: str, cursor: str) -> None:
+    with db.conn:
+        db.execute(
+            "INSERT INTO pull_cursors (source, scope, cursor, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (source, scope) DO UPDATE SET cursor = excluded.cursor, "
+            "updated_at = excluded.updated_at",
+            [source, scope, cursor, utcnow().isoformat()],
+        )
