@@ -95,8 +95,7 @@ def rejection(source: str, origin: str, reason: str, raw: bytes | str) -> Reject
 def quarantine(db: sqlite_utils.Database, rejections: Iterable[Rejection]) -> int:
     """Keep rejected inputs for inspection; return how many were new."""
     rows = [
-        (r.id, r.source, r.origin, r.reason, r.raw, r.received_at.isoformat())
-        for r in rejections
+        (r.id, r.source, r.origin, r.reason, r.raw, r.received_at.isoformat()) for r in rejections
     ]
     before = db.conn.total_changes
     with db.conn:
@@ -115,9 +114,7 @@ def list_quarantine(db: sqlite_utils.Database, limit: int = 1000) -> list[Reject
         [limit],
     ).fetchall()
     return [
-        Rejection(
-            id=r[0], source=r[1], origin=r[2], reason=r[3], raw=r[4], received_at=r[5]
-        )
+        Rejection(id=r[0], source=r[1], origin=r[2], reason=r[3], raw=r[4], received_at=r[5])
         for r in rows
     ]
 

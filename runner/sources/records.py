@@ -110,5 +110,7 @@ def parse_json_text(text: str, source: str) -> Signal:
     try:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BadRecord(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        raise BadRecord(
+            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
     return parse_record(record, text, source)

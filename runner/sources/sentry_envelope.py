@@ -59,7 +59,9 @@ def parse_envelope(body: bytes) -> Envelope:
                 pos += 1
         else:
             payload, pos = _line(body, after)
-        items.append(Item(type=str(item_header.get("type", "")), header=item_header, payload=payload))
+        items.append(
+            Item(type=str(item_header.get("type", "")), header=item_header, payload=payload)
+        )
     return Envelope(header=header, items=items)
 
 

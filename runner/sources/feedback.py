@@ -1,0 +1,141 @@
+"""Customer feedback: plain text, JSON, or e-mail (`.eml`) files, as `feedback` signals.
+
+The person's words are kept verbatim as the signal's text; they are data for triage, never
+instructions to anything.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Iterator
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import parseaddr, parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from runner.sources import Parsed
+from runner.sources.records import (
+    BadRecord,
+    describe_validation_error,
+    one_line,
+    parse_timestamp,
+)
+from store.signal import MAX_TEXT, Actor, Signal, content_id, utcnow
+from store.signals import rejection
+
+SOURCE = "feedback"
+_TEXT_KEYS = ("body", "feedback", "comment", "comments", "text")
+
+
+def looks_like_feedback(record: dict[str, Any]) -> bool:
+    return any(isinstance(record.get(key), str) for key in _TEXT_KEYS)
+
+
+def json_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
+    """`{"body": ..., "from": ..., "subject": ..., "date": ..., "route": ...}` and kin."""
+    body = next(str(record[k]) for k in _TEXT_KEYS if isinstance(record.get(k), str))
+    sender = record.get("from") or record.get("email") or record.get("sender")
+    name, address = parseaddr(str(sender)) if sender else ("", "")
+    return build(
+        body=body,
+        subject=_optional_str(record.get("subject")),
+        sender_name=_optional_str(record.get("name")) or name or None,
+        sender_email=address or None,
+        when=parse_timestamp(record.get("date") or record.get("timestamp"), utcnow()),
+        route=_optional_str(record.get("route") or record.get("url")),
+        workspace=_optional_str(record.get("workspace")),
+        raw=raw,
+        source=source,
+        source_id=_optional_str(record.get("id")),
+    )
+
+
+def build(
+    *,
+    body: str,
+    raw: str,
+    source: str,
+    subject: str | None = None,
+    sender_name: str | None = None,
+    sender_email: str | None = None,
+    when: datetime | None = None,
+    route: str | None = None,
+    workspace: str | None = None,
+    source_id: str | None = None,
+) -> Signal:
+    """The feedback signal; its id is the producer's message id or a hash of who said what."""
+    text = body.strip()
+    if not text and not subject:
+        raise BadRecord("feedback has no text: both the subject and the body are empty")
+    now = utcnow()
+    actor = Actor(email=sender_email, name=sender_name) if sender_email or sender_name else None
+    full_text = f"{subject}\n\n{text}" if subject and text else (subject or text)
+    try:
+        return Signal(
+            id=content_id("feedback", source_id)
+            if source_id
+            else content_id("feedback", sender_email or "", full_text),
+            kind="feedback",
+            source=source,
+            occurred_at=when or now,
+            received_at=now,
+            title=one_line(subject or text),
+            route=route,
+            actor=actor,
+            workspace=workspace,
+            text=full_text[:MAX_TEXT],
+            raw=raw,
+        )
+    except ValidationError as exc:
+        raise BadRecord("feedback: " + describe_validation_error(exc)) from exc
+
+
+def read_text_file(path: Path) -> Iterator[Parsed]:
+    """A plain-text file is one message, its whole content the person's words."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+        yield build(body=text, raw=text, source=SOURCE, when=_mtime(path))
+    except UnicodeDecodeError as exc:
+        yield rejection(SOURCE, str(path), f"not UTF-8 text ({exc.reason})", data)
+    except BadRecord as exc:
+        yield rejection(SOURCE, str(path), str(exc), data)
+
+
+def read_eml_file(path: Path) -> Iterator[Parsed]:
+    """An e-mail: subject, plain-text body, sender and date; the Message-ID is the stable id."""
+    data = path.read_bytes()
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        part = message.get_body(preferencelist=("plain", "html"))
+        body = part.get_content() if part is not None else ""
+        name, address = parseaddr(str(message.get("From", "")))
+        date_header = message.get("Date")
+        when = parsedate_to_datetime(str(date_header)) if date_header else _mtime(path)
+        yield build(
+            body=str(body),
+            subject=_optional_str(message.get("Subject")),
+            sender_name=name or None,
+            sender_email=address or None,
+            when=when,
+            raw=data.decode("utf-8", "replace"),
+            source=SOURCE,
+            source_id=_optional_str(message.get("Message-ID")),
+        )
+    except BadRecord as exc:
+        yield rejection(SOURCE, str(path), str(exc), data)
+    except (ValueError, TypeError, LookupError) as exc:
+        yield rejection(SOURCE, str(path), f"unreadable e-mail: {exc}", data)
+
+
+def _mtime(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)

@@ -1,0 +1,122 @@
+"""JUnit XML reports (pytest `--junitxml` and other producers) as `regression` signals.
+
+Each failing or erroring test case becomes one signal, with the test id, the failure message and
+the frames parsed from the traceback text (Python native and pytest long tracebacks, Java and
+JavaScript `at ...` lines).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from runner.sources import Parsed
+from runner.sources.records import BadRecord, describe_validation_error, one_line, parse_timestamp
+from store.signal import MAX_TEXT, ErrorDetail, Frame, Signal, content_id, utcnow
+from store.signals import rejection
+
+SOURCE = "junit"
+
+_PY_NATIVE = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)')
+_PY_LONG_LOCATION = re.compile(r"^(?P<file>[^\s:]+\.py):(?P<line>\d+): (?P<type>[\w.]+)")
+_PY_DEF = re.compile(r"^\s*(?:>\s*)?(?:async\s+)?def (?P<function>\w+)\(")
+_AT_FRAME = re.compile(
+    r"^\s*at (?:(?P<function>[\w$.<>]+) \()?(?P<file>[^():\s]+):(?P<line>\d+)(?::\d+)?\)?$"
+)
+_JAVA_FRAME = re.compile(r"^\s*at (?P<function>[\w$.<>]+)\((?P<file>[\w$.]+):(?P<line>\d+)\)")
+_EXC_LINE = re.compile(r"^(?:E\s+)?(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Failure))\b:?")
+
+
+def read_junit_file(path: Path) -> Iterator[Parsed]:
+    data = path.read_bytes()
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        yield rejection(SOURCE, str(path), f"malformed JUnit XML: {exc}", data)
+        return
+    suites = [root] if root.tag == "testsuite" else root.iter("testsuite")
+    if root.tag not in ("testsuite", "testsuites"):
+        yield rejection(SOURCE, str(path), f"not a JUnit report: root is <{root.tag}>", data)
+        return
+    for suite in suites:
+        stamp = suite.get("timestamp") or ""
+        for case in suite.iter("testcase"):
+            outcome = case.find("failure")
+            if outcome is None:
+                outcome = case.find("error")
+            if outcome is None:
+                continue
+            raw = ET.tostring(case, encoding="unicode")
+            try:
+                yield case_to_signal(case, outcome, stamp, raw)
+            except BadRecord as exc:
+                yield rejection(SOURCE, f"{path}:{case.get('name')}", str(exc), raw)
+
+
+def case_to_signal(case: ET.Element, outcome: ET.Element, stamp: str, raw: str) -> Signal:
+    test_id = _test_id(case)
+    details = (outcome.text or "").strip()
+    message = (outcome.get("message") or "").strip() or one_line(details) or outcome.tag
+    frames, located_type = parse_frames(details)
+    error_type = outcome.get("type") or located_type or _type_from_text(message) or "TestFailure"
+    now = utcnow()
+    try:
+        return Signal(
+            id=content_id(SOURCE, stamp, test_id, message, details),
+            kind="regression",
+            source=SOURCE,
+            occurred_at=parse_timestamp(stamp or None, now),
+            received_at=now,
+            title=one_line(f"{test_id} failed: {message}", 512),
+            test_id=test_id,
+            error=ErrorDetail(type=error_type, message=message[:MAX_TEXT], frames=frames),
+            text=details[:MAX_TEXT] or None,
+            raw=raw,
+        )
+    except ValidationError as exc:
+        raise BadRecord("JUnit test case: " + describe_validation_error(exc)) from exc
+
+
+def _test_id(case: ET.Element) -> str:
+    """pytest-style `path::Class::name` when the file is known, else `classname.name`."""
+    name = case.get("name") or "?"
+    classname = case.get("classname") or ""
+    file = case.get("file")
+    if file:
+        module = classname.rsplit(".", 1)
+        klass = module[1] if len(module) == 2 and module[1][:1].isupper() else None
+        return "::".join(p for p in (file, klass, name) if p)
+    return f"{classname}.{name}" if classname else name
+
+
+def parse_frames(text: str) -> tuple[list[Frame], str | None]:
+    """Frames (caller first) and, when the traceback names it, the exception type."""
+    frames: list[Frame] = []
+    last_def: str | None = None
+    error_type: str | None = None
+    for line in text.splitlines():
+        if match := _PY_DEF.match(line):
+            last_def = match["function"]
+        if match := _PY_NATIVE.search(line):
+            frames.append(_frame(match["file"], match["function"], match["line"]))
+        elif match := _PY_LONG_LOCATION.match(line):
+            frames.append(_frame(match["file"], last_def, match["line"]))
+            error_type = match["type"]
+        elif (match := _JAVA_FRAME.match(line)) or (match := _AT_FRAME.match(line)):
+            # Java and JavaScript print the crashing frame first; reversed below.
+            frames.insert(0, _frame(match["file"], match["function"], match["line"]))
+    return frames, error_type
+
+
+def _frame(file: str, function: str | None, line: str) -> Frame:
+    in_app = not any(marker in file for marker in ("site-packages", "/usr/lib/", "node_modules"))
+    return Frame(file=file, function=function, line=int(line), in_app=in_app)
+
+
+def _type_from_text(message: str) -> str | None:
+    match = _EXC_LINE.match(message)
+    return match["type"] if match else None
