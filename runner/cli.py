@@ -49,6 +49,8 @@ class Context:
 
 
 Handler = Callable[[Context], int]
+Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
+"""What a command module's `register` receives to add its subcommands to."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db",
         type=Path,
-        help="the SQLite store (default: $OVERNIGHT_DB, else ~/.local/share/overnight/overnight.db)",
+        help="the SQLite store (default: $OVERNIGHT_DB, else the XDG data dir)",
     )
     parser.add_argument(
         "--config",

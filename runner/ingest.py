@@ -3,23 +3,36 @@
 Idempotent by construction: signal ids are stable and inserts skip known ids, so ingesting the
 same input twice, or again after a crash, stores each signal once. An inbox file moves to `done/`
 only after everything in it is committed.
+
+Large NDJSON files are parsed by a pool of worker processes (parsing and validation are
+CPU-bound, and the GIL would serialise threads) while this process only writes; the file is read
+in chunks with a bounded number in flight, so memory stays flat whatever the file's size.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import sqlite_utils
 
 from runner.errors import UserError
 from runner.sources import Parsed, file_readers
+from runner.sources.inbox import parse_ndjson_lines
 from store.signal import Signal
-from store.signals import Rejection, insert_signals, quarantine
+from store.signals import Rejection, SignalRow, insert_rows, quarantine, signal_row
 
 BATCH = 2_000
+PARALLEL_MIN_BYTES = 4 * 1_048_576  # below this, starting workers costs more than it saves
+
+Progress = Callable[["IngestReport"], None]
 
 
 @dataclass
@@ -39,37 +52,72 @@ class IngestReport:
         self.files += other.files
         self.reasons.extend(other.reasons)
 
+    def record(
+        self, db: sqlite_utils.Database, rows: list[SignalRow], bad: list[Rejection]
+    ) -> None:
+        """Commit one batch and count it."""
+        if rows:
+            new = insert_rows(db, rows)
+            self.new += new
+            self.already_stored += len(rows) - new
+        if bad:
+            quarantine(db, bad)
+            self.rejected += len(bad)
+            self.reasons.extend(f"{r.origin}: {r.reason}" for r in bad)
+
 
 def store_parsed(
-    db: sqlite_utils.Database,
-    items: Iterable[Parsed],
-    on_batch: Callable[[IngestReport], None] | None = None,
+    db: sqlite_utils.Database, items: Iterable[Parsed], on_batch: Progress | None = None
 ) -> IngestReport:
     """Write signals and rejections in batches; neither kind of item stops the other."""
     report = IngestReport()
-    signals: list[Signal] = []
-    rejections: list[Rejection] = []
-
-    def flush() -> None:
-        if signals:
-            new = insert_signals(db, signals)
-            report.new += new
-            report.already_stored += len(signals) - new
-            signals.clear()
-        if rejections:
-            quarantine(db, rejections)
-            report.rejected += len(rejections)
-            report.reasons.extend(f"{r.origin}: {r.reason}" for r in rejections)
-            rejections.clear()
+    iterator = iter(items)
+    while batch := list(islice(iterator, BATCH)):
+        report.record(db, *_split(batch))
         if on_batch:
             on_batch(report)
-
-    for item in items:
-        (signals if isinstance(item, Signal) else rejections).append(item)  # type: ignore[arg-type]
-        if len(signals) + len(rejections) >= BATCH:
-            flush()
-    flush()
     return report
+
+
+def _split(batch: Iterable[Parsed]) -> tuple[list[SignalRow], list[Rejection]]:
+    rows, bad = [], []
+    for item in batch:
+        if isinstance(item, Signal):
+            rows.append(signal_row(item))
+        else:
+            bad.append(item)
+    return rows, bad
+
+
+def _parse_chunk(
+    path: str, first_line: int, lines: list[bytes]
+) -> tuple[list[SignalRow], list[Rejection]]:
+    """Run in a worker process: parse a chunk of NDJSON lines into rows and rejections."""
+    return _split(parse_ndjson_lines(Path(path), first_line, lines))
+
+
+def store_ndjson_parallel(
+    db: sqlite_utils.Database, path: Path, on_batch: Progress | None = None
+) -> IngestReport:
+    """Parse an NDJSON file in worker processes and write the results here, in file order."""
+    workers = max(1, os.cpu_count() or 1)
+    report = IngestReport()
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    pending: deque[Future[tuple[list[SignalRow], list[Rejection]]]] = deque()
+    with ProcessPoolExecutor(workers, mp_context=context) as pool, path.open("rb") as handle:
+        line_number = 1
+        while True:
+            lines = list(islice(handle, BATCH))
+            if lines:
+                pending.append(pool.submit(_parse_chunk, str(path), line_number, lines))
+                line_number += len(lines)
+            # Bounded read-ahead: enough to keep every worker busy, never the whole file.
+            if pending and (len(pending) > 2 * workers or not lines):
+                report.record(db, *pending.popleft().result())
+                if on_batch:
+                    on_batch(report)
+            if not lines and not pending:
+                return report
 
 
 def inbox_files(path: Path) -> Iterator[Path]:
@@ -80,12 +128,24 @@ def inbox_files(path: Path) -> Iterator[Path]:
             yield child
 
 
+def ingest_file(
+    db: sqlite_utils.Database, file: Path, on_batch: Progress | None = None
+) -> IngestReport:
+    suffix = file.suffix.lower()
+    if suffix in (".ndjson", ".jsonl") and file.stat().st_size >= PARALLEL_MIN_BYTES:
+        report = store_ndjson_parallel(db, file, on_batch)
+    else:
+        report = store_parsed(db, file_readers()[suffix](file), on_batch)
+    report.files = 1
+    return report
+
+
 def ingest_paths(
     db: sqlite_utils.Database,
     paths: Iterable[Path],
     *,
     move_done: bool = True,
-    on_batch: Callable[[IngestReport], None] | None = None,
+    on_batch: Progress | None = None,
 ) -> IngestReport:
     """Ingest files and folders. Files of a folder move to its `done/` when `move_done`."""
     readers = file_readers()
@@ -96,16 +156,12 @@ def ingest_paths(
         elif path.is_file():
             if path.suffix.lower() not in readers:
                 known = ", ".join(sorted(readers))
-                raise UserError(
-                    f"{path}: unknown file type '{path.suffix}'; expected one of {known}"
-                )
+                raise UserError(f"{path}: unknown file type '{path.suffix}'; expected {known}")
             targets = [(path, False)]
         else:
             raise UserError(f"{path}: no such file or folder")
         for file, in_folder in targets:
-            report = store_parsed(db, readers[file.suffix.lower()](file), on_batch)
-            report.files = 1
-            total.add(report)
+            total.add(ingest_file(db, file, on_batch))
             if in_folder and move_done:
                 _move_to_done(file)
     return total
@@ -115,8 +171,8 @@ def _move_to_done(file: Path) -> None:
     done = file.parent / "done"
     done.mkdir(exist_ok=True)
     target = done / file.name
-    if target.exists():  # the same name processed before: keep both
-        stem, n = file.stem, 1
-        while (target := done / f"{stem}.{n}{file.suffix}").exists():
-            n += 1
+    n = 1
+    while target.exists():  # the same name processed before: keep both
+        target = done / f"{file.stem}.{n}{file.suffix}"
+        n += 1
     shutil.move(str(file), target)

@@ -47,9 +47,9 @@ class ErrorDetail(_Model):
     """The exception's message (Sentry's `value`)."""
     module: str | None = None
     """Module that defines the exception class, when known."""
-    frames: list[Frame] = []
+    frames: list[Frame] = Field(default_factory=list)
     """Stack frames, caller → callee."""
-    chain: list[ErrorDetail] = []
+    chain: list[ErrorDetail] = Field(default_factory=list)
     """Earlier exceptions in the chain, oldest (the root cause) first, as Sentry orders them."""
 
 
@@ -70,7 +70,7 @@ class Action(_Model):
     """E.g. `ui.click`, `navigation`, `http`, `db`."""
     timestamp: datetime | None = None
     level: str | None = None
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = Field(default_factory=dict)
 
 
 class Signal(_Model):
@@ -93,9 +93,9 @@ class Signal(_Model):
     actor: Actor | None = None
     workspace: str | None = None
     """Tenant, organisation or workspace of the actor."""
-    actions: list[Action] = []
+    actions: list[Action] = Field(default_factory=list)
     """The last user actions before the signal, oldest first."""
-    flags: dict[str, Any] = {}
+    flags: dict[str, Any] = Field(default_factory=dict)
     """Feature-flag state at the time."""
     intent: str | None = Field(default=None, max_length=MAX_TEXT)
     """What the user was attempting, e.g. `refresh the dashboard`."""
@@ -110,8 +110,8 @@ class Signal(_Model):
     level: str | None = None
     fingerprint: list[str] | None = None
     """An explicit grouping fingerprint from the producer; it wins over the computed one."""
-    tags: dict[str, str] = {}
-    contexts: dict[str, Any] = {}
+    tags: dict[str, str] = Field(default_factory=dict)
+    contexts: dict[str, Any] = Field(default_factory=dict)
     raw: str = ""
     """The payload exactly as it arrived (decoded text), kept for inspection and re-parsing."""
 

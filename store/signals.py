@@ -18,25 +18,34 @@ _INSERT = (
 )
 
 
-def insert_signals(db: sqlite_utils.Database, signals: Iterable[Signal]) -> int:
-    """Store signals in one transaction; return how many were new (a known id is skipped)."""
-    rows = [
-        (
-            s.id,
-            s.kind,
-            s.source,
-            s.occurred_at.isoformat(),
-            s.received_at.isoformat(),
-            s.title,
-            s.route,
-            s.model_dump_json(),
-        )
-        for s in signals
-    ]
+SignalRow = tuple[str, str, str, str, str, str, str | None, str]
+
+
+def signal_row(s: Signal) -> SignalRow:
+    """The row a signal is stored as; built apart from the insert so workers can build rows."""
+    return (
+        s.id,
+        s.kind,
+        s.source,
+        s.occurred_at.isoformat(),
+        s.received_at.isoformat(),
+        s.title,
+        s.route,
+        s.model_dump_json(),
+    )
+
+
+def insert_rows(db: sqlite_utils.Database, rows: list[SignalRow]) -> int:
+    """Store signal rows in one transaction; return how many were new (a known id is skipped)."""
     before = db.conn.total_changes
     with db.conn:
         db.conn.executemany(_INSERT, rows)
     return db.conn.total_changes - before
+
+
+def insert_signals(db: sqlite_utils.Database, signals: Iterable[Signal]) -> int:
+    """Store signals in one transaction; return how many were new."""
+    return insert_rows(db, [signal_row(s) for s in signals])
 
 
 def get_signal(db: sqlite_utils.Database, signal_id: str) -> Signal | None:

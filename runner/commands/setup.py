@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 from importlib import resources
 from pathlib import Path
 
-from runner.cli import Context
+from runner.cli import Context, Subcommands
 from runner.errors import UserError
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: Subcommands) -> None:
     init = commands.add_parser(
         "init",
         help="write a commented overnight.toml",

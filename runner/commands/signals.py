@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from runner.cli import Context
+from runner.cli import Context, Subcommands
 from runner.ingest import IngestReport, ingest_paths
 from store.signals import count_signals, iter_signals
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: Subcommands) -> None:
     ingest = commands.add_parser(
         "ingest",
         help="store signals from files and folders",

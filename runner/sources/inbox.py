@@ -6,7 +6,7 @@ NDJSON is streamed line by line, so a file of any size is read in constant memor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from runner.sources import Parsed
@@ -20,19 +20,24 @@ SOURCE = "inbox"
 def read_ndjson_file(path: Path) -> Iterator[Parsed]:
     """One record a line; blank lines are skipped, a bad line is rejected alone."""
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            origin = f"{path}:{number}"
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield rejection(SOURCE, origin, f"not UTF-8 text ({exc.reason})", line)
-                continue
-            try:
-                yield parse_json_text(text, SOURCE)
-            except BadRecord as exc:
-                yield rejection(SOURCE, origin, str(exc), line)
+        yield from parse_ndjson_lines(path, 1, handle)
+
+
+def parse_ndjson_lines(path: Path, first_line: int, lines: Iterable[bytes]) -> Iterator[Parsed]:
+    """Parse NDJSON lines numbered from `first_line` (for the rejection's origin)."""
+    for number, line in enumerate(lines, start=first_line):
+        if not line.strip():
+            continue
+        origin = f"{path}:{number}"
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield rejection(SOURCE, origin, f"not UTF-8 text ({exc.reason})", line)
+            continue
+        try:
+            yield parse_json_text(text, SOURCE)
+        except BadRecord as exc:
+            yield rejection(SOURCE, origin, str(exc), line)
 
 
 def read_json_file(path: Path) -> Iterator[Parsed]:

@@ -37,7 +37,7 @@ def parse_envelope(body: bytes) -> Envelope:
     """Split an envelope into items; raise `BadRecord` on broken framing."""
     header_line, rest = _line(body, 0)
     header = _json_object(header_line, "envelope header")
-    items = []
+    items: list[Item] = []
     pos = rest
     while pos < len(body):
         line, after = _line(body, pos)
