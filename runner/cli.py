@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
@@ -23,6 +24,7 @@ from store import NewerSchemaError, open_db
 COMMAND_MODULES = [
     "runner.commands.setup",
     "runner.commands.signals",
+    "runner.commands.ingest_services",
 ]
 
 
@@ -49,8 +51,11 @@ class Context:
 
 
 Handler = Callable[[Context], int]
-Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
-"""What a command module's `register` receives to add its subcommands to."""
+# What a command module's `register` receives to add its subcommands to (generic only to mypy).
+if TYPE_CHECKING:
+    Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    Subcommands = argparse._SubParsersAction
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,12 +7,29 @@ database at the previous version, never half way. The tables for each area of th
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import sqlite_utils
 
 Migration = Callable[[sqlite_utils.Database], None]
+
+
+def run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Run several statements inside the caller's transaction.
+
+    `executescript` would commit first and run outside any transaction, which would break the
+    promise that a migration applies whole or not at all.
+    """
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {statement.strip()[:80]}")
 
 
 class NewerSchemaError(RuntimeError):
@@ -51,9 +68,9 @@ class Migrations:
                 f"understands ({self.version}); upgrade Overnight or point --db at another file"
             )
         for number, (name, step) in enumerate(self._steps[current:], start=current + 1):
-            with db.conn:  # one transaction: the migration and the row that records it
+            with db.atomic():  # one transaction: the migration and the row that records it
                 step(db)
-                db.execute(
+                db.conn.execute(
                     "INSERT INTO _schema (app, version, name, applied_at) VALUES (?, ?, ?, ?)",
                     [self.name, number, name, datetime.now(UTC).isoformat()],
                 )

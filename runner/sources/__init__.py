@@ -35,6 +35,7 @@ def file_readers() -> dict[str, FileReader]:
         ".json": inbox.read_json_file,
         ".ndjson": inbox.read_ndjson_file,
         ".jsonl": inbox.read_ndjson_file,
+        ".gz": inbox.read_gzip_ndjson_file,
         ".envelope": inbox.read_envelope_file,
         ".eml": feedback.read_eml_file,
         ".txt": feedback.read_text_file,

@@ -5,7 +5,9 @@ NDJSON is streamed line by line, so a file of any size is read in constant memor
 
 from __future__ import annotations
 
+import gzip
 import json
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -23,6 +25,19 @@ def read_ndjson_file(path: Path) -> Iterator[Parsed]:
         yield from parse_ndjson_lines(path, 1, handle)
 
 
+def read_gzip_ndjson_file(path: Path) -> Iterator[Parsed]:
+    """Compressed NDJSON (`.ndjson.gz`): streamed; a truncated or corrupt stream keeps every
+    record before the damage and rejects the rest with the reason."""
+    number = 0
+    try:
+        with gzip.open(path, "rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                yield from parse_ndjson_lines(path, number, [line])
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        reason = f"compressed stream is damaged after line {number}: {exc}"
+        yield rejection(SOURCE, f"{path}:{number + 1}", reason, path.read_bytes())
+
+
 def parse_ndjson_lines(path: Path, first_line: int, lines: Iterable[bytes]) -> Iterator[Parsed]:
     """Parse NDJSON lines numbered from `first_line` (for the rejection's origin)."""
     for number, line in enumerate(lines, start=first_line):
@@ -30,7 +45,7 @@ def parse_ndjson_lines(path: Path, first_line: int, lines: Iterable[bytes]) -> I
             continue
         origin = f"{path}:{number}"
         try:
-            text = line.decode("utf-8")
+            text = line.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError as exc:
             yield rejection(SOURCE, origin, f"not UTF-8 text ({exc.reason})", line)
             continue

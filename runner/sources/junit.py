@@ -22,7 +22,7 @@ from store.signals import rejection
 SOURCE = "junit"
 
 _PY_NATIVE = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)')
-_PY_LONG_LOCATION = re.compile(r"^(?P<file>[^\s:]+\.py):(?P<line>\d+): (?P<type>[\w.]+)")
+_PY_LONG_LOCATION = re.compile(r"^(?P<file>[^\s:]+\.py):(?P<line>\d+):(?: (?P<type>[\w.]+))?\s*$")
 _PY_DEF = re.compile(r"^\s*(?:>\s*)?(?:async\s+)?def (?P<function>\w+)\(")
 _AT_FRAME = re.compile(
     r"^\s*at (?:(?P<function>[\w$.<>]+) \()?(?P<file>[^():\s]+):(?P<line>\d+)(?::\d+)?\)?$"
@@ -105,7 +105,7 @@ def parse_frames(text: str) -> tuple[list[Frame], str | None]:
             frames.append(_frame(match["file"], match["function"], match["line"]))
         elif match := _PY_LONG_LOCATION.match(line):
             frames.append(_frame(match["file"], last_def, match["line"]))
-            error_type = match["type"]
+            error_type = match["type"] or error_type
         elif (match := _JAVA_FRAME.match(line)) or (match := _AT_FRAME.match(line)):
             # Java and JavaScript print the crashing frame first; reversed below.
             frames.insert(0, _frame(match["file"], match["function"], match["line"]))

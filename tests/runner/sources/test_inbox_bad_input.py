@@ -1,0 +1,96 @@
+"""Hostile inbox files: every bad record is explained and quarantined, its neighbours stored."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import sqlite_utils
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from runner.ingest import ingest_paths
+from store import open_db
+from store.signals import count_signals, list_quarantine
+
+GOOD = {
+    "kind": "feedback",
+    "text": "the export button does nothing",
+    "route": "/export",
+}
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+bad_lines = st.one_of(
+    # Malformed JSON: cut-off documents and plain garbage.
+    st.text(min_size=1, max_size=80)
+    .filter(lambda t: t.strip() != "" and "\n" not in t)
+    .map(lambda t: ("{" + t).encode()),
+    # Valid JSON of the wrong shape or types.
+    json_values.filter(lambda v: not isinstance(v, dict)).map(lambda v: json.dumps(v).encode()),
+    st.sampled_from(
+        [
+            {"kind": "error", "error": {"type": 5, "frames": "none"}},
+            {"kind": "feedback", "text": ["not", "text"]},
+            {"kind": "error", "occurred_at": "yesterday-ish"},
+            {"kind": "error", "unknown_field": 1},
+            {"kind": "error", "error": {"type": "X", "frames": [{"line": "ten"}]}},
+            {"exception": {"values": "nope"}, "event_id": "abc"},
+            {"event_id": "not-hex", "message": "m"},
+            {"comments": "", "event_id": "0" * 32},
+        ]
+    ).map(lambda v: json.dumps(v).encode()),
+    # Huge strings.
+    st.integers(min_value=20_000, max_value=200_000).map(
+        lambda n: json.dumps({"kind": "feedback", "text": "x" * n}).encode()
+    ),
+    # Invalid UTF-8.
+    st.binary(min_size=1, max_size=40).map(lambda b: b"\xff\xfe" + b.replace(b"\n", b"")),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(bad=st.lists(bad_lines, min_size=1, max_size=6), good_count=st.integers(1, 4))
+def test_bad_lines_are_quarantined_and_good_ones_stored(
+    tmp_path_factory: object, bad: list[bytes], good_count: int
+) -> None:
+    folder = Path(tmp_path_factory.mktemp("inbox"))  # type: ignore[attr-defined]
+    goods = [
+        json.dumps({**GOOD, "text": f"{GOOD['text']} #{n}"}).encode() for n in range(good_count)
+    ]
+    lines = [line for pair in zip(goods, bad, strict=False) for line in pair]
+    lines += goods[len(bad) :] + bad[len(goods) :]
+    (folder / "mixed.ndjson").write_bytes(b"\n".join(lines) + b"\n")
+    db = open_db(folder / "store.db")
+    report = ingest_paths(db, [folder / "mixed.ndjson"])
+    assert count_signals(db) == good_count
+    assert report.rejected == len(bad)
+    rejected = list_quarantine(db)
+    assert len(rejected) == len({r.id for r in rejected})
+    for row in rejected:
+        assert row.reason and len(row.reason) < 500
+        assert row.raw in lines or row.raw.rstrip(b"\n") in lines
+
+
+def test_truncated_gzip_keeps_what_came_before(tmp_path: Path) -> None:
+    records = [json.dumps({**GOOD, "text": f"message {n}"}) for n in range(200)]
+    packed = gzip.compress(("\n".join(records) + "\n").encode())
+    path = tmp_path / "cut.ndjson.gz"
+    path.write_bytes(packed[: len(packed) * 2 // 3])
+    db: sqlite_utils.Database = open_db(tmp_path / "store.db")
+    report = ingest_paths(db, [path])
+    assert 0 < count_signals(db) < 200
+    [damage] = list_quarantine(db)
+    assert "compressed stream is damaged" in damage.reason
+    assert report.rejected == 1

@@ -1,0 +1,66 @@
+"""Typed signal writes: idempotent inserts, the quarantine, pull cursors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from store.signal import ErrorDetail, Frame, Signal
+from store.signals import (
+    count_signals,
+    get_cursor,
+    get_signal,
+    insert_signals,
+    iter_signals,
+    list_quarantine,
+    quarantine,
+    rejection,
+    set_cursor,
+)
+
+NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+
+
+def make_signal(n: int) -> Signal:
+    return Signal(
+        id=f"sig-{n}",
+        kind="error",
+        source="test",
+        occurred_at=NOW,
+        received_at=NOW,
+        title=f"KeyError {n}",
+        route="/dashboard",
+        error=ErrorDetail(
+            type="KeyError", message=str(n), frames=[Frame(file="a.py", function="f", in_app=True)]
+        ),
+    )
+
+
+def test_the_same_signal_twice_is_stored_once(fresh_db: sqlite_utils.Database) -> None:
+    assert insert_signals(fresh_db, [make_signal(1), make_signal(2)]) == 2
+    assert insert_signals(fresh_db, [make_signal(2), make_signal(3)]) == 1
+    assert count_signals(fresh_db) == 3
+
+
+def test_signals_round_trip_as_models(fresh_db: sqlite_utils.Database) -> None:
+    insert_signals(fresh_db, [make_signal(1)])
+    stored = get_signal(fresh_db, "sig-1")
+    assert stored == make_signal(1)
+    assert [s.id for s in iter_signals(fresh_db, untriaged=True)] == ["sig-1"]
+    assert get_signal(fresh_db, "missing") is None
+
+
+def test_quarantine_keeps_bytes_and_reason_once(fresh_db: sqlite_utils.Database) -> None:
+    bad = rejection("inbox", "f.ndjson:3", "malformed JSON", b"\xff{not json")
+    assert quarantine(fresh_db, [bad]) == 1
+    assert quarantine(fresh_db, [rejection("inbox", "f.ndjson:3", "x", b"\xff{not json")]) == 0
+    [kept] = list_quarantine(fresh_db)
+    assert kept.raw == b"\xff{not json" and kept.reason == "malformed JSON"
+
+
+def test_cursor_is_upserted(fresh_db: sqlite_utils.Database) -> None:
+    assert get_cursor(fresh_db, "sentry-api", "org/proj") is None
+    set_cursor(fresh_db, "sentry-api", "org/proj", "0:100:0")
+    set_cursor(fresh_db, "sentry-api", "org/proj", "0:200:0")
+    assert get_cursor(fresh_db, "sentry-api", "org/proj") == "0:200:0"
