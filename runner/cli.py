@@ -58,25 +58,34 @@ else:
     Subcommands = argparse._SubParsersAction
 
 
+def add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=default,
+        help="the SQLite store (default: $OVERNIGHT_DB, else the XDG data dir)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        help="the configuration file (default: $OVERNIGHT_CONFIG, else ./overnight.toml)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="overnight",
         description="Turn a day's error reports and feedback into reviewable fix proposals.",
         epilog="Run `overnight COMMAND --help` for each command's options.",
     )
-    parser.add_argument(
-        "--db",
-        type=Path,
-        help="the SQLite store (default: $OVERNIGHT_DB, else the XDG data dir)",
-    )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        help="the configuration file (default: $OVERNIGHT_CONFIG, else ./overnight.toml)",
-    )
+    add_global_options(parser, default=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(commands)
+    # `overnight signals --db X` works as well as `overnight --db X signals`.
+    for command in commands.choices.values():
+        add_global_options(command, default=argparse.SUPPRESS)
     return parser
 
 

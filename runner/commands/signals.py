@@ -6,8 +6,9 @@ import sys
 from pathlib import Path
 
 from runner.cli import Context, Subcommands
+from runner.errors import UserError
 from runner.ingest import IngestReport, ingest_paths
-from store.signals import count_signals, iter_signals
+from store.signals import count_signals, iter_signals, list_quarantine
 
 
 def register(commands: Subcommands) -> None:
@@ -39,6 +40,18 @@ def register(commands: Subcommands) -> None:
     signals.add_argument("--kind", choices=["error", "feedback", "regression"])
     signals.add_argument("--limit", type=int, help="at most this many")
     signals.set_defaults(handler=run_signals)
+
+    rejected = commands.add_parser(
+        "quarantine",
+        help="list rejected inputs and why",
+        description=(
+            "List inputs that could not become signals, with the reason and where they came "
+            "from. The raw bytes are kept; --show ID prints one exactly as it arrived."
+        ),
+    )
+    rejected.add_argument("--json", action="store_true", help="one JSON object a line")
+    rejected.add_argument("--show", metavar="ID", help="write one rejected input's raw bytes")
+    rejected.set_defaults(handler=run_quarantine)
 
 
 def run_ingest(ctx: Context) -> int:
@@ -75,4 +88,23 @@ def run_signals(ctx: Context) -> int:
         when = signal.occurred_at.strftime("%Y-%m-%d %H:%M:%S")
         title = signal.title if len(signal.title) <= 70 else signal.title[:69] + "…"
         print(f"{signal.id[:12]:<12} {signal.kind:<10} {signal.source:<15} {when:<19} {title}")
+    return 0
+
+
+def run_quarantine(ctx: Context) -> int:
+    rows = list_quarantine(ctx.db(), limit=100_000)
+    if ctx.args.show:
+        matches = [r for r in rows if r.id.startswith(ctx.args.show)]
+        if len(matches) != 1:
+            raise UserError(f"{len(matches)} quarantined inputs match id '{ctx.args.show}'")
+        sys.stdout.buffer.write(matches[0].raw)
+        return 0
+    if ctx.args.json:
+        for row in rows:
+            print(row.model_dump_json(exclude={"raw"}))
+        return 0
+    print(f"{'ID':<12} {'SOURCE':<16} {'ORIGIN':<40} REASON")
+    for row in rows:
+        origin = row.origin if len(row.origin) <= 40 else "…" + row.origin[-39:]
+        print(f"{row.id[:12]:<12} {row.source:<16} {origin:<40} {row.reason}")
     return 0

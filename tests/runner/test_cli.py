@@ -69,3 +69,20 @@ def test_ingest_then_list_as_json(tmp_path: Path) -> None:
     assert "1 new signals" in ingested.stdout
     listed = overnight("--db", db, "signals", "--json")
     assert '"text":"search is slow"' in listed.stdout
+
+
+def test_rejected_input_can_be_inspected(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ndjson"
+    bad.write_bytes(b'{"kind": "feedback", "text": "fine"}\n{"kind": 3\n')
+    db = str(tmp_path / "store.db")
+    ingested = overnight("ingest", str(bad), "--db", db)
+    assert "1 new signals" in ingested.stdout and "1 rejected" in ingested.stdout
+    assert f"rejected {bad}:2: malformed JSON" in ingested.stderr
+    listed = overnight("quarantine", "--db", db)
+    [row] = listed.stdout.splitlines()[1:]
+    assert "malformed JSON" in row
+    shown = subprocess.run(
+        [sys.executable, "-m", "runner.cli", "--db", db, "quarantine", "--show", row.split()[0]],
+        capture_output=True,
+    )
+    assert shown.stdout == b'{"kind": 3\n'
