@@ -22,12 +22,18 @@ from store.signals import rejection
 SOURCE = "junit"
 
 _PY_NATIVE = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)')
-_PY_LONG_LOCATION = re.compile(r"^(?P<file>[^\s:]+\.py):(?P<line>\d+):(?: (?P<type>[\w.]+))?\s*$")
+# pytest's own traceback entries: `path.py:12: in function` (short), `path.py:12: Error` (the
+# crashing entry) or `path.py:12: ` (a long entry, whose function is in the source above it).
+_PY_LONG_LOCATION = re.compile(
+    r"^(?P<file>[^\s:]+\.py):(?P<line>\d+):(?: in (?P<function>\S+)| (?P<type>[\w.]+))?\s*$"
+)
 _PY_DEF = re.compile(r"^\s*(?:>\s*)?(?:async\s+)?def (?P<function>\w+)\(")
 _AT_FRAME = re.compile(
     r"^\s*at (?:(?P<function>[\w$.<>]+) \()?(?P<file>[^():\s]+):(?P<line>\d+)(?::\d+)?\)?$"
 )
 _JAVA_FRAME = re.compile(r"^\s*at (?P<function>[\w$.<>]+)\((?P<file>[\w$.]+):(?P<line>\d+)\)")
+# Paths that belong to installed libraries or the runtime, not to the application.
+_LIBRARY_MARKERS = ("site-packages", "dist-packages", "/lib/python", "node_modules", "<frozen")
 _EXC_LINE = re.compile(r"^(?:E\s+)?(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Failure))\b:?")
 
 
@@ -104,7 +110,7 @@ def parse_frames(text: str) -> tuple[list[Frame], str | None]:
         if match := _PY_NATIVE.search(line):
             frames.append(_frame(match["file"], match["function"], match["line"]))
         elif match := _PY_LONG_LOCATION.match(line):
-            frames.append(_frame(match["file"], last_def, match["line"]))
+            frames.append(_frame(match["file"], match["function"] or last_def, match["line"]))
             error_type = match["type"] or error_type
         elif (match := _JAVA_FRAME.match(line)) or (match := _AT_FRAME.match(line)):
             # Java and JavaScript print the crashing frame first; reversed below.
@@ -113,7 +119,7 @@ def parse_frames(text: str) -> tuple[list[Frame], str | None]:
 
 
 def _frame(file: str, function: str | None, line: str) -> Frame:
-    in_app = not any(marker in file for marker in ("site-packages", "/usr/lib/", "node_modules"))
+    in_app = not any(marker in file for marker in _LIBRARY_MARKERS)
     return Frame(file=file, function=function, line=int(line), in_app=in_app)
 
 
