@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ from store import NewerSchemaError, open_db
 COMMAND_MODULES = [
     "runner.commands.setup",
     "runner.commands.signals",
+    "runner.commands.triage",
     "runner.commands.ingest_services",
+    "runner.commands.containers",
 ]
 
 
@@ -97,9 +100,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"overnight: {exc}", file=sys.stderr)
         return 1
+    except sqlite3.Error as exc:
+        print(f"overnight: the store at {_store_name(args)} failed: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # permissions, a full disk, a missing directory: the user's to fix
+        print(
+            f"overnight: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr
+        )
+        return 1
     except KeyboardInterrupt:
         print("overnight: interrupted", file=sys.stderr)
         return 130
+
+
+def _store_name(args: argparse.Namespace) -> str:
+    return str(args.db or "the default location")
 
 
 if __name__ == "__main__":

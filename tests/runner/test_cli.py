@@ -86,3 +86,14 @@ def test_rejected_input_can_be_inspected(tmp_path: Path) -> None:
         capture_output=True,
     )
     assert shown.stdout == b'{"kind": 3\n'
+
+
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_text("shopping list\n" * 100)
+    result = overnight("signals", "--db", str(not_a_db))
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        == f"overnight: the store at {not_a_db} failed: file is not a database"
+    )
