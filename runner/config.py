@@ -12,7 +12,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from runner.containers.settings import ContainerSettings
 from runner.errors import UserError
+from runner.triage.settings import TriageSettings
 
 
 class Section(BaseModel):
@@ -43,6 +45,9 @@ class ServeSettings(Section):
     """Largest request body accepted, as sent (compressed)."""
     max_inflated_bytes: int = Field(default=20 * 1_048_576, gt=0)
     """Largest body after decompression; past it the request gets 413 and inflating stops."""
+    allow_remote: bool = False
+    """Listen on a non-loopback `host`. Off by default: anyone who can reach the port and knows
+    the key can write signals, and the traffic is plain HTTP."""
 
 
 class SentryApiSettings(Section):
@@ -57,7 +62,9 @@ class SentryApiSettings(Section):
     query: str = "is:unresolved"
     """The issue search query."""
     max_pages: int = Field(default=100, gt=0)
-    """Stop after this many pages in one pull."""
+    """Stop after this many pages in one pull; the next pull resumes from the saved cursor."""
+    max_retry_after_s: float = Field(default=60.0, ge=0)
+    """Longest wait honoured from a 429's `Retry-After`; longer asks are cut to this."""
 
 
 class PullSettings(Section):
@@ -72,6 +79,10 @@ class Config(Section):
     inbox: InboxSettings = InboxSettings()
     serve: ServeSettings = ServeSettings()
     pull: PullSettings = PullSettings()
+    triage: TriageSettings = TriageSettings()
+    """De-duplication thresholds and the routines file (`overnight triage`)."""
+    containers: ContainerSettings = ContainerSettings()
+    """Podman connections, images, checkouts and run limits (`overnight doctor`)."""
 
 
 def config_path(explicit: Path | None) -> Path:

@@ -7,9 +7,14 @@ to gigabytes. Both are bounded here; nothing ever holds more than the cap plus o
 from __future__ import annotations
 
 import zlib
-from typing import BinaryIO
+from typing import Protocol
 
 CHUNK = 64 * 1024
+
+
+class Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+    def readline(self, size: int, /) -> bytes: ...
 
 
 class BodyError(Exception):
@@ -20,7 +25,7 @@ class BodyError(Exception):
         self.status = status
 
 
-def read_chunked(stream: BinaryIO, limit: int) -> bytes:
+def read_chunked(stream: Readable, limit: int) -> bytes:
     """A `Transfer-Encoding: chunked` body, refused with 413 as soon as it passes `limit`."""
     parts: list[bytes] = []
     total = 0

@@ -84,6 +84,10 @@ def envelope_signals(envelope: Envelope, source: str) -> Iterator[Signal | BadRe
             yield BadRecord(f"item {number} ({item.type}): malformed JSON: {exc.msg}")
         except BadRecord as exc:
             yield BadRecord(f"item {number} ({item.type}): {exc}")
+        except RecursionError:
+            yield BadRecord(f"item {number} ({item.type}): JSON is nested too deeply")
+        except ValueError as exc:  # json's limit on huge integers raises a bare ValueError
+            yield BadRecord(f"item {number} ({item.type}): {str(exc)[:200]}")
 
 
 def _line(body: bytes, start: int) -> tuple[bytes, int]:
@@ -94,7 +98,7 @@ def _line(body: bytes, start: int) -> tuple[bytes, int]:
 def _json_object(line: bytes, what: str) -> dict[str, Any]:
     try:
         value = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # also bad UTF-8, huge integers, deep nesting
         raise BadRecord(f"{what} is not valid JSON") from exc
     if not isinstance(value, dict):
         raise BadRecord(f"{what} should be a JSON object")

@@ -1,0 +1,246 @@
+"""One request to the Sentry-compatible endpoint, judged: route, key, body, items, reply.
+
+`judge` is pure (no sockets, no store): it gets what the HTTP layer read and returns the reply
+plus what to store. `runner/sources/sentry_endpoint.py` does the HTTP and the writing.
+
+What is kept and what is not:
+- 401 (missing or wrong key), 403 (envelope `dsn` names another project), 404 (unknown path or
+  project), 405, 411 and 413 (too large, or inflates past the cap) store **nothing**: the sender
+  is not trusted, or the body was never read in full.
+- 400 (malformed) and 415 (unsupported encoding) from an authenticated sender keep the body in
+  the quarantine with the reason; the reply names the quarantine row.
+- In an envelope, each bad item is quarantined alone (its payload, with the reason) and the good
+  items are stored; the reply is 200 unless no item could be stored, then 400.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from runner.sources import Parsed
+from runner.sources.http_body import BodyError, decode_body
+from runner.sources.records import BadRecord
+from runner.sources.sentry_envelope import (
+    SIGNAL_ITEM_TYPES,
+    Envelope,
+    envelope_signals,
+    parse_envelope,
+)
+from runner.sources.sentry_event import event_to_signal
+from store.signal import Signal
+from store.signals import rejection
+
+SOURCE = "sentry-endpoint"
+_ROUTE = re.compile(r"^/api/(?P<project>[^/]+)/(?P<kind>envelope|store)/?$")
+_EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the endpoint accepts: its project, its key and the body caps."""
+
+    project: str
+    key: str
+    max_body_bytes: int
+    max_inflated_bytes: int
+
+
+@dataclass
+class Verdict:
+    """The reply to send and what to store before sending it."""
+
+    status: int
+    body: dict[str, Any]
+    store: list[Parsed] = field(default_factory=list)
+    ignored_items: int = 0
+
+
+def route(path: str) -> tuple[str, str] | None:
+    """`(project, "envelope" | "store")` for an ingest path (query ignored), else None."""
+    match = _ROUTE.match(urlsplit(path).path)
+    return (match["project"], match["kind"]) if match else None
+
+
+def request_key(headers: dict[str, str], path: str) -> str | None:
+    """The public key from `X-Sentry-Auth` or the `sentry_key` query parameter."""
+    auth = headers.get("x-sentry-auth") or ""
+    if auth:
+        auth = auth.strip()
+        if auth.lower().startswith("sentry "):
+            auth = auth[7:]
+        for part in auth.split(","):
+            name, _, value = part.strip().partition("=")
+            if name.strip() == "sentry_key" and value.strip():
+                return value.strip()
+    values = parse_qs(urlsplit(path).query).get("sentry_key")
+    return values[0] if values else None
+
+
+def key_matches(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
+
+
+def error(status: int, message: str, **extra: Any) -> Verdict:
+    return Verdict(status=status, body={"error": message, **extra})
+
+
+def judge(limits: Limits, path: str, headers: dict[str, str], raw: bytes, client: str) -> Verdict:
+    """Everything after the body was read (within `max_body_bytes`); headers lower-cased."""
+    where = route(path)
+    if where is None:
+        return error(404, "not a Sentry ingest path; use /api/<project>/envelope/")
+    project, kind = where
+    if project != limits.project:
+        return error(404, f"unknown project {project[:40]!r}; this endpoint serves one project")
+    key = request_key(headers, path)
+    if key is not None and not key_matches(key, limits.key):
+        return error(401, "wrong sentry_key for this project")
+    origin = f"{client} POST {urlsplit(path).path}"
+    if encoding := headers.get("content-encoding"):
+        # The same bytes under another encoding fail for another reason: a row of their own.
+        origin += f" (Content-Encoding: {encoding[:40]})"
+    try:
+        body = decode_body(raw, headers.get("content-encoding"), limits.max_inflated_bytes)
+    except BodyError as exc:
+        if exc.status == 413:
+            return error(413, str(exc))
+        if key is None:
+            return _missing_key()
+        return _quarantined(exc.status, str(exc), origin, raw)
+    if kind == "store":
+        if key is None:
+            return _missing_key()
+        return _store_body(body, origin)
+    return _envelope_body(limits, body, origin, key)
+
+
+def _missing_key() -> Verdict:
+    return error(
+        401,
+        "missing sentry_key: send 'X-Sentry-Auth: Sentry sentry_key=KEY, sentry_version=7', "
+        "?sentry_key=KEY, or a 'dsn' in the envelope header",
+    )
+
+
+def _quarantined(status: int, reason: str, origin: str, raw: bytes) -> Verdict:
+    row = rejection(SOURCE, origin, reason, raw)
+    return Verdict(status=status, body={"error": reason, "quarantined": row.id}, store=[row])
+
+
+def _store_body(body: bytes, origin: str) -> Verdict:
+    """Legacy `/store/`: one bare event JSON."""
+    try:
+        text = body.decode("utf-8")
+        event = json.loads(text)
+        if not isinstance(event, dict):
+            raise BadRecord(f"expected a JSON object, got {type(event).__name__}")
+        signal = event_to_signal(event, text, SOURCE)
+    except UnicodeDecodeError as exc:
+        return _quarantined(400, f"event is not UTF-8 text ({exc.reason})", origin, body)
+    except json.JSONDecodeError as exc:
+        reason = f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        return _quarantined(400, reason, origin, body)
+    except (BadRecord, ValueError, RecursionError) as exc:
+        return _quarantined(400, _reason(exc), origin, body)
+    return Verdict(status=200, body={"id": signal.id}, store=[signal])
+
+
+def _envelope_body(limits: Limits, body: bytes, origin: str, key: str | None) -> Verdict:
+    try:
+        envelope = parse_envelope(body)
+    except (BadRecord, ValueError, RecursionError) as exc:
+        if key is None:
+            return _missing_key()
+        return _quarantined(400, f"Sentry envelope: {_reason(exc)}", origin, body)
+    dsn = envelope.header.get("dsn")
+    if dsn is not None:
+        dsn_key, dsn_project = _parse_dsn(dsn)
+        if dsn_key is None or (key is not None and not key_matches(dsn_key, key)):
+            return error(401, "the envelope header 'dsn' does not carry this endpoint's key")
+        if dsn_project != limits.project:
+            return error(403, "the envelope header 'dsn' names another project")
+        if not key_matches(dsn_key, limits.key):
+            return error(401, "wrong sentry_key for this project")
+        key = dsn_key
+    if key is None:
+        return _missing_key()
+    return _envelope_items(envelope, origin)
+
+
+def _envelope_items(envelope: Envelope, origin: str) -> Verdict:
+    store: list[Parsed] = []
+    rejected: list[dict[str, Any]] = []
+    signals = ignored = 0
+    for number, item in enumerate(envelope.items, start=1):
+        if item.type not in SIGNAL_ITEM_TYPES:
+            ignored += 1
+            continue
+        for result in _item_results(item, number):
+            if isinstance(result, Signal):
+                store.append(result)
+                signals += 1
+                continue
+            where = f"{origin} item {number} ({item.type[:40]})"
+            row = rejection(SOURCE, where, str(result), item.payload)
+            store.append(row)
+            rejected.append({"item": number, "error": str(result), "quarantined": row.id})
+    event_id = _reply_id(envelope, store)
+    if rejected and not signals:
+        first = rejected[0]["error"]
+        verdict = error(400, first, id=event_id, rejected=rejected)
+        verdict.store, verdict.ignored_items = store, ignored
+        return verdict
+    body: dict[str, Any] = {"id": event_id}
+    if rejected:
+        body["rejected"] = rejected
+    return Verdict(status=200, body=body, store=store, ignored_items=ignored)
+
+
+def _item_results(item: Any, number: int) -> list[Signal | BadRecord]:
+    """One item's signal or error; one item at a time, so a surprise stays in its item."""
+    try:
+        results = list(envelope_signals(Envelope(header={}, items=[item]), SOURCE))
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of 5,000 digits
+        return [BadRecord(f"item {number} ({item.type}): {_reason(exc)}")]
+    # envelope_signals numbers items from 1; here each envelope has one, so renumber.
+    return [
+        BadRecord(str(r).replace("item 1 ", f"item {number} ", 1))
+        if isinstance(r, BadRecord)
+        else r
+        for r in results
+    ]
+
+
+def _reply_id(envelope: Envelope, store: list[Parsed]) -> str:
+    header_id = envelope.header.get("event_id")
+    if isinstance(header_id, str) and _EVENT_ID.match(header_id.replace("-", "").lower()):
+        return header_id.replace("-", "").lower()
+    for parsed in store:
+        if isinstance(parsed, Signal):
+            return parsed.id
+    return uuid.uuid4().hex
+
+
+def _parse_dsn(dsn: Any) -> tuple[str | None, str | None]:
+    if not isinstance(dsn, str):
+        return None, None
+    try:
+        parts = urlsplit(dsn)
+        key = parts.username
+    except ValueError:
+        return None, None
+    project = parts.path.rstrip("/").rsplit("/", 1)[-1] or None
+    return key or None, project
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "JSON is nested too deeply"
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 300 else text[:299] + "…"
