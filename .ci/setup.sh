@@ -17,6 +17,7 @@ apt_packages=()
 command -v podman >/dev/null || apt_packages+=(podman)
 command -v runc >/dev/null || apt_packages+=(runc)
 command -v mmdebstrap >/dev/null || apt_packages+=(mmdebstrap)
+command -v catatonit >/dev/null || [ -x /usr/libexec/podman/catatonit ] || apt_packages+=(catatonit)
 command -v newuidmap >/dev/null || apt_packages+=(uidmap)
 command -v git >/dev/null || apt_packages+=(git)
 if [ "${#apt_packages[@]}" -gt 0 ]; then

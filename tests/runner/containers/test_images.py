@@ -1,0 +1,46 @@
+"""The dependency layer: built once per set of dependency files, reused while they are unchanged."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from runner.containers.images import base_tag, ensure_base_image, ensure_deps_image
+from runner.containers.pool import RunPool
+from runner.containers.settings import ContainerSettings
+from store.runs import ImageRecord, get_image, images_in_use
+from tests.runner.containers.conftest import MakeRepo, git
+
+
+def test_base_image_is_reused_by_tag(
+    container_settings: ContainerSettings, base_image: ImageRecord
+) -> None:
+    assert base_image.tag == base_tag(container_settings)
+    again = ensure_base_image(container_settings)
+    assert again.id == base_image.id
+
+
+def test_dependency_layer_is_keyed_by_dependency_files(
+    pool: RunPool,
+    container_settings: ContainerSettings,
+    base_image: ImageRecord,
+    make_repo: MakeRepo,
+    fresh_db: sqlite_utils.Database,
+) -> None:
+    repo, [first, docs_only] = make_repo(
+        {"requirements.txt": "iniconfig==2.0.0\n", "test_app.py": "import iniconfig\n"},
+        {"README": "docs change only\n"},
+    )
+    deps = ensure_deps_image(container_settings, repo, first, base_image, fresh_db)
+    assert deps.kind == "deps" and deps.parent_id == base_image.id
+    # A commit that leaves the dependency files alone gets the same layer, without a build.
+    same = ensure_deps_image(container_settings, repo, docs_only, base_image)
+    assert same.id == deps.id and same.build_seconds is None
+    with pool.start(repo, docs_only, image=deps) as run:
+        ready = run.exec(["python3", "-c", "import iniconfig; print(iniconfig.__name__)"])
+    assert ready.stdout == "iniconfig\n"
+    assert get_image(fresh_db, deps.id) is not None
+    assert {deps.id, base_image.id} <= images_in_use(fresh_db)
+    (repo / "requirements.txt").write_text("iniconfig==2.0.0\npluggy==1.5.0\n")
+    git(repo, "commit", "-qam", "new dependency")
+    changed = ensure_deps_image(container_settings, repo, "HEAD", base_image)
+    assert changed.key != deps.key
