@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from store.migrations import Migrations
+from store.migrations import Migrations, run_script
 
 migrations = Migrations("overnight")
 
 
 @migrations
 def m001_signals(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    run_script(
+        db,
         """
         CREATE TABLE signals (
             id TEXT PRIMARY KEY,          -- stable: the source's event id or a content hash
@@ -52,5 +53,160 @@ def m001_signals(db: sqlite_utils.Database) -> None:
             updated_at TEXT NOT NULL,
             PRIMARY KEY (source, scope)
         );
+        """,
+    )
+
+
+@migrations
+def m002_triage(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
         """
+        -- One row per underlying problem. Counts and lanes are written by triage in the same
+        -- transaction that links the signals behind them.
+        CREATE TABLE issues (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            kind TEXT NOT NULL,              -- kind of the founding signal
+            status TEXT NOT NULL DEFAULT 'open',   -- open | merged | closed
+            merged_into INTEGER REFERENCES issues (id),
+            lane TEXT NOT NULL DEFAULT 'new',      -- new | needs_confirmation | dispatchable
+                                                   -- | held | triage_only
+            reasons TEXT NOT NULL DEFAULT '[]',    -- JSON: why held, or why that lane
+            routine TEXT,                    -- the routine that decided the lane
+            fingerprint TEXT,                -- the founding signal's grouping hash
+            fingerprint_basis TEXT,          -- explicit | hybrid | stack | exception | message
+            error_type TEXT,
+            location TEXT,                   -- normalised route, or the failing test id
+            top_frame TEXT,                  -- module:function of the top in-app frame
+            flags TEXT,                      -- canonical JSON of the feature flags, or NULL
+            release TEXT,
+            texts TEXT NOT NULL DEFAULT '[]',     -- JSON: masked texts compared with signals
+            description TEXT NOT NULL DEFAULT '',
+            scope TEXT NOT NULL DEFAULT '[]',     -- JSON: suspected files and functions
+            repro TEXT NOT NULL DEFAULT '[]',     -- JSON: steps to reproduce
+            test_id TEXT,
+            labels TEXT NOT NULL DEFAULT '[]',
+            routes_seen TEXT NOT NULL DEFAULT '[]',
+            kinds TEXT NOT NULL DEFAULT '[]',
+            sources TEXT NOT NULL DEFAULT '[]',
+            signal_count INTEGER NOT NULL DEFAULT 0,
+            users_affected INTEGER NOT NULL DEFAULT 0,
+            confidence REAL NOT NULL DEFAULT 0,
+            severity TEXT NOT NULL DEFAULT 'low',
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX issues_lane ON issues (status, lane);
+
+        -- Every grouping hash seen on an issue's linked signals: the fingerprint index.
+        CREATE TABLE issue_fingerprints (
+            fingerprint TEXT NOT NULL,
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            PRIMARY KEY (fingerprint, issue_id)
+        ) WITHOUT ROWID;
+
+        -- Distinct people behind an issue, so "users affected" never counts anyone twice.
+        CREATE TABLE issue_actors (
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            actor TEXT NOT NULL,
+            PRIMARY KEY (issue_id, actor)
+        ) WITHOUT ROWID;
+
+        -- Why a signal belongs (or might belong, or was taken out of) an issue.
+        CREATE TABLE links (
+            id INTEGER PRIMARY KEY,
+            signal_id TEXT NOT NULL REFERENCES signals (id),
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            state TEXT NOT NULL,             -- linked | proposed | split | moved
+            fingerprint_score REAL NOT NULL,
+            structure_score REAL NOT NULL,
+            text_score REAL NOT NULL,
+            rule TEXT NOT NULL,              -- which rule fired, in words
+            created_at TEXT NOT NULL,
+            decided_at TEXT,                 -- when a person confirmed or split it
+            decided_by TEXT
+        );
+        CREATE INDEX links_signal ON links (signal_id);
+        CREATE INDEX links_issue ON links (issue_id, state);
+        -- A signal is counted in exactly one issue.
+        CREATE UNIQUE INDEX links_home ON links (signal_id) WHERE state = 'linked';
+
+        -- A person's decision that two issues are different problems; never merged again.
+        CREATE TABLE splits (
+            id INTEGER PRIMARY KEY,
+            issue_id INTEGER NOT NULL REFERENCES issues (id),        -- the issue split from
+            other_issue_id INTEGER NOT NULL REFERENCES issues (id),  -- the one split off
+            signal_id TEXT REFERENCES signals (id),
+            fingerprint TEXT,                -- the split signal's hash: later ones follow it
+            created_at TEXT NOT NULL,
+            decided_by TEXT
+        );
+        CREATE INDEX splits_issue ON splits (issue_id);
+        CREATE INDEX splits_other ON splits (other_issue_id);
+        """,
+    )
+
+
+@migrations
+def m003_runs(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- One container run: what it ran in, against what, under which limits, and how it ended.
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            issue_id TEXT,                -- the issue the run works on; NULL for ad-hoc runs
+            rerun_of TEXT,                -- the run this one re-executes (`replay --rerun`)
+            repository TEXT NOT NULL,     -- the target repository's path or URL
+            commit_sha TEXT NOT NULL,
+            image_id TEXT NOT NULL,       -- the image's config digest, not a tag
+            image_tag TEXT,
+            connection TEXT NOT NULL,     -- name and URI of the Podman service
+            env TEXT NOT NULL,            -- JSON name -> value, secret values redacted
+            limits TEXT NOT NULL,         -- JSON: what was asked for and what was in force
+            checkout TEXT NOT NULL,       -- JSON: method, depth, whether later commits were visible
+            spec TEXT NOT NULL,           -- JSON: the container create spec, for the record
+            host TEXT NOT NULL,           -- JSON: podman, runtime and kernel versions
+            container_id TEXT,
+            owner TEXT NOT NULL,          -- host:pid:start-time of the runner process
+            status TEXT NOT NULL,         -- running | ok | failed | timeout | interrupted
+            reason TEXT,
+            started_at TEXT NOT NULL,
+            ended_at TEXT
+        );
+        CREATE INDEX runs_issue ON runs (issue_id);
+        CREATE INDEX runs_status ON runs (status);
+
+        -- Every step of a run, written as it happens: a crash leaves the transcript so far.
+        CREATE TABLE run_events (
+            run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            kind TEXT NOT NULL,           -- setup | exec | model_request | model_reply
+            command TEXT,                 -- JSON argv
+            stdout TEXT,
+            stderr TEXT,
+            exit_code INTEGER,
+            duration_s REAL,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            data TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (run_id, seq)
+        );
+
+        -- Images runs were started from; kept while a run that used them is on record.
+        CREATE TABLE images (
+            id TEXT PRIMARY KEY,
+            tag TEXT NOT NULL,
+            kind TEXT NOT NULL,           -- base | deps
+            key TEXT,                     -- recipe hash (base) or dependency-files hash (deps)
+            parent_id TEXT,
+            rootfs_sha256 TEXT,
+            recipe TEXT,
+            build_seconds REAL,
+            recorded_at TEXT NOT NULL
+        );
+        """,
     )

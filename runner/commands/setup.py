@@ -27,4 +27,11 @@ def run_init(ctx: Context) -> int:
     template = resources.files("runner").joinpath("overnight.example.toml").read_text()
     path.write_text(template, encoding="utf-8")
     print(f"wrote {path}")
+    # The routines file beside it (policy: which issues go to which agent), unless one exists.
+    routines = path.parent / "routines.toml"
+    if not routines.exists() or ctx.args.force:
+        routines.write_text(
+            resources.files("runner").joinpath("routines.toml").read_text(), encoding="utf-8"
+        )
+        print(f"wrote {routines}")
     return 0

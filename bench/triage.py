@@ -1,0 +1,269 @@
+"""Triage throughput: 100,000 realistic signals over 10,000 underlying problems.
+
+Writes the signals as NDJSON, ingests them into a fresh store (timed: the ingest-only rate),
+then triages that store (timed: the triage rate), on the same data in the same run. Progress
+goes to stderr; the last line is one JSON object with `signals_per_s`, `ingest_signals_per_s`,
+`ratio_to_ingest`, `peak_rss_mb`, `rate_at_1k_issues`, `rate_at_10k_issues`, and the pairwise
+precision and recall against the generator's labels. Targets (issue 3): at least 5,000
+signals/s, triage at most 3x ingest's cost, peak RSS under 500 MB, and the rate flat as issues
+grow.
+
+    .venv/bin/python bench/triage.py [--count 100000] [--problems 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from runner.ingest import ingest_paths  # noqa: E402
+from runner.triage.engine import Triage  # noqa: E402
+from runner.triage.evaluate import score  # noqa: E402
+from runner.triage.settings import TriageSettings  # noqa: E402
+from store import open_db  # noqa: E402
+from store.issues import home_issue_ids  # noqa: E402
+
+AREAS = [
+    "reports",
+    "dashboard",
+    "export",
+    "search",
+    "settings",
+    "members",
+    "tasks",
+    "projects",
+    "invoices",
+    "teams",
+]
+THINGS = [
+    "dashboard",
+    "report",
+    "export",
+    "summary",
+    "page",
+    "chart",
+    "list",
+    "board",
+    "table",
+    "timeline",
+]
+VERBS = ["refresh", "open", "save", "export", "load", "filter", "sort", "share", "print", "delete"]
+SYMPTOMS = [
+    "crashed",
+    "spun forever",
+    "showed an error",
+    "gave me a blank page",
+    "said something went wrong",
+    "froze",
+]
+ERRORS = [
+    "ZeroDivisionError",
+    "KeyError",
+    "TypeError",
+    "ValueError",
+    "TimeoutError",
+    "IndexError",
+    "AttributeError",
+    "RuntimeError",
+    "LookupError",
+    "UnicodeDecodeError",
+]
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mer",
+    "ti",
+    "dun",
+    "sa",
+    "ver",
+    "po",
+    "ril",
+    "ta",
+    "nox",
+    "be",
+    "gal",
+    "fi",
+]
+# Identifiers and nouns of a real codebase: hundreds of them, so unrelated faults rarely share
+# most of their words (a tiny vocabulary would make every message look alike).
+WORDS = sorted({a + b + c for a in SYLLABLES for b in SYLLABLES for c in ("", "s", "er")})[:400]
+
+
+def problem(n: int, rng: random.Random) -> dict[str, Any]:
+    """One underlying problem: where it happens, what is raised, how people describe it."""
+    area = AREAS[n % len(AREAS)]
+    module = f"app.{area}.{rng.choice(WORDS)}_{n % 97}"
+    return {
+        "n": n,
+        "kind": "regression" if n % 20 == 0 else "error",
+        "area": area,
+        "route": f"/{area}/{rng.choice(WORDS)}s/{{id}}/{rng.choice(['view', 'edit', 'share'])}",
+        "type": rng.choice(ERRORS),
+        "message": f"{rng.choice(WORDS)} {rng.choice(WORDS)} {{id}} {rng.choice(WORDS)} "
+        f"failed for {rng.choice(WORDS)}_{n} after {{num}} tries",
+        "frames": [
+            (f"{area}/views.py", f"app.{area}.views", f"handle_{rng.choice(WORDS)}", 10 + n % 50),
+            (f"{module.replace('.', '/')}.py", module, f"{rng.choice(WORDS)}_{n}", 40 + n % 300),
+        ],
+        "thing": rng.choice(THINGS),
+        "verb": rng.choice(VERBS),
+        "word": f"{rng.choice(WORDS)}{n}",
+    }
+
+
+def signal(p: dict[str, Any], i: int, rng: random.Random) -> dict[str, Any]:
+    """One report of a problem: ids, numbers, users, line numbers and words vary."""
+    when = f"2026-11-23T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z"
+    user = {"id": f"u-{rng.randrange(20_000)}"}
+    route = p["route"].format(id=rng.randrange(1, 10**5)) + rng.choice(
+        ["", f"?page={rng.randrange(9)}", f"?team={i % 40}"]
+    )
+    if p["kind"] != "regression" and rng.random() < 0.12:
+        text = rng.choice(
+            [
+                "the {thing} {symptom} when I clicked {verb} on {word}",
+                "I tried to {verb} the {thing} for {word} and it {symptom}",
+                "{verb} on the {thing} ({word}) {symptom} again, ticket {id}",
+            ]
+        ).format(
+            thing=p["thing"],
+            symptom=rng.choice(SYMPTOMS),
+            verb=p["verb"],
+            word=p["word"],
+            id=rng.randrange(10**6),
+        )
+        return {
+            "kind": "feedback",
+            "occurred_at": when,
+            "route": route,
+            "actor": user,
+            "text": text,
+        }
+    shift = rng.choice([0, 0, 0, 2, -3])  # another release: lines moved
+    frames = [
+        {"file": f, "module": m, "function": fn, "line": line + shift, "in_app": True}
+        for f, m, fn, line in p["frames"]
+    ]
+    frames.insert(0, {"file": "wsgi.py", "module": "gunicorn.wsgi", "function": "run"})
+    message = p["message"].format(id=f"{rng.getrandbits(48):012x}", num=rng.randrange(100))
+    envelope: dict[str, Any] = {
+        "kind": p["kind"],
+        "occurred_at": when,
+        "route": route if p["kind"] == "error" else None,
+        "actor": user,
+        "actions": [
+            {"message": f"GET {route}", "category": "navigation"},
+            {"message": f"click #{p['verb']}", "category": "ui.click"},
+        ],
+        "flags": {"new_nav": i % 3 == 0},
+        "intent": f"{p['verb']} the {p['thing']}",
+        "error": {"type": p["type"], "message": message, "frames": frames},
+        "release": rng.choice(["2.3.0", "2.3.1"]),
+        "environment": "production",
+    }
+    if p["kind"] == "regression":
+        envelope["test_id"] = f"tests/test_{p['area']}.py::test_{p['word']}"
+    return envelope
+
+
+def write_signals(path: Path, count: int, problems: int) -> list[int]:
+    """Half the signals introduce every problem once; the rest repeat them, popular ones more."""
+    rng = random.Random(11)
+    catalogue = [problem(n, rng) for n in range(problems)]
+    labels: list[int] = []
+    introduced = 0
+    with path.open("w") as out:
+        for i in range(count):
+            due = max(1, min(problems, (i + 1) * problems // max(count // 2, 1)))
+            if introduced < due:
+                n = introduced
+                introduced += 1
+            else:
+                n = (
+                    min(int(rng.paretovariate(0.6)) - 1, introduced - 1)
+                    if rng.random() < 0.3
+                    else (rng.randrange(introduced))
+                )
+            labels.append(n)
+            out.write(json.dumps(signal(catalogue[n], i, rng)) + "\n")
+    return labels
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--problems", type=int, default=10_000)
+    args = parser.parse_args()
+    settings = TriageSettings()
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "signals.ndjson"
+        print(
+            f"writing {args.count:,} signals over {args.problems:,} problems ...", file=sys.stderr
+        )
+        labels = write_signals(source, args.count, args.problems)
+        db = open_db(Path(tmp) / "bench.db")
+        print("ingesting ...", file=sys.stderr)
+        started = time.perf_counter()
+        report = ingest_paths(db, [source], move_done=False)
+        ingest_s = time.perf_counter() - started
+        assert report.new == args.count, report
+        print(f"  {report.new:,} signals in {ingest_s:.2f} s", file=sys.stderr)
+
+        print("triaging ...", file=sys.stderr)
+        rates: dict[int, float] = {}
+        run = Triage(db, settings.thresholds)
+        started = time.perf_counter()
+        while True:
+            issues_before = run.next_id - 1
+            batch_started = time.perf_counter()
+            done = run.run_batch(settings.batch_size)
+            if not done:
+                break
+            rate = done / (time.perf_counter() - batch_started)
+            for mark in (1_000, 10_000):
+                if issues_before >= mark and mark not in rates:
+                    rates[mark] = rate
+            print(
+                f"\r  {run.report.signals:,} signals, {issues_before:,} issues, {rate:,.0f}/s",
+                end="",
+                file=sys.stderr,
+            )
+        triage_s = time.perf_counter() - started
+        print(file=sys.stderr)
+        ids = [row[0] for row in db.execute("SELECT id FROM signals ORDER BY rowid")]
+        homes = home_issue_ids(db, ids)
+        quality = score({i: labels[k] for k, i in enumerate(ids)}, {i: homes[i] for i in ids})
+        issues = run.next_id - 1
+        db.close()
+    result = {
+        "signals_per_s": round(args.count / triage_s),
+        "ingest_signals_per_s": round(args.count / ingest_s),
+        "ratio_to_ingest": round(triage_s / ingest_s, 2),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "rate_at_1k_issues": round(rates.get(1_000, 0)),
+        "rate_at_10k_issues": round(rates.get(10_000, 0)),
+        "issues": issues,
+        "problems": args.problems,
+        "signals": args.count,
+        "pairwise_precision": quality.pairwise_precision,
+        "pairwise_recall": quality.pairwise_recall,
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,272 @@
+"""The de-duplication decision, and what a new issue starts with.
+
+Two of three (fingerprint, structure, text) over their thresholds → the signal joins the issue.
+One of three → the signal founds its own issue and a proposed link to the look-alike waits in
+the "needs confirmation" lane. None → a new issue. Ties go to the issue a person split off, so
+later signals follow the person's decision, and two issues a person split are never linked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from runner.triage import structure as structure_mod
+from runner.triage.features import Features
+from runner.triage.fingerprint import in_app_frames
+from runner.triage.index import Index
+from runner.triage.text import best_matches, similarity
+from store.issues import Issue, ScopeEntry
+
+MAX_SCOPE = 10
+FEW_TEXTS = 4
+# Two issues whose summed scores are this close both look right: a person decides.
+AMBIGUITY_MARGIN = 0.25
+MAX_REPRO_ACTIONS = 5
+
+
+class Thresholds(BaseModel):
+    """When structure and text count as a match (the fingerprint is equal or not)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    structure: float = Field(default=0.8, gt=0, le=1)
+    """Structural similarity (0-1) at or above which the envelopes agree."""
+    text: float = Field(default=0.7, gt=0, le=1)
+    """Text similarity (0-1, rapidfuzz token set ratio after masking) at or above which the
+    texts agree."""
+    feedback_text: float = Field(default=0.6, gt=0, le=1)
+    """The same, between a person's words and an error's: a paraphrase shares fewer words."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    fingerprint: float
+    structure: float
+    text: float
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where a signal goes and why."""
+
+    action: Literal["link", "propose", "new"]
+    issue_id: int | None
+    """The issue joined, or proposed; None for a new issue with no look-alike."""
+    scores: Scores
+    rule: str
+
+
+_NAMES = ("fingerprint", "structure", "text")
+
+
+def _rule(hits: tuple[bool, bool, bool]) -> str:
+    names = [n for n, hit in zip(_NAMES, hits, strict=True) if hit]
+    if len(names) == 3:
+        return "all three agree"
+    return " + ".join(names) + (" agree" if len(names) == 2 else " only")
+
+
+def _score(
+    f: Features, index: Index, issue_id: int, is_owner: bool, text: float, th: Thresholds
+) -> tuple[int, Scores, tuple[bool, bool, bool]]:
+    theirs = index.profiles[issue_id].structure
+    cross = (f.structure.kind == "feedback") != (theirs.kind == "feedback")
+    s_fp = 1.0 if is_owner else 0.0
+    s_st = structure_mod.score(f.structure, theirs)
+    hits = (is_owner, s_st >= th.structure, text >= (th.feedback_text if cross else th.text))
+    if cross and hits == (False, True, False):
+        # Between feedback and an error, structure is the place alone: too thin to propose on.
+        return 0, Scores(s_fp, s_st, text), (False, False, False)
+    return sum(hits), Scores(s_fp, s_st, text), hits
+
+
+def _ranked(
+    f: Features,
+    index: Index,
+    ids: Iterable[int],
+    owners: set[int],
+    texts: dict[int, float],
+    th: Thresholds,
+) -> list[tuple[int, int, float, int, Scores, tuple[bool, bool, bool]]]:
+    """Candidates with at least one vote, best first: votes, then following a split, then
+    the summed scores."""
+    pool = set(ids)
+    ranked = []
+    for issue_id in pool:
+        votes, scores, hits = _score(
+            f, index, issue_id, issue_id in owners, texts.get(issue_id, 0.0), th
+        )
+        if votes:
+            profile = index.profiles[issue_id]
+            # A split-off issue that competes with the issue it was split from wins the tie.
+            follows = int(profile.from_split and bool(profile.split_from & pool))
+            total = scores.fingerprint + scores.structure + scores.text
+            ranked.append((votes, follows, total, issue_id, scores, hits))
+    ranked.sort(key=lambda r: (r[0], r[1], r[2], r[3]), reverse=True)
+    return ranked
+
+
+def _text_scores(f: Features, index: Index, ids: Iterable[int], cutoff: float) -> dict[int, float]:
+    """Best text similarity per issue, over the given issues' texts only."""
+    owners: list[int] = []
+    choices: dict[int, str] = {}
+    for issue_id in ids:
+        for t in index.profiles[issue_id].texts:
+            choices[len(owners)] = t
+            owners.append(issue_id)
+    scores: dict[int, float] = {}
+    if len(choices) <= FEW_TEXTS:  # a direct call beats building rapidfuzz's batch
+        found = [(key, similarity(f.text, t)) for key, t in choices.items()]
+        found = [(key, score) for key, score in found if score >= cutoff]
+    else:
+        found = best_matches(f.text, choices, cutoff, limit=len(choices))
+    for key, score in found:
+        owner = owners[key]
+        scores[owner] = max(score, scores.get(owner, 0.0))
+    return scores
+
+
+def decide(f: Features, index: Index, thresholds: Thresholds) -> Decision:
+    """Compare a signal with its candidate issues and decide where it belongs."""
+    fp = f.fingerprint.hash
+    named = index.named_event_home(f)
+    if named is not None and f.signal.kind == "feedback":
+        return Decision("link", named[0], Scores(1.0, 1.0, 0.0), named[1])
+    cutoff = min(thresholds.text, thresholds.feedback_text)
+    owners = set(index.fingerprint_owners(fp))
+    ranked = []
+    if owners:
+        # Fast path: an issue with this fingerprint and one more agreeing signal wins. Others
+        # could only tie it on votes, and the fingerprint is the stronger evidence.
+        texts = _text_scores(f, index, owners, cutoff)
+        ranked = _ranked(f, index, owners, owners, texts, thresholds)
+    if not ranked or ranked[0][0] < 2:
+        candidates = index.candidates(fp, f.structure, f.text)
+        if not candidates:
+            return Decision("new", None, Scores(0.0, 0.0, 0.0), "new issue: no candidate")
+        texts = _text_scores(f, index, candidates, cutoff)
+        if f.structure.error_type is None:
+            # Without a stack, structure is the location alone: too little to propose on, so
+            # only issues whose text agrees are compared further.
+            candidates = owners | texts.keys()
+        ranked = _ranked(f, index, candidates, owners, texts, thresholds)
+    if named is not None and (not ranked or ranked[0][0] < 2):
+        # The event a person's earlier feedback names, and nothing better: join the feedback.
+        return Decision("link", named[0], Scores(1.0, 1.0, 0.0), named[1])
+    if not ranked:
+        return Decision("new", None, Scores(0.0, 0.0, 0.0), "new issue: nothing over threshold")
+    votes, _follows, _total, best, scores, hits = ranked[0]
+    if votes >= 2 and fp:
+        # A person split a signal with this fingerprint off `best`: follow that decision.
+        redirected = index.split_fingerprints.get((best, fp))
+        if redirected is not None and redirected in index.profiles:
+            return Decision("link", redirected, scores, f"follows the split from #{best}")
+    if (
+        votes >= 2
+        and not hits[0]
+        and len(ranked) > 1
+        and ranked[1][0] >= 2
+        and ranked[0][2] - ranked[1][2] < AMBIGUITY_MARGIN
+    ):
+        # Structure and text agree with two issues: without a fingerprint to tell them apart,
+        # a wrong guess would hide a fault, so a person decides.
+        runner_up = ranked[1][3]
+        return Decision(
+            "propose", best, scores, f"{_rule(hits)} with #{runner_up} too: needs confirmation"
+        )
+    if votes >= 2:
+        rule = _rule(hits)
+        rivals = [r[3] for r in ranked[1:] if r[0] == votes]
+        split_from = index.profiles[best].split_from
+        followed = next((r for r in rivals if r in split_from), None)
+        if followed is not None:
+            rule += f"; follows the split from #{followed}"
+        return Decision("link", best, scores, rule)
+    return Decision("propose", best, scores, _rule(hits) + ": needs confirmation")
+
+
+def scope_of(f: Features) -> list[ScopeEntry]:
+    """Suspected files and functions: the in-app frames, crashing frame first, distinct."""
+    seen: set[tuple[str | None, str | None]] = set()
+    scope: list[ScopeEntry] = []
+    for frame in in_app_frames(f.signal):
+        key = (frame.file or frame.module, frame.function)
+        if key in seen:
+            continue
+        seen.add(key)
+        scope.append(
+            ScopeEntry(
+                file=frame.file, function=frame.function, module=frame.module, line=frame.line
+            )
+        )
+        if len(scope) >= MAX_SCOPE:
+            break
+    return scope
+
+
+def repro_of(f: Features) -> list[str]:
+    """Steps to reproduce, where the signal gives them: route and last actions, or the test."""
+    signal = f.signal
+    steps: list[str] = []
+    if signal.test_id:
+        steps.append(f"Run the failing test {signal.test_id}")
+    if signal.route:
+        steps.append(f"Open {signal.route}")
+    for action in signal.actions[-MAX_REPRO_ACTIONS:]:
+        if action.message:
+            label = f"{action.category}: " if action.category else ""
+            steps.append(f"{label}{action.message[:200]}")
+    if signal.intent:
+        steps.append(f"Attempt: {signal.intent[:200]}")
+    if signal.flags:
+        steps.append("With flags " + (f.structure.flags or ""))
+    return steps
+
+
+def labels_of(f: Features) -> list[str]:
+    """Labels routines can match on, from the signal's environment and level."""
+    signal = f.signal
+    labels = [f"kind:{signal.kind}"]
+    if signal.environment:
+        labels.append(f"env:{signal.environment}")
+    if signal.level:
+        labels.append(f"level:{signal.level}")
+    return labels
+
+
+def new_issue(f: Features, issue_id: int, now: datetime) -> Issue:
+    """The issue a signal founds: title, scope, repro steps, and what later signals meet."""
+    signal = f.signal
+    description = (signal.text or (signal.error.message if signal.error else "") or "")[:2000]
+    s = f.structure
+    return Issue(
+        id=issue_id,
+        title=signal.title,
+        kind=signal.kind,
+        fingerprint=f.fingerprint.hash,
+        fingerprint_basis=f.fingerprint.basis,
+        error_type=s.error_type,
+        location=s.location,
+        top_frame=s.top_frame,
+        flags=s.flags,
+        release=s.release,
+        texts=[f.text] if f.text else [],
+        description=description,
+        scope=scope_of(f),
+        repro=repro_of(f),
+        test_id=signal.test_id,
+        labels=labels_of(f),
+        routes_seen=[s.location] if s.location else [],
+        kinds=[signal.kind],
+        sources=[signal.source],
+        signal_count=1,
+        first_seen=signal.occurred_at,
+        last_seen=signal.occurred_at,
+        created_at=now,
+        updated_at=now,
+    )

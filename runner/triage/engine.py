@@ -1,0 +1,250 @@
+"""Triage every untriaged signal: batch reads, an in-memory index, one transaction per batch.
+
+Each batch's links, new issues, counts and the signals' `triaged_at` are committed together,
+so a crash leaves every signal either counted once or untriaged (and triaged on the next run),
+never counted twice. Only one triage should run against a store at a time: issue ids and the
+index are kept in memory for the run.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from runner.triage.decide import Decision, Thresholds, decide, labels_of, new_issue
+from runner.triage.features import Features, features
+from runner.triage.index import (
+    MAX_LABELS,
+    MAX_ROUTES,
+    MAX_TEXTS,
+    Index,
+    Profile,
+    associated_event,
+    load_index,
+    merge_limited,
+    profile_of,
+)
+from store.issues import (
+    Issue,
+    IssueDefinition,
+    IssueUpdate,
+    NewLink,
+    commit_triage_batch,
+    home_issue_ids,
+    next_issue_id,
+)
+from store.signal import utcnow
+from store.signals import iter_signals
+
+BATCH = 2_000
+CACHE_KIB = 128 * 1024
+
+
+@dataclass
+class TriageReport:
+    """What one triage run did."""
+
+    signals: int = 0
+    linked: int = 0
+    new_issues: int = 0
+    proposed: int = 0
+    touched: set[int] = field(default_factory=set)
+    """Issues that gained signals in this run."""
+    rules: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Batch:
+    new_issues: list[Issue] = field(default_factory=list)
+    links: list[NewLink] = field(default_factory=list)
+    fingerprints: list[tuple[str, int]] = field(default_factory=list)
+    actors: list[tuple[int, str]] = field(default_factory=list)
+    triaged: list[str] = field(default_factory=list)
+    dirty: set[int] = field(default_factory=set)
+    definitions: dict[int, IssueDefinition] = field(default_factory=dict)
+
+
+def _join(profile: Profile, f: Features) -> None:
+    """Count a signal in an issue: count + 1, last seen, routes, kinds, sources, labels."""
+    signal = f.signal
+    profile.signal_count += 1
+    seen = signal.occurred_at.astimezone(UTC).isoformat()
+    if seen > profile.last_seen:
+        profile.last_seen = seen
+    changed = merge_limited(profile.routes_seen, f.structure.location, MAX_ROUTES)
+    # Keep one text per kind of signal, so feedback can later meet the error it describes.
+    if merge_limited(profile.kinds, signal.kind, 3):
+        changed = True
+        if f.text:
+            merge_limited(profile.texts, f.text, MAX_TEXTS)
+    changed = merge_limited(profile.sources, signal.source, 10) or changed
+    for label in labels_of(f):
+        changed = merge_limited(profile.labels, label, MAX_LABELS) or changed
+    profile.lists_changed = profile.lists_changed or changed
+
+
+def _define(profile: Profile, f: Features, now: datetime) -> IssueDefinition:
+    """The first error to join an issue founded by feedback defines it: title, scope, repro.
+
+    Without this, an issue a person reported first would stay without suspected files however
+    many stack traces joined it, and be held as "scope unclear" for good.
+    """
+    draft = new_issue(f, profile.id, now)
+    s = profile.structure
+    profile.structure = replace(
+        f.structure, location=s.location or f.structure.location, kind=f.structure.kind
+    )
+    return IssueDefinition(
+        id=profile.id,
+        title=draft.title,
+        fingerprint=draft.fingerprint,
+        fingerprint_basis=draft.fingerprint_basis,
+        error_type=draft.error_type,
+        top_frame=draft.top_frame,
+        scope=draft.scope,
+        repro=draft.repro,
+        test_id=draft.test_id,
+    )
+
+
+def _update(profile: Profile) -> IssueUpdate:
+    changed, profile.lists_changed = profile.lists_changed, False
+    return IssueUpdate(
+        id=profile.id,
+        signal_count=profile.signal_count,
+        last_seen=profile.last_seen,
+        lists=(
+            (profile.routes_seen, profile.kinds, profile.sources, profile.labels, profile.texts)
+            if changed
+            else None
+        ),
+    )
+
+
+class Triage:
+    """A triage run over one store: the index, the next issue id, and the running report."""
+
+    def __init__(self, db: sqlite_utils.Database, thresholds: Thresholds) -> None:
+        self.db = db
+        self.thresholds = thresholds
+        # Links, actors and issues are written at random places in their indexes: a page
+        # cache that holds the hot index pages keeps each batch's writes from re-reading them.
+        db.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        self.index: Index = load_index(db)
+        self.index.home_lookup = lambda signal_id: home_issue_ids(db, [signal_id]).get(signal_id)
+        self.next_id = next_issue_id(db)
+        self.report = TriageReport()
+
+    def _found(self, f: Features, batch: _Batch, now: datetime) -> int:
+        issue = new_issue(f, self.next_id, now)
+        self.next_id += 1
+        batch.new_issues.append(issue)
+        self.index.add(profile_of(issue))
+        self.report.new_issues += 1
+        return issue.id
+
+    def _place(self, f: Features, decision: Decision, batch: _Batch, now: datetime) -> int:
+        """Apply one decision to the index and the batch; return the signal's home issue."""
+        sc = decision.scores
+        scores = (sc.fingerprint, sc.structure, sc.text)
+        signal_id = f.signal.id
+        if decision.action == "link" and decision.issue_id is not None:
+            home = decision.issue_id
+            profile = self.index.profiles[home]
+            _join(profile, f)
+            if profile.structure.error_type is None and f.structure.error_type is not None:
+                batch.definitions[home] = _define(profile, f, now)
+            self.index.touch(profile)
+            batch.dirty.add(home)
+            batch.links.append(NewLink(signal_id, home, "linked", *scores, decision.rule))
+            self.report.linked += 1
+        else:
+            home = self._found(f, batch, now)
+            rule = decision.rule
+            if decision.action == "propose" and decision.issue_id is not None:
+                rule = f"new issue; proposed as a duplicate of #{decision.issue_id}"
+                batch.links.append(
+                    NewLink(signal_id, decision.issue_id, "proposed", *scores, decision.rule)
+                )
+                self.report.proposed += 1
+            batch.links.append(NewLink(signal_id, home, "linked", *scores, rule))
+        self.index.homes[signal_id] = home
+        event = associated_event(f)
+        if event and event not in self.index.homes:
+            self.index.awaiting_event[event] = home
+        fp = f.fingerprint.hash
+        if fp and self.index.add_fingerprint(fp, home):
+            batch.fingerprints.append((fp, home))
+        if f.actor:
+            batch.actors.append((home, f.actor))
+        batch.triaged.append(signal_id)
+        self.report.rules[decision.rule] = self.report.rules.get(decision.rule, 0) + 1
+        return home
+
+    def run_batch(self, limit: int = BATCH) -> int:
+        """Triage up to `limit` untriaged signals in one transaction; return how many."""
+        now = utcnow()
+        batch = _Batch()
+        for signal in iter_signals(self.db, untriaged=True, limit=limit):
+            f = features(signal)
+            home = self._place(f, decide(f, self.index, self.thresholds), batch, now)
+            self.report.touched.add(home)
+        if not batch.triaged:
+            return 0
+        new_ids = {i.id for i in batch.new_issues}
+        # A new issue that gained more signals in the same batch is written with its counts.
+        fresh = {i.id: i for i in batch.new_issues}
+        for issue_id in batch.dirty & new_ids:
+            p = self.index.profiles[issue_id]
+            p.lists_changed = False  # written whole with the new issue
+            definition = batch.definitions.pop(issue_id, None)
+            fresh[issue_id] = fresh[issue_id].model_copy(
+                update={
+                    **(definition._asdict() if definition else {}),
+                    "signal_count": p.signal_count,
+                    "last_seen": datetime.fromisoformat(p.last_seen),
+                    "routes_seen": p.routes_seen,
+                    "kinds": p.kinds,
+                    "sources": p.sources,
+                    "labels": p.labels,
+                    "texts": p.texts,
+                }
+            )
+        commit_triage_batch(
+            self.db,
+            new_issues=list(fresh.values()),
+            updates=[_update(self.index.profiles[i]) for i in batch.dirty - new_ids],
+            definitions=list(batch.definitions.values()),
+            links=batch.links,
+            fingerprints=batch.fingerprints,
+            actors=batch.actors,
+            triaged=batch.triaged,
+            now=now.isoformat(),
+        )
+        self.report.signals += len(batch.triaged)
+        # The index only grows and holds no garbage cycles: moving it out of the collector's
+        # sight keeps each collection (and so the cost per signal) flat as issues accumulate.
+        gc.freeze()
+        return len(batch.triaged)
+
+
+def triage_pending(
+    db: sqlite_utils.Database,
+    thresholds: Thresholds | None = None,
+    *,
+    batch_size: int = BATCH,
+    on_batch: Callable[[TriageReport], None] | None = None,
+) -> TriageReport:
+    """Triage every untriaged signal in the store, batch by batch."""
+    run = Triage(db, thresholds or Thresholds())
+    try:
+        while run.run_batch(batch_size):
+            if on_batch:
+                on_batch(run.report)
+    finally:
+        gc.unfreeze()  # hand the objects back to the collector once the run is over
+    return run.report

@@ -1,0 +1,118 @@
+"""Measuring de-duplication against labels: pairwise and B-cubed precision and recall.
+
+A labeled file is JSON Lines, `{"id": ..., "group": ..., "event": {...}}` a line, where the
+event is anything `parse_record` accepts (an Overnight envelope, a raw Sentry event, a user
+report, a feedback record). It is ingested and triaged into a temporary store; each event's
+predicted cluster is the issue it is counted in, so a "needs confirmation" link counts as not
+merged.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import Counter
+from collections.abc import Hashable, Mapping
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from runner.errors import UserError
+from runner.ingest import store_parsed
+from runner.sources.records import BadRecord, parse_record
+from runner.triage.decide import Thresholds
+from runner.triage.engine import triage_pending
+from store import open_db
+from store.issues import home_issue_ids
+from store.signal import Signal
+
+SOURCE = "evaluate"
+
+
+class Metrics(BaseModel):
+    """De-duplication quality; the key names are what `--evaluate` prints."""
+
+    pairwise_precision: float
+    pairwise_recall: float
+    pairwise_f1: float
+    bcubed_precision: float
+    bcubed_recall: float
+    events: int
+    groups: int
+    issues: int
+    proposed: int = 0
+    rejected: int = 0
+
+
+def _pairs(n: int) -> int:
+    return n * (n - 1) // 2
+
+
+def score(truth: Mapping[str, Hashable], predicted: Mapping[str, Hashable]) -> Metrics:
+    """Compare two clusterings of the same items (item → cluster label)."""
+    items = list(truth)
+    joint = Counter((truth[i], predicted[i]) for i in items)
+    true_sizes = Counter(truth[i] for i in items)
+    pred_sizes = Counter(predicted[i] for i in items)
+    together = sum(_pairs(n) for n in joint.values())
+    pred_pairs = sum(_pairs(n) for n in pred_sizes.values())
+    true_pairs = sum(_pairs(n) for n in true_sizes.values())
+    precision = together / pred_pairs if pred_pairs else 1.0
+    recall = together / true_pairs if true_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    n = len(items) or 1
+    b_precision = sum(joint[(truth[i], predicted[i])] / pred_sizes[predicted[i]] for i in items)
+    b_recall = sum(joint[(truth[i], predicted[i])] / true_sizes[truth[i]] for i in items)
+    return Metrics(
+        pairwise_precision=round(precision, 4),
+        pairwise_recall=round(recall, 4),
+        pairwise_f1=round(f1, 4),
+        bcubed_precision=round(b_precision / n, 4),
+        bcubed_recall=round(b_recall / n, 4),
+        events=len(items),
+        groups=len(true_sizes),
+        issues=len(pred_sizes),
+    )
+
+
+def read_labeled(path: Path) -> tuple[list[tuple[str, str, Signal]], list[str]]:
+    """(label id, group, signal) per good line, and a reason per line that is not."""
+    good: list[tuple[str, str, Signal]] = []
+    bad: list[str] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or "group" not in record or "event" not in record:
+                raise BadRecord("expected an object with 'id', 'group' and 'event'")
+            event = record["event"]
+            signal = parse_record(event, json.dumps(event, sort_keys=True), SOURCE)
+        except (json.JSONDecodeError, BadRecord) as exc:
+            bad.append(f"{path}:{number}: {exc}")
+            continue
+        good.append((str(record.get("id", number)), str(record["group"]), signal))
+    return good, bad
+
+
+def evaluate_file(path: Path, thresholds: Thresholds | None = None) -> tuple[Metrics, list[str]]:
+    """Ingest and triage a labeled file in a temporary store; the metrics and any rejections."""
+    labeled, bad = read_labeled(path)
+    if not labeled:
+        raise UserError(f"{path}: no labeled events to evaluate")
+    with tempfile.TemporaryDirectory(prefix="overnight-evaluate-") as tmp:
+        db = open_db(Path(tmp) / "evaluate.db")
+        try:
+            store_parsed(db, [signal for _id, _group, signal in labeled])
+            report = triage_pending(db, thresholds)
+            homes = home_issue_ids(db, {signal.id for _i, _g, signal in labeled})
+        finally:
+            db.close()
+    truth = {label_id: group for label_id, group, _s in labeled}
+    predicted = {label_id: homes[signal.id] for label_id, _g, signal in labeled}
+    metrics = score(truth, predicted)
+    return metrics.model_copy(update={"proposed": report.proposed, "rejected": len(bad)}), bad

@@ -1,0 +1,239 @@
+"""The in-memory index of open issues: blocking, so each signal meets few candidates.
+
+Loaded once per triage run and kept current as signals join issues. A signal's candidates are
+the issues sharing its fingerprint, the most recently active issues at its location (route or
+test), those with its error type and top frame, and those sharing one of its rarer words. Each
+bucket is capped, so the cost per signal stays flat however many issues exist; nothing is
+compared all-pairs.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC
+
+import sqlite_utils
+
+from runner.triage.features import Features
+from runner.triage.structure import Structure
+from store.issues import Issue, issue_fingerprints, list_issues, list_splits
+
+LOCATION_BUCKET = 48
+TYPE_FRAME_BUCKET = 24
+TOKEN_BUCKET = 6
+TOKENS_PER_SIGNAL = 3
+MAX_TEXTS = 3
+MAX_ROUTES = 20
+MAX_LABELS = 20
+
+
+@dataclass(slots=True)
+class Profile:
+    """What triage keeps in memory about one open issue."""
+
+    id: int
+    structure: Structure
+    texts: list[str]
+    signal_count: int
+    last_seen: str
+    routes_seen: list[str]
+    kinds: list[str]
+    sources: list[str]
+    labels: list[str]
+    split_from: set[int] = field(default_factory=set)
+    """Issues a person said this one is not: never merged with, never proposed to."""
+    from_split: bool = False
+    """Created by a person's split: later look-alikes follow it rather than the old issue."""
+    lists_changed: bool = False
+    """Routes, kinds, sources, labels or texts changed since the issue was last written."""
+    tokens: list[str] = field(default_factory=list)
+    """The rare words it is filed under (from its first text)."""
+
+
+def profile_of(issue: Issue) -> Profile:
+    return Profile(
+        id=issue.id,
+        structure=Structure(
+            location=issue.location,
+            error_type=issue.error_type,
+            top_frame=issue.top_frame,
+            kind=issue.kind,
+            flags=issue.flags,
+            release=issue.release,
+        ),
+        texts=list(issue.texts),
+        signal_count=issue.signal_count,
+        last_seen=issue.last_seen.astimezone(UTC).isoformat(),
+        routes_seen=list(issue.routes_seen),
+        kinds=list(issue.kinds),
+        sources=list(issue.sources),
+        labels=list(issue.labels),
+    )
+
+
+def associated_event(f: Features) -> str | None:
+    """The event id a piece of Sentry user feedback names, normalised like signal ids."""
+    feedback = f.signal.contexts.get("feedback")
+    if f.signal.kind != "feedback" or not isinstance(feedback, dict):
+        return None
+    event = feedback.get("associated_event_id")
+    return str(event).replace("-", "").lower() or None if event else None
+
+
+def _rare_tokens(text: str) -> list[str]:
+    """The longest words of a text, a cheap stand-in for the rarest."""
+    words = sorted(set(text.split()), key=lambda w: (-len(w), w))
+    return [w for w in words if len(w) >= 5][:TOKENS_PER_SIGNAL]
+
+
+class Bucket(OrderedDict[int, None]):
+    """Issue ids, most recently active last, holding at most `cap`: an O(1) LRU."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self.cap = cap
+
+    def push(self, issue_id: int) -> None:
+        """Make `issue_id` the most recent entry (the oldest drops off when full)."""
+        if issue_id in self:
+            self.move_to_end(issue_id)
+            return
+        self[issue_id] = None
+        if len(self) > self.cap:
+            self.popitem(last=False)
+
+
+class Index:
+    """Open issues by fingerprint, location, error type and top frame, and rare words."""
+
+    def __init__(self) -> None:
+        self.profiles: dict[int, Profile] = {}
+        self.by_fingerprint: dict[str, list[int]] = {}
+        self.by_location: dict[str, Bucket] = {}
+        self.by_location_plain: dict[str, Bucket] = {}
+        """Issues without an error type (feedback), by location."""
+        self.by_type_frame: dict[tuple[str | None, str | None], Bucket] = {}
+        self.by_token: dict[str, Bucket] = {}
+        self.split_fingerprints: dict[tuple[int, str], int] = {}
+        """(issue split from, the split signal's fingerprint) → the issue split off."""
+        self.homes: dict[str, int] = {}
+        """Signal id → issue, for signals placed in this run."""
+        self.awaiting_event: dict[str, int] = {}
+        """Event id named by feedback that came first → the feedback's issue."""
+        self.home_lookup: Callable[[str], int | None] = lambda _signal_id: None
+        """Finds the issue of a signal triaged in an earlier run (set by the engine)."""
+
+    def named_event_home(self, f: Features) -> tuple[int, str] | None:
+        """The issue a signal belongs to because feedback and its event name each other.
+
+        Sentry user feedback carries the id of the event the person just saw: it belongs with
+        that event. An event that arrives after the feedback naming it joins the feedback.
+        """
+        event = associated_event(f)
+        if event:
+            home = self.homes.get(event) or self.home_lookup(event)
+            if home is not None and home in self.profiles:
+                return home, f"feedback on event {event[:12]}"
+            return None
+        home = self.awaiting_event.get(f.signal.id)
+        if home is not None and home in self.profiles:
+            return home, "the event that feedback names"
+        return None
+
+    def add(self, profile: Profile) -> None:
+        self.profiles[profile.id] = profile
+        self.touch(profile)
+
+    def touch(self, profile: Profile) -> None:
+        """File (or refresh) an issue in the location, type/frame and word buckets."""
+        s = profile.structure
+        if s.location:
+            bucket = self.by_location.get(s.location)
+            if bucket is None:
+                bucket = self.by_location[s.location] = Bucket(LOCATION_BUCKET)
+            bucket.push(profile.id)
+            if not s.error_type:
+                plain = self.by_location_plain.get(s.location)
+                if plain is None:
+                    plain = self.by_location_plain[s.location] = Bucket(TYPE_FRAME_BUCKET)
+                plain.push(profile.id)
+        if s.error_type:
+            key = (s.error_type, s.top_frame)
+            tf = self.by_type_frame.get(key)
+            if tf is None:
+                tf = self.by_type_frame[key] = Bucket(TYPE_FRAME_BUCKET)
+            tf.push(profile.id)
+        if not profile.tokens and profile.texts:
+            profile.tokens = _rare_tokens(profile.texts[0])
+        for token in profile.tokens:
+            tb = self.by_token.get(token)
+            if tb is None:
+                tb = self.by_token[token] = Bucket(TOKEN_BUCKET)
+            tb.push(profile.id)
+
+    def add_fingerprint(self, fp: str, issue_id: int) -> bool:
+        """Record that `fp` was seen on an issue; False when it already was."""
+        ids = self.by_fingerprint.setdefault(fp, [])
+        if issue_id in ids:
+            return False
+        ids.append(issue_id)
+        return True
+
+    def fingerprint_owners(self, fp: str | None) -> list[int]:
+        """Open issues that have seen this fingerprint."""
+        if not fp:
+            return []
+        return [i for i in self.by_fingerprint.get(fp, ()) if i in self.profiles]
+
+    def candidates(self, fp: str | None, s: Structure, text: str) -> set[int]:
+        """Issues worth comparing with a signal; a few dozen at most, however many exist."""
+        found: set[int] = set(self.fingerprint_owners(fp))
+        if s.error_type:
+            # Structure agrees only when type, top frame and location all do: this bucket
+            # holds every issue that could, so the location bucket is not needed.
+            found.update(self.by_type_frame.get((s.error_type, s.top_frame), ()))
+            if s.location:  # feedback that came first, about this place
+                found.update(self.by_location_plain.get(s.location, ()))
+        elif s.location:
+            # No stack (feedback, a message): the location is what structure can go on.
+            found.update(self.by_location.get(s.location, ()))
+        for token in _rare_tokens(text):
+            found.update(self.by_token.get(token, ()))
+        # Not `intersection_update(self.profiles)`: that walks the whole dict.
+        profiles = self.profiles
+        return {i for i in found if i in profiles}
+
+    def forget(self, issue_id: int) -> None:
+        """Drop an issue that was merged or closed; bucket entries are filtered on lookup."""
+        self.profiles.pop(issue_id, None)
+
+
+def load_index(db: sqlite_utils.Database) -> Index:
+    """Build the index from the store: open issues, their fingerprints, and every split."""
+    index = Index()
+    for issue in sorted(list_issues(db), key=lambda i: i.last_seen):
+        index.add(profile_of(issue))
+    for fp, issue_id in issue_fingerprints(db):
+        index.add_fingerprint(fp, issue_id)
+    for split in list_splits(db):
+        for a, b in (
+            (split.issue_id, split.other_issue_id),
+            (split.other_issue_id, split.issue_id),
+        ):
+            if a in index.profiles:
+                index.profiles[a].split_from.add(b)
+        if split.other_issue_id in index.profiles:
+            index.profiles[split.other_issue_id].from_split = True
+        if split.fingerprint:
+            index.split_fingerprints[(split.issue_id, split.fingerprint)] = split.other_issue_id
+    return index
+
+
+def merge_limited(items: list[str], new: str | None, limit: int) -> bool:
+    """Append `new` to a capped list of distinct values; True when the list changed."""
+    if new is None or new in items or len(items) >= limit:
+        return False
+    items.append(new)
+    return True

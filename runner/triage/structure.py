@@ -1,0 +1,114 @@
+"""Structural similarity of envelopes: where it happened, what was raised, in which code.
+
+Each feature is compared only when both sides have it, and the score is the weighted share
+that agrees. The weights make the location, the error type and the top in-app frame decide:
+with all three known, any one of them differing keeps the score under the default threshold
+(0.8), so two different faults on one route, or one helper failing on two routes, never look
+alike on structure alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from runner.triage.fingerprint import top_frame
+from store.signal import Signal
+
+# (name, weight)
+WEIGHTS: dict[str, float] = {
+    "location": 0.30,
+    "error_type": 0.25,
+    "top_frame": 0.30,
+    "kind": 0.05,
+    "flags": 0.05,
+    "release": 0.05,
+}
+_ERROR_FEATURES = frozenset({"error_type", "top_frame"})
+# Below this much comparable evidence the score is not normalised: kind alone proves nothing.
+MIN_EVIDENCE = 0.30
+
+# Path segments that are ids: numbers, UUIDs, hex digests, and long mixed letter-digit tokens.
+# Short slugs with a digit ("v2", "q3-report", "team7") stay: they name a place, not a record.
+_ID_SEGMENT = re.compile(
+    r"^(?:\d+|[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}"
+    r"|(?=[0-9a-f]*\d)[0-9a-f]{8,}|(?=[0-9a-z]*\d)(?=[0-9a-z]*[a-z])[0-9a-z_-]{12,})$",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Structure:
+    """The structural features of a signal or of an issue's founding signal."""
+
+    location: str | None
+    error_type: str | None
+    top_frame: str | None
+    kind: str
+    flags: str | None
+    release: str | None
+
+
+def normalise_route(route: str | None) -> str | None:
+    """`https://x/api/orders/123?x=1` → `/api/orders/:id`: path only, ids folded, lower case."""
+    if not route:
+        return None
+    text = route.strip()
+    if "://" in text:
+        text = urlsplit(text).path or "/"
+    return _normalise_path(text.split("?", 1)[0].split("#", 1)[0])
+
+
+@lru_cache(maxsize=16_384)
+def _normalise_path(text: str) -> str | None:
+    segments = [":id" if _ID_SEGMENT.match(s) else s.lower() for s in text.split("/") if s]
+    if not segments and not text.startswith("/"):
+        return None
+    return "/" + "/".join(segments)
+
+
+def flags_key(flags: dict[str, object]) -> str | None:
+    """A canonical form of the feature flags; None when there are none."""
+    if not flags:
+        return None
+    return ",".join(f"{k}={flags[k]!r}" for k in sorted(flags))[:512]
+
+
+def structure(signal: Signal) -> Structure:
+    """The structural features of one signal. Regressions are located by their test id."""
+    location = normalise_route(signal.route)
+    if location is None and signal.test_id:
+        location = "test:" + signal.test_id
+    return Structure(
+        location=location,
+        error_type=signal.error.type if signal.error else None,
+        top_frame=top_frame(signal),
+        kind=signal.kind,
+        flags=flags_key(signal.flags),
+        release=signal.release,
+    )
+
+
+def score(a: Structure, b: Structure) -> float:
+    """Weighted share of the features known on both sides that agree, 0 to 1."""
+    compared = agreed = 0.0
+    feedback = a.kind == "feedback" or b.kind == "feedback"
+    for name, weight in WEIGHTS.items():
+        x, y = getattr(a, name), getattr(b, name)
+        if x is None and y is None:
+            continue
+        if x is None or y is None:
+            # Feedback never has an error type or frames; errors lacking one that the other
+            # has do differ. Other features may simply be unreported.
+            if feedback or name not in _ERROR_FEATURES:
+                continue
+        elif name == "location" and x.startswith("test:") != y.startswith("test:"):
+            continue  # a test id and a route are not comparable places
+        compared += weight
+        if x == y:
+            agreed += weight
+    if compared < MIN_EVIDENCE:
+        return agreed
+    return agreed / compared

@@ -1,0 +1,392 @@
+"""Typed reads and writes of issues, links and splits.
+
+Triage writes through `commit_triage_batch`, one transaction per batch that also marks the
+batch's signals triaged, so a crash never counts a signal twice. Reads return pydantic models
+for the console and the dispatcher.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Literal, NamedTuple
+
+import sqlite_utils
+from pydantic import BaseModel, Field
+
+Lane = Literal["new", "needs_confirmation", "dispatchable", "held", "triage_only"]
+LinkState = Literal["linked", "proposed", "split", "moved"]
+LANES: tuple[Lane, ...] = ("new", "needs_confirmation", "dispatchable", "held", "triage_only")
+
+
+class ScopeEntry(BaseModel):
+    """A suspected place in the code, from an in-app stack frame."""
+
+    file: str | None = None
+    function: str | None = None
+    module: str | None = None
+    line: int | None = None
+
+
+class Issue(BaseModel):
+    """One underlying problem and what triage knows about it."""
+
+    id: int
+    title: str
+    kind: str
+    """Kind of the founding signal: error, feedback or regression."""
+    status: str = "open"
+    """open, merged (into `merged_into`) or closed."""
+    merged_into: int | None = None
+    lane: Lane = "new"
+    reasons: list[str] = Field(default_factory=list)
+    """Why the issue sits in its lane: every hold reason, or the routine's verdict."""
+    routine: str | None = None
+    fingerprint: str | None = None
+    fingerprint_basis: str | None = None
+    error_type: str | None = None
+    location: str | None = None
+    """Normalised route, or the failing test id for regressions."""
+    top_frame: str | None = None
+    flags: str | None = None
+    release: str | None = None
+    texts: list[str] = Field(default_factory=list)
+    """Masked texts that later signals are compared with."""
+    description: str = ""
+    scope: list[ScopeEntry] = Field(default_factory=list)
+    repro: list[str] = Field(default_factory=list)
+    test_id: str | None = None
+    labels: list[str] = Field(default_factory=list)
+    routes_seen: list[str] = Field(default_factory=list)
+    kinds: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    signal_count: int = 0
+    users_affected: int = 0
+    confidence: float = 0.0
+    severity: str = "low"
+    first_seen: datetime
+    last_seen: datetime
+    created_at: datetime
+    updated_at: datetime
+
+
+class Link(BaseModel):
+    """Why a signal is (or might be) part of an issue: the three scores and the rule."""
+
+    id: int
+    signal_id: str
+    issue_id: int
+    state: LinkState
+    fingerprint_score: float
+    structure_score: float
+    text_score: float
+    rule: str
+    created_at: datetime
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    signal_title: str = ""
+    home_issue_id: int | None = None
+    """For a proposed link: the issue the signal is counted in while it waits."""
+
+
+class Split(BaseModel):
+    """A person's decision that two issues are different problems."""
+
+    id: int
+    issue_id: int
+    other_issue_id: int
+    signal_id: str | None = None
+    fingerprint: str | None = None
+    created_at: datetime
+    decided_by: str | None = None
+
+
+class NewLink(NamedTuple):
+    """A link row as triage writes it (a tuple: thousands are written per batch)."""
+
+    signal_id: str
+    issue_id: int
+    state: str
+    fingerprint_score: float
+    structure_score: float
+    text_score: float
+    rule: str
+
+
+class IssueUpdate(NamedTuple):
+    """The fields of an issue that change when signals join it."""
+
+    id: int
+    signal_count: int
+    last_seen: str
+    lists: tuple[list[str], list[str], list[str], list[str], list[str]] | None
+    """routes_seen, kinds, sources, labels and texts, when any of them changed."""
+
+
+class IssueDefinition(NamedTuple):
+    """What the first error to join an issue founded by feedback tells about it."""
+
+    id: int
+    title: str
+    fingerprint: str | None
+    fingerprint_basis: str | None
+    error_type: str | None
+    top_frame: str | None
+    scope: list[ScopeEntry]
+    repro: list[str]
+    test_id: str | None
+
+
+_ISSUE_COLUMNS = list(Issue.model_fields)
+_JSON_COLUMNS = {
+    "reasons",
+    "texts",
+    "scope",
+    "repro",
+    "labels",
+    "routes_seen",
+    "kinds",
+    "sources",
+}
+
+
+def _issue_row(issue: Issue) -> list[object]:
+    data = issue.model_dump(mode="json")
+    return [json.dumps(data[c]) if c in _JSON_COLUMNS else data[c] for c in _ISSUE_COLUMNS]
+
+
+def _issue_from_row(row: Sequence[object]) -> Issue:
+    data = {
+        c: json.loads(str(v)) if c in _JSON_COLUMNS else v
+        for c, v in zip(_ISSUE_COLUMNS, row, strict=True)
+    }
+    return Issue.model_validate(data)
+
+
+def insert_issues(db: sqlite_utils.Database, issues: Iterable[Issue]) -> None:
+    """Insert issues; the caller owns the transaction."""
+    marks = ", ".join("?" for _ in _ISSUE_COLUMNS)
+    db.conn.executemany(
+        f"INSERT INTO issues ({', '.join(_ISSUE_COLUMNS)}) VALUES ({marks})",
+        [_issue_row(i) for i in issues],
+    )
+
+
+def commit_triage_batch(
+    db: sqlite_utils.Database,
+    *,
+    new_issues: Sequence[Issue],
+    updates: Sequence[IssueUpdate],
+    links: Sequence[NewLink],
+    fingerprints: Iterable[tuple[str, int]],
+    actors: Iterable[tuple[int, str]],
+    triaged: Sequence[str],
+    now: str,
+    definitions: Sequence[IssueDefinition] = (),
+) -> None:
+    """Write one batch of triage decisions and mark its signals triaged, all or nothing."""
+    with db.conn:
+        insert_issues(db, new_issues)
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO issue_fingerprints (fingerprint, issue_id) VALUES (?, ?)",
+            fingerprints,
+        )
+        # Only actors new to an issue come back, so "users affected" grows by exactly those:
+        # no recount of an issue's whole actor list on every batch.
+        added = Counter(
+            int(row[0])
+            for row in db.conn.execute(
+                "INSERT OR IGNORE INTO issue_actors (issue_id, actor) "
+                "SELECT value ->> 0, value ->> 1 FROM json_each(?) RETURNING issue_id",
+                [json.dumps(list(actors))],
+            )
+        )
+        db.conn.executemany(
+            "UPDATE issues SET users_affected = users_affected + ? WHERE id = ?",
+            [(n, issue_id) for issue_id, n in added.items()],
+        )
+        db.conn.executemany(
+            "INSERT INTO links (signal_id, issue_id, state, fingerprint_score, structure_score, "
+            "text_score, rule, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*link, now) for link in links],
+        )
+        db.conn.executemany(
+            "UPDATE issues SET signal_count = ?, last_seen = ?, updated_at = ? WHERE id = ?",
+            [(u.signal_count, u.last_seen, now, u.id) for u in updates],
+        )
+        db.conn.executemany(
+            "UPDATE issues SET routes_seen = ?, kinds = ?, sources = ?, labels = ?, texts = ? "
+            "WHERE id = ?",
+            [(*(json.dumps(x) for x in u.lists), u.id) for u in updates if u.lists is not None],
+        )
+        db.conn.executemany(
+            "UPDATE issues SET title = ?, fingerprint = ?, fingerprint_basis = ?, error_type = ?, "
+            "top_frame = ?, scope = ?, repro = ?, test_id = ? WHERE id = ?",
+            [
+                (
+                    d.title,
+                    d.fingerprint,
+                    d.fingerprint_basis,
+                    d.error_type,
+                    d.top_frame,
+                    json.dumps([e.model_dump() for e in d.scope]),
+                    json.dumps(d.repro),
+                    d.test_id,
+                    d.id,
+                )
+                for d in definitions
+            ],
+        )
+        db.conn.executemany(
+            "UPDATE signals SET triaged_at = ? WHERE id = ?", [(now, s) for s in triaged]
+        )
+
+
+def next_issue_id(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM issues").fetchone()[0])
+
+
+def get_issue(db: sqlite_utils.Database, issue_id: int) -> Issue | None:
+    row = db.execute(
+        f"SELECT {', '.join(_ISSUE_COLUMNS)} FROM issues WHERE id = ?", [issue_id]
+    ).fetchone()
+    return _issue_from_row(row) if row else None
+
+
+def list_issues(
+    db: sqlite_utils.Database,
+    *,
+    lane: Lane | None = None,
+    status: str | None = "open",
+    ids: Iterable[int] | None = None,
+) -> list[Issue]:
+    """Issues, most signals first; optionally one lane, one status, or given ids."""
+    where: list[str] = []
+    params: list[object] = []
+    if lane:
+        where.append("lane = ?")
+        params.append(lane)
+    if status:
+        where.append("status = ?")
+        params.append(status)
+    if ids is not None:
+        id_list = [int(i) for i in ids]
+        if not id_list:
+            return []
+        where.append(f"id IN (SELECT value FROM json_each('{json.dumps(id_list)}'))")
+    sql = f"SELECT {', '.join(_ISSUE_COLUMNS)} FROM issues"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY signal_count DESC, id"
+    return [_issue_from_row(r) for r in db.execute(sql, params)]
+
+
+def lane_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """How many open issues sit in each lane."""
+    rows = db.execute("SELECT lane, COUNT(*) FROM issues WHERE status = 'open' GROUP BY lane")
+    return {lane: 0 for lane in LANES} | {str(r[0]): int(r[1]) for r in rows}
+
+
+class Assessment(NamedTuple):
+    """Where an issue stands after triage: its lane and why, its confidence and severity."""
+
+    issue_id: int
+    lane: Lane
+    reasons: list[str]
+    routine: str | None
+    confidence: float
+    severity: str
+
+
+def set_assessments(db: sqlite_utils.Database, assessments: Iterable[Assessment]) -> None:
+    """Record each issue's lane, the reasons, the routine that decided, confidence, severity."""
+    with db.conn:
+        db.conn.executemany(
+            "UPDATE issues SET lane = ?, reasons = ?, routine = ?, confidence = ?, severity = ? "
+            "WHERE id = ?",
+            [
+                (a.lane, json.dumps(a.reasons), a.routine, a.confidence, a.severity, a.issue_id)
+                for a in assessments
+            ],
+        )
+
+
+_LINK_SELECT = (
+    "SELECT l.id, l.signal_id, l.issue_id, l.state, l.fingerprint_score, l.structure_score, "
+    "l.text_score, l.rule, l.created_at, l.decided_at, l.decided_by, COALESCE(s.title, ''), "
+    "(SELECT h.issue_id FROM links h WHERE h.signal_id = l.signal_id AND h.state = 'linked') "
+    "FROM links l LEFT JOIN signals s ON s.id = l.signal_id"
+)
+
+
+def _link(row: Sequence[object]) -> Link:
+    names = [*list(Link.model_fields)]
+    return Link.model_validate(dict(zip(names, row, strict=True)))
+
+
+def get_link(db: sqlite_utils.Database, link_id: int) -> Link | None:
+    row = db.execute(f"{_LINK_SELECT} WHERE l.id = ?", [link_id]).fetchone()
+    return _link(row) if row else None
+
+
+def links_for_issue(
+    db: sqlite_utils.Database, issue_id: int, states: Iterable[str] | None = None
+) -> list[Link]:
+    """An issue's links, oldest first; each carries its scores and rule."""
+    sql = f"{_LINK_SELECT} WHERE l.issue_id = ?"
+    params: list[object] = [issue_id]
+    if states is not None:
+        state_list = list(states)
+        sql += f" AND l.state IN ({', '.join('?' for _ in state_list)})"
+        params.extend(state_list)
+    return [_link(r) for r in db.execute(sql + " ORDER BY l.id", params)]
+
+
+def links_for_signal(db: sqlite_utils.Database, signal_id: str) -> list[Link]:
+    return [_link(r) for r in db.execute(f"{_LINK_SELECT} WHERE l.signal_id = ?", [signal_id])]
+
+
+def proposed_links(db: sqlite_utils.Database) -> list[Link]:
+    """The "needs confirmation" lane: every proposed link awaiting a person, oldest first."""
+    return [_link(r) for r in db.execute(f"{_LINK_SELECT} WHERE l.state = 'proposed'")]
+
+
+def home_issue_ids(db: sqlite_utils.Database, signal_ids: Iterable[str]) -> dict[str, int]:
+    """The issue each signal is counted in."""
+    ids = json.dumps(list(signal_ids))
+    rows = db.execute(
+        "SELECT signal_id, issue_id FROM links WHERE state = 'linked' "
+        "AND signal_id IN (SELECT value FROM json_each(?))",
+        [ids],
+    )
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+def list_splits(db: sqlite_utils.Database) -> list[Split]:
+    rows = db.execute(
+        "SELECT id, issue_id, other_issue_id, signal_id, fingerprint, created_at, decided_by "
+        "FROM splits ORDER BY id"
+    )
+    names = list(Split.model_fields)
+    return [Split.model_validate(dict(zip(names, r, strict=True))) for r in rows]
+
+
+def issue_fingerprints(db: sqlite_utils.Database) -> list[tuple[str, int]]:
+    """Every (fingerprint, issue) pair of open issues, for the in-memory index."""
+    rows = db.execute(
+        "SELECT f.fingerprint, f.issue_id FROM issue_fingerprints f "
+        "JOIN issues i ON i.id = f.issue_id WHERE i.status = 'open'"
+    )
+    return [(str(r[0]), int(r[1])) for r in rows]
+
+
+def issues_awaiting_confirmation(db: sqlite_utils.Database) -> set[int]:
+    """Issues whose signals are proposed as duplicates of another issue, awaiting a person."""
+    rows = db.execute(
+        "SELECT DISTINCT h.issue_id FROM links p "
+        "JOIN links h ON h.signal_id = p.signal_id AND h.state = 'linked' "
+        "WHERE p.state = 'proposed'"
+    )
+    return {int(r[0]) for r in rows}

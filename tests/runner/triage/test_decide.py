@@ -1,0 +1,117 @@
+"""The two-of-three decision, run through the engine over a real store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+from runner.triage.engine import triage_pending
+from store.issues import get_issue, links_for_issue, list_issues
+
+from .conftest import crash, feedback
+
+
+def homes(db: sqlite_utils.Database) -> dict[str, int]:
+    rows = db.execute("SELECT signal_id, issue_id FROM links WHERE state = 'linked'")
+    return {r[0]: r[1] for r in rows}
+
+
+def test_duplicates_link_with_their_scores_and_rule(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    a = crash("division by zero for team 3", line=40, user="u1")
+    b = crash("division by zero for team 9", line=41, user="u2", route="/dashboard?team=9")
+    c = crash("division by zero for team 9", line=41, user="u2", route="/dashboard?team=2")
+    store_signals(a, b, c)
+    report = triage_pending(fresh_db)
+    assert (report.signals, report.new_issues, report.linked) == (3, 1, 2)
+    (issue,) = list_issues(fresh_db)
+    assert issue.signal_count == 3 and issue.users_affected == 2
+    assert issue.routes_seen == ["/dashboard"]
+    assert [s.function for s in issue.scope] == ["ratio", "handle"]
+    assert issue.repro[0] == "Open /dashboard"
+    linked = links_for_issue(fresh_db, issue.id)
+    assert linked[1].rule == "all three agree"
+    assert (linked[1].fingerprint_score, linked[1].structure_score) == (1.0, 1.0)
+
+
+def test_different_faults_stay_apart(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    store_signals(
+        crash(),
+        crash("'plan'", type_="KeyError", file="app/billing/invoice.py", function="total"),
+        crash(function="average"),  # same route and type, another function
+    )
+    triage_pending(fresh_db)
+    assert len(set(homes(fresh_db).values())) == 3
+
+
+def test_paraphrased_feedback_joins_the_error_on_its_route(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    error = crash(
+        "dashboard refresh timed out",
+        type_="TimeoutError",
+        file="app/dashboard.py",
+        function="refresh",
+        route="/dashboard/refresh",
+        intent="refresh the dashboard",
+    )
+    one = feedback("the dashboard crashed when I clicked refresh", route="/dashboard/refresh")
+    other = feedback("I tried to refresh the dashboard and it spun forever", "/dashboard/refresh")
+    store_signals(error, one, other)
+    triage_pending(fresh_db)
+    found = homes(fresh_db)
+    assert found[one.id] == found[error.id] == found[other.id]
+
+
+def test_fingerprint_only_gives_a_proposal(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    first = crash("alpha beta gamma", route="/reports")
+    second = crash("completely other words here", route="/settings/plan", release="2.0")
+    store_signals(first, second)
+    report = triage_pending(fresh_db)
+    found = homes(fresh_db)
+    assert found[first.id] != found[second.id]
+    assert report.proposed == 1
+    proposed = links_for_issue(fresh_db, found[first.id], ["proposed"])
+    assert proposed[0].signal_id == second.id
+    assert proposed[0].rule == "fingerprint only: needs confirmation"
+    assert proposed[0].home_issue_id == found[second.id]
+    waiting = get_issue(fresh_db, found[second.id])
+    assert waiting is not None and waiting.signal_count == 1
+
+
+def test_the_first_error_defines_an_issue_that_feedback_founded(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    words = feedback("the dashboard crashed when I clicked refresh", route="/dashboard/refresh")
+    error = crash(
+        "dashboard refresh timed out",
+        type_="TimeoutError",
+        file="app/dashboard.py",
+        function="refresh",
+        route="/dashboard/refresh",
+        intent="refresh the dashboard",
+    )
+    store_signals(words, error)
+    triage_pending(fresh_db)
+    (issue,) = list_issues(fresh_db)
+    assert issue.title == "TimeoutError: dashboard refresh timed out"
+    assert issue.error_type == "TimeoutError" and issue.top_frame == "dashboard:refresh"
+    assert [s.function for s in issue.scope] == ["refresh", "handle"]
+    # Later errors now meet it on structure and fingerprint, as with any error issue.
+    again = crash(
+        "dashboard refresh timed out",
+        type_="TimeoutError",
+        file="app/dashboard.py",
+        function="refresh",
+        route="/dashboard/refresh",
+        user="u7",
+    )
+    store_signals(again)
+    triage_pending(fresh_db)
+    assert links_for_issue(fresh_db, issue.id)[-1].rule == "all three agree"
