@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from runner.triage import across
 from runner.triage import structure as structure_mod
 from runner.triage.features import Features
 from runner.triage.fingerprint import in_app_frames
@@ -40,7 +41,13 @@ class Thresholds(BaseModel):
     """Text similarity (0-1, rapidfuzz token set ratio after masking) at or above which the
     texts agree."""
     feedback_text: float = Field(default=0.6, gt=0, le=1)
-    """The same, between a person's words and an error's: a paraphrase shares fewer words."""
+    """The same, between two texts when one side is a person's words (legacy lexical path)."""
+    across_words: float = Field(default=0.10, gt=0, le=1)
+    """Weighted word overlap (rare words weigh more) at or above which a person's words and
+    an issue of another kind agree; see `runner/triage/vocabulary.py`."""
+    across_margin: float = Field(default=0.75, gt=0, le=1)
+    """When a second issue's overlap reaches this share of the best one's, the words do not
+    tell them apart: a person decides."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +138,48 @@ def _text_scores(f: Features, index: Index, ids: Iterable[int], cutoff: float) -
     return scores
 
 
+def decide_across(f: Features, index: Index, th: Thresholds, stackless_only: bool) -> Decision:
+    """Place and words, for a signal meeting issues of another kind (see `across.py`)."""
+    pool = across.candidates(f, index, stackless_only)
+    ranked = across.fits(f, index, pool, th.across_words)
+    if not ranked:
+        return Decision("new", None, Scores(0.0, 0.0, 0.0), "new issue: nothing over threshold")
+    best = ranked[0]
+    scores = Scores(0.0, 1.0 if best.place else 0.0, round(best.words, 4))
+    if best.votes < 2:
+        return Decision("propose", best.issue_id, scores, "words only: needs confirmation")
+    if not across.clear_winner(ranked, th.across_margin):
+        rival = ranked[1].issue_id
+        return Decision(
+            "propose",
+            best.issue_id,
+            scores,
+            f"place + words agree with #{rival} too: needs confirmation",
+        )
+    rule = "place + words agree" + ("; follows a split" if best.follows else "")
+    return Decision("link", best.issue_id, scores, rule)
+
+
 def decide(f: Features, index: Index, thresholds: Thresholds) -> Decision:
     """Compare a signal with its candidate issues and decide where it belongs."""
+    decision = _decide_same_kind(f, index, thresholds)
+    if f.signal.kind == "feedback" or decision.action == "link":
+        return decision
+    # An error or failing test that found no issue of its own may be what earlier feedback was
+    # about: meet the issues people reported first.
+    other = decide_across(f, index, thresholds, stackless_only=True)
+    if other.action == "link" or decision.action == "new":
+        return other if other.action != "new" else decision
+    return decision
+
+
+def _decide_same_kind(f: Features, index: Index, thresholds: Thresholds) -> Decision:
     fp = f.fingerprint.hash
     named = index.named_event_home(f)
     if named is not None and f.signal.kind == "feedback":
         return Decision("link", named[0], Scores(1.0, 1.0, 0.0), named[1])
+    if f.signal.kind == "feedback":
+        return decide_across(f, index, thresholds, stackless_only=False)
     cutoff = min(thresholds.text, thresholds.feedback_text)
     owners = set(index.fingerprint_owners(fp))
     ranked = []

@@ -37,7 +37,7 @@ from store.issues import (
     home_issue_ids,
     next_issue_id,
 )
-from store.signal import utcnow
+from store.signal import Signal, utcnow
 from store.signals import iter_signals
 
 BATCH = 2_000
@@ -125,6 +125,10 @@ def _update(profile: Profile) -> IssueUpdate:
     )
 
 
+def _feedback_last(signal: Signal) -> bool:
+    return signal.kind == "feedback"
+
+
 class Triage:
     """A triage run over one store: the index, the next issue id, and the running report."""
 
@@ -172,6 +176,7 @@ class Triage:
                 )
                 self.report.proposed += 1
             batch.links.append(NewLink(signal_id, home, "linked", *scores, rule))
+        self.index.learn(self.index.profiles[home], f)
         self.index.homes[signal_id] = home
         event = associated_event(f)
         if event and event not in self.index.homes:
@@ -189,7 +194,10 @@ class Triage:
         """Triage up to `limit` untriaged signals in one transaction; return how many."""
         now = utcnow()
         batch = _Batch()
-        for signal in iter_signals(self.db, untriaged=True, limit=limit):
+        # Signals with a stack go first, so a person's words meet the issue their error defines
+        # rather than founding one of their own (the order within a batch only).
+        signals = sorted(iter_signals(self.db, untriaged=True, limit=limit), key=_feedback_last)
+        for signal in signals:
             f = features(signal)
             home = self._place(f, decide(f, self.index, self.thresholds), batch, now)
             self.report.touched.add(home)

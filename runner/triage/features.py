@@ -7,6 +7,13 @@ from dataclasses import dataclass
 from runner.triage.fingerprint import Fingerprint, fingerprint
 from runner.triage.structure import Structure, structure
 from runner.triage.text import normalise
+from runner.triage.vocabulary import (
+    content_words,
+    place_words,
+    raw_tokens,
+    record_ids,
+    reports_failure,
+)
 from store.signal import Signal
 
 
@@ -22,6 +29,18 @@ class Features:
     can meet the error it is about. The user's actions are left out: they carry ids and URLs
     that cost more to mask than they add, and the route already speaks for the place."""
     actor: str | None
+    words: frozenset[str]
+    """The text's content words, without the words every complaint uses."""
+    places: frozenset[str]
+    """Words naming where it happened: the route's last segment, the crashing function."""
+    quoted: frozenset[str]
+    """Unmasked tokens of a person's words, so a quoted record id (`INV-1002`) can meet the
+    route it is part of."""
+    record_ids: frozenset[str]
+    """Record ids it names: in its route, or quoted by a person."""
+    failure: bool
+    """It reports something failing: always for errors and regressions; for feedback, when
+    the words say so (a request or a remark is not a crash)."""
 
 
 def signal_text(signal: Signal) -> str:
@@ -44,10 +63,19 @@ def actor_key(signal: Signal) -> str | None:
 
 
 def features(signal: Signal) -> Features:
+    s = structure(signal)
+    text = signal_text(signal)
+    quoted = raw_tokens(signal.text) if signal.kind == "feedback" else frozenset()
+    route_ids = record_ids([s.location]) if s.location else frozenset()
     return Features(
         signal=signal,
         fingerprint=fingerprint(signal),
-        structure=structure(signal),
-        text=signal_text(signal),
+        structure=s,
+        text=text,
         actor=actor_key(signal),
+        words=content_words(text),
+        places=place_words([s.location] if s.location else [], s.top_frame, signal.test_id),
+        quoted=quoted,
+        record_ids=route_ids | record_ids(quoted),
+        failure=signal.kind != "feedback" or reports_failure(text, signal.text),
     )

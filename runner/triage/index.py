@@ -18,13 +18,25 @@ import sqlite_utils
 
 from runner.triage.features import Features
 from runner.triage.structure import Structure
+from runner.triage.vocabulary import (
+    MAX_BAG,
+    Document,
+    Vocabulary,
+    content_words,
+    place_words,
+    record_ids,
+    reports_failure,
+)
 from store.issues import Issue, issue_fingerprints, list_issues, list_splits
 
 LOCATION_BUCKET = 48
 TYPE_FRAME_BUCKET = 24
 TOKEN_BUCKET = 6
 TOKENS_PER_SIGNAL = 3
-MAX_TEXTS = 3
+WORD_BUCKET = 32
+WORD_CANDIDATES = 40
+RAREST_WORDS = 12
+MAX_TEXTS = 6
 MAX_ROUTES = 20
 MAX_LABELS = 20
 
@@ -50,6 +62,19 @@ class Profile:
     """Routes, kinds, sources, labels or texts changed since the issue was last written."""
     tokens: list[str] = field(default_factory=list)
     """The rare words it is filed under (from its first text)."""
+    test_id: str | None = None
+    places: frozenset[str] = frozenset()
+    """Words naming where it lives: last route segments, the crashing function, the test."""
+    record_ids: frozenset[str] = frozenset()
+    """Record ids in its routes (`inv-1002`) that a person may quote."""
+    quoted_ids: frozenset[str] = frozenset()
+    """Record ids people quoted in the feedback placed in it."""
+    failure: bool = False
+    """Something it holds reports a failure (an error, a test, or words saying so)."""
+    documents: list[Document] = field(default_factory=list)
+    """What it is known by, one word set per text (with its places and ids)."""
+    bag: set[str] = field(default_factory=set)
+    """Every word of its documents, for finding it by word."""
 
 
 def profile_of(issue: Issue) -> Profile:
@@ -70,6 +95,7 @@ def profile_of(issue: Issue) -> Profile:
         kinds=list(issue.kinds),
         sources=list(issue.sources),
         labels=list(issue.labels),
+        test_id=issue.test_id,
     )
 
 
@@ -116,6 +142,9 @@ class Index:
         """Issues without an error type (feedback), by location."""
         self.by_type_frame: dict[tuple[str | None, str | None], Bucket] = {}
         self.by_token: dict[str, Bucket] = {}
+        self.by_word: dict[str, Bucket] = {}
+        """Issues by the words of their bag, for signals that share no stack or route."""
+        self.vocabulary = Vocabulary()
         self.split_fingerprints: dict[tuple[int, str], int] = {}
         """(issue split from, the split signal's fingerprint) → the issue split off."""
         self.homes: dict[str, int] = {}
@@ -144,6 +173,7 @@ class Index:
 
     def add(self, profile: Profile) -> None:
         self.profiles[profile.id] = profile
+        self.vocabulary.add_document()
         self.touch(profile)
 
     def touch(self, profile: Profile) -> None:
@@ -172,6 +202,68 @@ class Index:
             if tb is None:
                 tb = self.by_token[token] = Bucket(TOKEN_BUCKET)
             tb.push(profile.id)
+        if profile.lists_changed or not profile.bag:
+            self._describe(profile)
+
+    def _describe(self, profile: Profile) -> None:
+        """Refresh an issue's places, documents and word bag; count and file its new words."""
+        s = profile.structure
+        routes = profile.routes_seen or ([s.location] if s.location else [])
+        profile.places = place_words(routes, s.top_frame, profile.test_id)
+        profile.record_ids = record_ids(routes) | profile.quoted_ids
+        profile.failure = (
+            profile.failure
+            or s.error_type is not None
+            or any(reports_failure(text) for text in profile.texts)
+        )
+        where = profile.places | profile.record_ids
+        # One document per text, each with the places: a signal is compared with each, so
+        # words learned from one report never dilute the match with another.
+        words = [content_words(text) | where for text in profile.texts] or [where]
+        new = set().union(*words) - profile.bag
+        if new:
+            self.vocabulary.add_words(new)
+        norm = self.vocabulary.norm
+        profile.documents = [(w, norm(w)) for w in words]
+        if not new or len(profile.bag) >= MAX_BAG:
+            return
+        profile.bag |= new
+        for word in new:
+            bucket = self.by_word.get(word)
+            if bucket is None:
+                bucket = self.by_word[word] = Bucket(WORD_BUCKET)
+            bucket.push(profile.id)
+
+    def learn(self, profile: Profile, f: Features) -> None:
+        """Keep what a signal adds to the issue it was placed in: a person's words, so the next
+        paraphrase can meet them too (bounded, persisted with the issue's texts), and the
+        record ids it names (kept for this run)."""
+        changed = bool(f.record_ids - profile.quoted_ids) or (f.failure and not profile.failure)
+        profile.failure = profile.failure or f.failure
+        if changed:
+            profile.quoted_ids |= f.record_ids
+        keep_words = f.signal.kind == "feedback" and bool(f.text)
+        if keep_words and merge_limited(profile.texts, f.text, MAX_TEXTS):
+            profile.lists_changed = changed = True
+        if changed:
+            self._describe(profile)
+
+    def word_candidates(self, words: frozenset[str]) -> list[int]:
+        """Issues sharing the rarest of `words`, best first."""
+        weight = self.vocabulary.weight
+        shared: dict[int, float] = {}
+        # The rarest words that some issue has: an unknown word finds nothing.
+        known = [w for w in words if w in self.by_word]
+        for word in self.vocabulary.rarest(known, RAREST_WORDS):
+            bucket = self.by_word.get(word)
+            if bucket is None:
+                continue
+            w = weight(word)
+            for issue_id in bucket:
+                shared[issue_id] = shared.get(issue_id, 0.0) + w
+        profiles = self.profiles
+        ranked = sorted(shared, key=shared.__getitem__, reverse=True)
+        return [i for i in ranked if i in profiles][:WORD_CANDIDATES]
 
     def add_fingerprint(self, fp: str, issue_id: int) -> bool:
         """Record that `fp` was seen on an issue; False when it already was."""

@@ -1,0 +1,172 @@
+"""Meeting a person's words with an error: the places an issue lives in, and weighted overlap.
+
+A person who writes "I tried to refresh the dashboard and it spun forever" names no exception
+and no frame, and often no route. Two things still tie the words to an error's issue:
+
+- the **place**: the route the feedback came from, or a place the words name — the last
+  segment of a route the issue was seen on (`/dashboard/refresh` → "refresh"), the crashing
+  function (`paginate`), a record id in the route (`INV-1002`);
+- the **words**: the overlap of the feedback with everything the issue is known by (messages,
+  the user's intent, routes, function names), each word weighted by how rare it is across
+  issues, so "page", "team" and "error" count for little and "burndown" or "csv" for much.
+
+These are the structure and text votes for comparisons across kinds (feedback with an error,
+a regression or other feedback); the decision still needs both to agree.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from runner.triage.text import normalise
+
+# Words every complaint uses: they say something is wrong, not what or where.
+COMPLAINT_WORDS = frozenset(
+    normalise(
+        "error errors page pages broken break work works working fail failed fails failing "
+        "issue problem wrong internal server crash crashed show shows showing see saw let know "
+        "look looks seem seems since morning today yesterday week month day hi hello regards "
+        "best cheers support help someone something anything everything every thing things "
+        "go went going come came use using used click clicked button screen app site message "
+        "said says tell told want wanted need needs like love would fine ok okay last first"
+    ).split()
+)
+# Route segments and function words too generic to name a place on their own.
+GENERIC_PLACES = frozenset(
+    normalise(
+        "api app index main view views handle handler get post put set run call load render "
+        "apply process do make page pages home default root web www static v1 v2 test tests"
+    ).split()
+)
+# Words and phrases that say something failed. Feedback without any is a request or a remark
+# ("avatars look blurry", "please add a dark mode"): never the same problem as a crash.
+FAILURE_WORDS = frozenset(
+    normalise(
+        "error errors crash crashed crashes broken break breaks fail fails failed failing "
+        "failure wrong exception bug empty blank missing stuck spin spun spinning hang hangs "
+        "hung freeze froze frozen timeout timed lost disappeared"
+    ).split()
+)
+_FAILURE_PHRASE = re.compile(
+    r"\b(?:5\d\d|can'?t|cannot|won'?t|doesn'?t|didn'?t|isn'?t|not work\w*|nothing happens)\b"
+)
+_SEGMENT_WORDS = re.compile(r"[a-z]+")
+_DIGITS = re.compile(r"\d")
+_RAW_WORDS = re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]")
+# A record id worth matching literally: letters and digits together, like `inv-1002`.
+_RECORD_ID = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9._-]{4,}$")
+
+MAX_BAG = 400
+
+
+def content_words(text: str) -> frozenset[str]:
+    """The normalised words of a text that can say what the problem is."""
+    return frozenset(text.split()) - COMPLAINT_WORDS
+
+
+def reports_failure(normalised: str, raw: str | None = None) -> bool:
+    """Whether a text says something failed (rather than asking for or remarking on something)."""
+    if not FAILURE_WORDS.isdisjoint(normalised.split()):
+        return True
+    return bool(raw and _FAILURE_PHRASE.search(raw[:4096].lower()))
+
+
+def raw_tokens(text: str | None) -> frozenset[str]:
+    """Lower-case tokens of the unmasked text, ids kept whole (`inv-1002`), for literal ids."""
+    if not text:
+        return frozenset()
+    return frozenset(_RAW_WORDS.findall(text[:4096].lower()))
+
+
+def place_words(
+    routes: Iterable[str], top_frame: str | None, test_id: str | None = None
+) -> frozenset[str]:
+    """The words that name where an issue lives: last route segments, the crashing function,
+    and the test's name for regressions."""
+    words: set[str] = set()
+    for route in routes:
+        if route.startswith("test:"):
+            continue
+        # The last segment that names a place, not a record (`/invoices/inv-1002` → invoices).
+        segments = [s for s in route.split("/") if s and s != ":id" and not _DIGITS.search(s)]
+        if segments:
+            words.update(normalise(" ".join(_SEGMENT_WORDS.findall(segments[-1]))).split())
+    if top_frame:
+        function = top_frame.rsplit(":", 1)[-1]
+        words.update(normalise(function.replace("_", " ")).split())
+    if test_id:
+        name = test_id.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
+        words.update(normalise(name.replace("_", " ")).split())
+    return frozenset(words - GENERIC_PLACES - COMPLAINT_WORDS)
+
+
+def record_ids(parts: Iterable[str]) -> frozenset[str]:
+    """Record ids (`inv-1002`) among route segments or quoted tokens."""
+    return frozenset(
+        s for part in parts for s in part.split("/") if s != ":id" and _RECORD_ID.match(s)
+    )
+
+
+class Vocabulary:
+    """Document frequencies of words across issues, for weighting overlaps by rarity.
+
+    Weights are memoised and the memo is dropped each time the number of issues grows by a
+    few percent: a word's weight drifts slowly, and recomputing logarithms for every
+    comparison would cost more than all the rest of the comparison.
+    """
+
+    def __init__(self) -> None:
+        self.df: Counter[str] = Counter()
+        self.documents = 0
+        self._memo: dict[str, float] = {}
+        self._memo_at = 0
+
+    def add_document(self) -> None:
+        self.documents += 1
+        if self.documents > self._memo_at * 1.02 + 1:
+            self._memo.clear()
+            self._memo_at = self.documents
+
+    def add_words(self, words: Iterable[str]) -> None:
+        """Count new words of one issue (each issue counts a word once)."""
+        self.df.update(words)
+
+    def weight(self, word: str) -> float:
+        """Inverse document frequency: rare words weigh more; never below a small floor."""
+        found = self._memo.get(word)
+        if found is None:
+            found = max(0.1, math.log((self.documents + 1) / (self.df.get(word, 0) + 0.5)))
+            self._memo[word] = found
+        return found
+
+    def norm(self, words: Iterable[str]) -> float:
+        """The length of a word set's weight vector."""
+        weight = self.weight
+        return math.sqrt(sum(weight(w) ** 2 for w in words))
+
+    def rarest(self, words: Iterable[str], count: int) -> list[str]:
+        """The `count` rarest of `words`."""
+        return sorted(words, key=self.weight, reverse=True)[:count]
+
+    def similarity(self, words: frozenset[str], documents: Iterable[Document]) -> float:
+        """The best weighted cosine of a word set with any of an issue's documents, 0 to 1."""
+        if not words:
+            return 0.0
+        weight = self.weight
+        left: float | None = None
+        best = 0.0
+        for document, right in documents:
+            shared = words & document
+            if not shared or not right:
+                continue
+            if left is None:
+                left = self.norm(words)
+            best = max(best, sum(weight(w) ** 2 for w in shared) / (left * right))
+        return best
+
+
+Document = tuple[frozenset[str], float]
+"""An issue's words from one text (with its places), and their norm when last described."""
