@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from runner.ingest import ingest_paths  # noqa: E402
-from runner.triage.engine import Triage  # noqa: E402
+from runner.triage.engine import TriageReport, triage_pending  # noqa: E402
 from runner.triage.evaluate import score  # noqa: E402
 from runner.triage.settings import TriageSettings  # noqa: E402
 from store import open_db  # noqa: E402
@@ -218,36 +218,39 @@ def main() -> None:
         db = open_db(Path(tmp) / "bench.db")
         print("ingesting ...", file=sys.stderr)
         started = time.perf_counter()
-        report = ingest_paths(db, [source], move_done=False)
+        ingested = ingest_paths(db, [source], move_done=False)
         ingest_s = time.perf_counter() - started
-        assert report.new == args.count, report
-        print(f"  {report.new:,} signals in {ingest_s:.2f} s", file=sys.stderr)
+        assert ingested.new == args.count, ingested
+        print(f"  {ingested.new:,} signals in {ingest_s:.2f} s", file=sys.stderr)
 
         print("triaging ...", file=sys.stderr)
         rates: dict[int, float] = {}
-        run = Triage(db, settings.thresholds)
-        started = time.perf_counter()
-        while True:
-            issues_before = run.next_id - 1
-            batch_started = time.perf_counter()
-            done = run.run_batch(settings.batch_size)
-            if not done:
-                break
-            rate = done / (time.perf_counter() - batch_started)
+        last = {"at": time.perf_counter(), "signals": 0, "issues": 0}
+
+        def on_batch(progress: TriageReport) -> None:
+            """Time each batch: the rate at 1k and 10k existing issues shows it stays flat."""
+            now = time.perf_counter()
+            rate = (progress.signals - last["signals"]) / (now - last["at"])
             for mark in (1_000, 10_000):
-                if issues_before >= mark and mark not in rates:
+                if last["issues"] >= mark and mark not in rates:
                     rates[mark] = rate
             print(
-                f"\r  {run.report.signals:,} signals, {issues_before:,} issues, {rate:,.0f}/s",
+                f"\r  {progress.signals:,} signals, {last['issues']:,} issues, {rate:,.0f}/s",
                 end="",
                 file=sys.stderr,
             )
+            last.update(at=now, signals=progress.signals, issues=progress.new_issues)
+
+        started = last["at"] = time.perf_counter()
+        report = triage_pending(
+            db, settings.thresholds, batch_size=settings.batch_size, on_batch=on_batch
+        )
         triage_s = time.perf_counter() - started
         print(file=sys.stderr)
         ids = [row[0] for row in db.execute("SELECT id FROM signals ORDER BY rowid")]
         homes = home_issue_ids(db, ids)
         quality = score({i: labels[k] for k, i in enumerate(ids)}, {i: homes[i] for i in ids})
-        issues = run.next_id - 1
+        issues = report.new_issues
         db.close()
     result = {
         "signals_per_s": round(args.count / triage_s),

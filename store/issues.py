@@ -1,14 +1,12 @@
 """Typed reads and writes of issues, links and splits.
 
-Triage writes through `commit_triage_batch`, one transaction per batch that also marks the
-batch's signals triaged, so a crash never counts a signal twice. Reads return pydantic models
-for the console and the dispatcher.
+Reads return pydantic models for the console and the dispatcher. Triage writes its batches
+through `store.triage_batches`.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Literal, NamedTuple
@@ -103,42 +101,6 @@ class Split(BaseModel):
     decided_by: str | None = None
 
 
-class NewLink(NamedTuple):
-    """A link row as triage writes it (a tuple: thousands are written per batch)."""
-
-    signal_id: str
-    issue_id: int
-    state: str
-    fingerprint_score: float
-    structure_score: float
-    text_score: float
-    rule: str
-
-
-class IssueUpdate(NamedTuple):
-    """The fields of an issue that change when signals join it."""
-
-    id: int
-    signal_count: int
-    last_seen: str
-    lists: tuple[list[str], list[str], list[str], list[str], list[str]] | None
-    """routes_seen, kinds, sources, labels and texts, when any of them changed."""
-
-
-class IssueDefinition(NamedTuple):
-    """What the first error to join an issue founded by feedback tells about it."""
-
-    id: int
-    title: str
-    fingerprint: str | None
-    fingerprint_basis: str | None
-    error_type: str | None
-    top_frame: str | None
-    scope: list[ScopeEntry]
-    repro: list[str]
-    test_id: str | None
-
-
 _ISSUE_COLUMNS = list(Issue.model_fields)
 _JSON_COLUMNS = {
     "reasons",
@@ -165,83 +127,25 @@ def _issue_from_row(row: Sequence[object]) -> Issue:
     return Issue.model_validate(data)
 
 
+def json_rows(columns: int) -> str:
+    """A SELECT of the columns of a JSON array of rows, given as one parameter."""
+    return "SELECT " + ", ".join(f"value ->> {n}" for n in range(columns)) + " FROM json_each(?)"
+
+
+# Batches are written as one JSON parameter a statement rather than `executemany`: SQLite then
+# runs each statement in one step, so a writer thread lets go of the GIL once a statement, not
+# once a row (and waits for it back once, not thousands of times).
+_INSERT_ISSUES = (
+    f"INSERT INTO issues ({', '.join(_ISSUE_COLUMNS)}) "
+    f"{json_rows(len(_ISSUE_COLUMNS))} ORDER BY key"
+)
+
+
 def insert_issues(db: sqlite_utils.Database, issues: Iterable[Issue]) -> None:
     """Insert issues; the caller owns the transaction."""
-    marks = ", ".join("?" for _ in _ISSUE_COLUMNS)
-    db.conn.executemany(
-        f"INSERT INTO issues ({', '.join(_ISSUE_COLUMNS)}) VALUES ({marks})",
-        [_issue_row(i) for i in issues],
-    )
-
-
-def commit_triage_batch(
-    db: sqlite_utils.Database,
-    *,
-    new_issues: Sequence[Issue],
-    updates: Sequence[IssueUpdate],
-    links: Sequence[NewLink],
-    fingerprints: Iterable[tuple[str, int]],
-    actors: Iterable[tuple[int, str]],
-    triaged: Sequence[str],
-    now: str,
-    definitions: Sequence[IssueDefinition] = (),
-) -> None:
-    """Write one batch of triage decisions and mark its signals triaged, all or nothing."""
-    with db.conn:
-        insert_issues(db, new_issues)
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO issue_fingerprints (fingerprint, issue_id) VALUES (?, ?)",
-            fingerprints,
-        )
-        # Only actors new to an issue come back, so "users affected" grows by exactly those:
-        # no recount of an issue's whole actor list on every batch.
-        added = Counter(
-            int(row[0])
-            for row in db.conn.execute(
-                "INSERT OR IGNORE INTO issue_actors (issue_id, actor) "
-                "SELECT value ->> 0, value ->> 1 FROM json_each(?) RETURNING issue_id",
-                [json.dumps(list(actors))],
-            )
-        )
-        db.conn.executemany(
-            "UPDATE issues SET users_affected = users_affected + ? WHERE id = ?",
-            [(n, issue_id) for issue_id, n in added.items()],
-        )
-        db.conn.executemany(
-            "INSERT INTO links (signal_id, issue_id, state, fingerprint_score, structure_score, "
-            "text_score, rule, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(*link, now) for link in links],
-        )
-        db.conn.executemany(
-            "UPDATE issues SET signal_count = ?, last_seen = ?, updated_at = ? WHERE id = ?",
-            [(u.signal_count, u.last_seen, now, u.id) for u in updates],
-        )
-        db.conn.executemany(
-            "UPDATE issues SET routes_seen = ?, kinds = ?, sources = ?, labels = ?, texts = ? "
-            "WHERE id = ?",
-            [(*(json.dumps(x) for x in u.lists), u.id) for u in updates if u.lists is not None],
-        )
-        db.conn.executemany(
-            "UPDATE issues SET title = ?, fingerprint = ?, fingerprint_basis = ?, error_type = ?, "
-            "top_frame = ?, scope = ?, repro = ?, test_id = ? WHERE id = ?",
-            [
-                (
-                    d.title,
-                    d.fingerprint,
-                    d.fingerprint_basis,
-                    d.error_type,
-                    d.top_frame,
-                    json.dumps([e.model_dump() for e in d.scope]),
-                    json.dumps(d.repro),
-                    d.test_id,
-                    d.id,
-                )
-                for d in definitions
-            ],
-        )
-        db.conn.executemany(
-            "UPDATE signals SET triaged_at = ? WHERE id = ?", [(now, s) for s in triaged]
-        )
+    rows = [_issue_row(i) for i in issues]
+    if rows:
+        db.conn.execute(_INSERT_ISSUES, [json.dumps(rows)])
 
 
 def next_issue_id(db: sqlite_utils.Database) -> int:
@@ -345,7 +249,16 @@ def links_for_issue(
 
 
 def links_for_signal(db: sqlite_utils.Database, signal_id: str) -> list[Link]:
-    return [_link(r) for r in db.execute(f"{_LINK_SELECT} WHERE l.signal_id = ?", [signal_id])]
+    """A signal's links, oldest first: its home, and any proposed, split or moved."""
+    # One lookup in each partial index (links_home, links_signal_other): no full index on
+    # signal_id is kept, since every link written would update it at a random place.
+    rows = db.execute(
+        f"{_LINK_SELECT} WHERE l.id IN ("
+        "SELECT id FROM links WHERE signal_id = ? AND state = 'linked' UNION ALL "
+        "SELECT id FROM links WHERE signal_id = ? AND state != 'linked') ORDER BY l.id",
+        [signal_id, signal_id],
+    )
+    return [_link(r) for r in rows]
 
 
 def proposed_links(db: sqlite_utils.Database) -> list[Link]:

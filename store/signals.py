@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlite_utils
 from pydantic import BaseModel
@@ -60,21 +61,68 @@ def iter_signals(
     kind: str | None = None,
     limit: int | None = None,
 ) -> Iterator[Signal]:
-    """Signals in the order they were received, optionally only those triage has not seen."""
+    """Signals in the order they were received; with `untriaged`, only those triage has not
+    reached yet, in the order triage takes them (storage order)."""
     where, params = [], []
     if untriaged:
-        where.append("triaged_at IS NULL")
+        where.append(_UNTRIAGED)
     if kind:
         where.append("kind = ?")
         params.append(kind)
     sql = "SELECT envelope FROM signals"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY received_at, rowid"
+    sql += " ORDER BY seq" if untriaged else " ORDER BY received_at, seq"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     for (envelope,) in db.execute(sql, params):
         yield Signal.model_validate_json(envelope)
+
+
+# Triage takes signals in `seq` order and records the last one it committed, so "untriaged" is
+# one comparison with one number rather than a mark on every row.
+_UNTRIAGED = "seq > (SELECT last_seq FROM triage_progress)"
+
+
+def triaged_through(db: sqlite_utils.Database) -> int:
+    """The `seq` up to which every signal is triaged (0 before the first batch)."""
+    return int(db.execute("SELECT last_seq FROM triage_progress").fetchone()[0])
+
+
+def count_untriaged(db: sqlite_utils.Database) -> int:
+    """How many signals triage has not reached yet."""
+    return int(db.execute(f"SELECT COUNT(*) FROM signals WHERE {_UNTRIAGED}").fetchone()[0])
+
+
+class Span(NamedTuple):
+    """A run of consecutive stored signals: `size` of them, `seq` after `after` up to `last`."""
+
+    after: int
+    last: int
+    size: int
+
+
+def next_span(db: sqlite_utils.Database, after: int, limit: int) -> Span | None:
+    """The next (up to) `limit` signals stored after `seq` `after`; None when there are none.
+
+    A span read now names the same signals later: rows are never deleted and new ones get
+    higher `seq`s, so a span can be handed to another connection (a worker) to read.
+    """
+    row = db.execute(
+        "SELECT MAX(seq), COUNT(*) FROM "
+        "(SELECT seq FROM signals WHERE seq > ? ORDER BY seq LIMIT ?)",
+        [after, limit],
+    ).fetchone()
+    return Span(after, int(row[0]), int(row[1])) if row[1] else None
+
+
+def envelopes(db: sqlite_utils.Database, span: Span) -> list[str]:
+    """The stored envelopes (JSON) of a span's signals, in `seq` order."""
+    rows = db.execute(
+        "SELECT envelope FROM signals WHERE seq > ? AND seq <= ? ORDER BY seq",
+        [span.after, span.last],
+    )
+    return [str(r[0]) for r in rows]
 
 
 def count_signals(db: sqlite_utils.Database) -> int:

@@ -1,9 +1,13 @@
 """Triage every untriaged signal: batch reads, an in-memory index, one transaction per batch.
 
-Each batch's links, new issues, counts and the signals' `triaged_at` are committed together,
-so a crash leaves every signal either counted once or untriaged (and triaged on the next run),
-never counted twice. Only one triage should run against a store at a time: issue ids and the
-index are kept in memory for the run.
+Signals are taken in storage order. Each batch's links, new issues, counts and triage's progress
+mark (the last signal of the batch) are committed together, so a crash leaves every signal
+either counted once or untriaged (and triaged on the next run), never counted twice. Only one
+triage should run against a store at a time: issue ids and the index are kept in memory for
+the run (a second one fails on commit rather than count anything twice).
+
+Batches are prepared (parsed, features computed) by `runner.triage.parallel`, in worker
+processes on a large store; deciding and writing stay here, one signal after another.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 
 import sqlite_utils
 
 from runner.triage.decide import Decision, Thresholds, decide, labels_of, new_issue
-from runner.triage.features import Features, features
+from runner.triage.features import Features
 from runner.triage.index import (
     MAX_LABELS,
     MAX_ROUTES,
@@ -28,20 +33,13 @@ from runner.triage.index import (
     merge_limited,
     profile_of,
 )
-from store.issues import (
-    Issue,
-    IssueDefinition,
-    IssueUpdate,
-    NewLink,
-    commit_triage_batch,
-    home_issue_ids,
-    next_issue_id,
-)
+from runner.triage.parallel import Feed, Prepared, Write, Writer, prepare_here
+from store.issues import Issue, home_issue_ids, next_issue_id
 from store.signal import Signal, utcnow
-from store.signals import iter_signals
+from store.signals import next_span, triaged_through
+from store.triage_batches import IssueDefinition, IssueUpdate, NewLink, commit_triage_batch
 
 BATCH = 2_000
-CACHE_KIB = 128 * 1024
 
 
 @dataclass
@@ -63,7 +61,7 @@ class _Batch:
     links: list[NewLink] = field(default_factory=list)
     fingerprints: list[tuple[str, int]] = field(default_factory=list)
     actors: list[tuple[int, str]] = field(default_factory=list)
-    triaged: list[str] = field(default_factory=list)
+    triaged: int = 0
     dirty: set[int] = field(default_factory=set)
     definitions: dict[int, IssueDefinition] = field(default_factory=dict)
 
@@ -118,7 +116,14 @@ def _update(profile: Profile) -> IssueUpdate:
         signal_count=profile.signal_count,
         last_seen=profile.last_seen,
         lists=(
-            (profile.routes_seen, profile.kinds, profile.sources, profile.labels, profile.texts)
+            # Copies: the batch may be written while later signals change the profile.
+            (
+                list(profile.routes_seen),
+                list(profile.kinds),
+                list(profile.sources),
+                list(profile.labels),
+                list(profile.texts),
+            )
             if changed
             else None
         ),
@@ -135,9 +140,6 @@ class Triage:
     def __init__(self, db: sqlite_utils.Database, thresholds: Thresholds) -> None:
         self.db = db
         self.thresholds = thresholds
-        # Links, actors and issues are written at random places in their indexes: a page
-        # cache that holds the hot index pages keeps each batch's writes from re-reading them.
-        db.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         self.index: Index = load_index(db)
         self.index.home_lookup = lambda signal_id: home_issue_ids(db, [signal_id]).get(signal_id)
         self.next_id = next_issue_id(db)
@@ -186,23 +188,33 @@ class Triage:
             batch.fingerprints.append((fp, home))
         if f.actor:
             batch.actors.append((home, f.actor))
-        batch.triaged.append(signal_id)
+        batch.triaged += 1
         self.report.rules[decision.rule] = self.report.rules.get(decision.rule, 0) + 1
         return home
 
     def run_batch(self, limit: int = BATCH) -> int:
-        """Triage up to `limit` untriaged signals in one transaction; return how many."""
+        """Triage up to `limit` untriaged signals in one transaction, here; return how many."""
+        span = next_span(self.db, triaged_through(self.db), limit)
+        if span is None:
+            return 0
+        with Writer(self.db, threaded=False) as writer:
+            writer.submit(self.stage(prepare_here(self.db, span)))
+        return span.size
+
+    def stage(self, prepared: Prepared) -> Write:
+        """Decide one prepared batch; return what writes it, as one transaction.
+
+        The index and the report move on at once, so the next batch can be decided before this
+        one is written. What the returned function writes is copied out of the index here, so
+        the decisions after it never leak into it.
+        """
         now = utcnow()
         batch = _Batch()
         # Signals with a stack go first, so a person's words meet the issue their error defines
         # rather than founding one of their own (the order within a batch only).
-        signals = sorted(iter_signals(self.db, untriaged=True, limit=limit), key=_feedback_last)
-        for signal in signals:
-            f = features(signal)
+        for f in sorted(prepared.features, key=lambda f: _feedback_last(f.signal)):
             home = self._place(f, decide(f, self.index, self.thresholds), batch, now)
             self.report.touched.add(home)
-        if not batch.triaged:
-            return 0
         new_ids = {i.id for i in batch.new_issues}
         # A new issue that gained more signals in the same batch is written with its counts.
         fresh = {i.id: i for i in batch.new_issues}
@@ -215,29 +227,32 @@ class Triage:
                     **(definition._asdict() if definition else {}),
                     "signal_count": p.signal_count,
                     "last_seen": datetime.fromisoformat(p.last_seen),
-                    "routes_seen": p.routes_seen,
-                    "kinds": p.kinds,
-                    "sources": p.sources,
-                    "labels": p.labels,
-                    "texts": p.texts,
+                    "routes_seen": list(p.routes_seen),
+                    "kinds": list(p.kinds),
+                    "sources": list(p.sources),
+                    "labels": list(p.labels),
+                    "texts": list(p.texts),
                 }
             )
-        commit_triage_batch(
-            self.db,
+        write = partial(
+            commit_triage_batch,
             new_issues=list(fresh.values()),
             updates=[_update(self.index.profiles[i]) for i in batch.dirty - new_ids],
             definitions=list(batch.definitions.values()),
             links=batch.links,
             fingerprints=batch.fingerprints,
             actors=batch.actors,
-            triaged=batch.triaged,
+            after=prepared.span.after,
+            through=prepared.span.last,
             now=now.isoformat(),
         )
-        self.report.signals += len(batch.triaged)
+        self.report.signals += batch.triaged
         # The index only grows and holds no garbage cycles: moving it out of the collector's
         # sight keeps each collection (and so the cost per signal) flat as issues accumulate.
+        # During a run the collector runs only here, once a batch (see `triage_pending`).
+        gc.collect(0)
         gc.freeze()
-        return len(batch.triaged)
+        return write
 
 
 def triage_pending(
@@ -246,13 +261,30 @@ def triage_pending(
     *,
     batch_size: int = BATCH,
     on_batch: Callable[[TriageReport], None] | None = None,
+    workers: int | None = None,
 ) -> TriageReport:
-    """Triage every untriaged signal in the store, batch by batch."""
+    """Triage every untriaged signal in the store, batch by batch.
+
+    `workers` prepare batches in other processes on a large store (default: one fewer than
+    the CPUs, so deciding keeps a core); 0 prepares everything here.
+    """
     run = Triage(db, thresholds or Thresholds())
+    # Automatic collections would otherwise run every few hundred allocations mid-batch and
+    # walk the batch's young objects each time; the batch's garbage is collected at its end.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        while run.run_batch(batch_size):
-            if on_batch:
-                on_batch(run.report)
+        # The writer's thread starts with the first batch, after the workers were forked.
+        with (
+            Feed(db, batch_size, workers) as feed,
+            Writer(db, threaded=feed.pool is not None) as writer,
+        ):
+            for prepared in feed:
+                writer.submit(run.stage(prepared))
+                if on_batch:
+                    on_batch(run.report)
     finally:
         gc.unfreeze()  # hand the objects back to the collector once the run is over
+        if collecting:
+            gc.enable()
     return run.report

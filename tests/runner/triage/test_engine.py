@@ -1,4 +1,4 @@
-"""Crash safety: counts and `triaged_at` are written in one transaction per batch."""
+"""Crash safety: counts and triage's progress mark are written in one transaction per batch."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-import store.issues
+import store.triage_batches
 from runner.triage import engine
 from runner.triage.engine import triage_pending
 from store import open_db
 from store.issues import list_issues
+from store.signals import count_untriaged
+from store.triage_batches import IssueUpdate, NewLink, TriageMoved, commit_triage_batch
 
 from .conftest import crash
 
 
 def untriaged(db: sqlite_utils.Database) -> int:
-    return int(db.execute("SELECT COUNT(*) FROM signals WHERE triaged_at IS NULL").fetchone()[0])
+    return count_untriaged(db)
 
 
 def test_a_crash_mid_batch_never_counts_a_signal_twice(
@@ -32,7 +34,7 @@ def test_a_crash_mid_batch_never_counts_a_signal_twice(
     store_signals(*[crash(user=f"v{n}", line=n) for n in range(4)])
 
     # The second run dies while writing its first batch, after the links went in.
-    real = store.issues.commit_triage_batch
+    real = store.triage_batches.commit_triage_batch
 
     def dying(db: sqlite_utils.Database, **rows: object) -> None:
         with db.conn:
@@ -66,3 +68,29 @@ def test_running_again_finds_nothing_to_do(
     store_signals(crash())
     assert triage_pending(fresh_db).signals == 1
     assert triage_pending(fresh_db).signals == 0
+
+
+def test_a_batch_from_a_stale_progress_mark_is_refused(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    signal = crash()
+    store_signals(signal)
+    triage_pending(fresh_db)  # a first run took the signal: progress is past it
+
+    # A second run that read the same signal before the first committed tries to write it.
+    link = NewLink(signal.id, 1, "linked", 1.0, 1.0, 1.0, "all three agree")
+    with pytest.raises(TriageMoved):
+        commit_triage_batch(
+            fresh_db,
+            new_issues=[],
+            updates=[IssueUpdate(1, 2, "2026-11-24T03:00:00+00:00", None)],
+            links=[link],
+            fingerprints=[],
+            actors=[],
+            after=0,
+            through=1,
+            now="2026-11-24T03:00:00+00:00",
+        )
+    (issue,) = list_issues(fresh_db)
+    assert issue.signal_count == 1
+    assert fresh_db.execute("SELECT COUNT(*) FROM links").fetchone()[0] == 1
