@@ -62,24 +62,38 @@ def _founded_by_feedback(p: Profile) -> bool:
     return p.structure.kind == "feedback" and p.structure.error_type is None
 
 
-def fits(f: Features, index: Index, ids: list[int], word_threshold: float) -> list[Fit]:
-    """Every candidate with a vote, best first: votes, a person's split, then the words."""
+def fits(
+    f: Features, index: Index, ids: list[int], word_threshold: float, need_place: bool = False
+) -> list[Fit]:
+    """Every candidate with a vote, best first: votes, a person's split, then the words.
+
+    `need_place`: only issues at the signal's place count (an error meeting earlier reports).
+    """
     pool = set(ids)
+    vocabulary = index.vocabulary
+    words = f.words | f.places
+    norm = vocabulary.norm(words)  # once: the same for every candidate but those sharing ids
     found = []
     for issue_id in ids:
         p = index.profiles[issue_id]
         place = place_agrees(f, p)
+        if need_place and not place:
+            continue
         shared_ids = f.record_ids & p.record_ids
-        words = index.vocabulary.similarity(f.words | f.places | shared_ids, p.documents)
+        if shared_ids:
+            both = words | shared_ids
+            similarity = vocabulary.similarity(both, p.documents, vocabulary.norm(both))
+        else:
+            similarity = vocabulary.similarity(words, p.documents, norm)
         # A record a person quotes by its id (`INV-1002`) is the rarest word two texts share.
-        votes = int(place) + int(words >= word_threshold or bool(shared_ids))
+        votes = int(place) + int(similarity >= word_threshold or bool(shared_ids))
         if votes == 2 and f.failure != p.failure:
             # A request or a remark meeting a failure (or the reverse) shares words, not a
             # problem: a person decides.
             votes, place = 1, False
         if votes and not (votes == 1 and place):
             follows = p.from_split and bool(p.split_from & pool)
-            found.append(Fit(issue_id, place, words, votes, follows))
+            found.append(Fit(issue_id, place, similarity, votes, follows))
     found.sort(key=lambda fit: (fit.votes, fit.follows, fit.words, fit.issue_id), reverse=True)
     return found
 

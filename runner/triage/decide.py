@@ -8,7 +8,7 @@ later signals follow the person's decision, and two issues a person split are ne
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -141,7 +141,7 @@ def _text_scores(f: Features, index: Index, ids: Iterable[int], cutoff: float) -
 def decide_across(f: Features, index: Index, th: Thresholds, stackless_only: bool) -> Decision:
     """Place and words, for a signal meeting issues of another kind (see `across.py`)."""
     pool = across.candidates(f, index, stackless_only)
-    ranked = across.fits(f, index, pool, th.across_words)
+    ranked = across.fits(f, index, pool, th.across_words, need_place=stackless_only)
     if not ranked:
         return Decision("new", None, Scores(0.0, 0.0, 0.0), "new issue: nothing over threshold")
     best = ranked[0]
@@ -160,8 +160,22 @@ def decide_across(f: Features, index: Index, th: Thresholds, stackless_only: boo
     return Decision("link", best.issue_id, scores, rule)
 
 
+def identity(f: Features) -> Hashable | None:
+    """What makes two signals the same evidence: fingerprint, structure, masked text and the
+    records named. None for feedback: the same words from two people may mean two things."""
+    if f.signal.kind == "feedback" or not f.fingerprint.hash:
+        return None
+    return (f.fingerprint.hash, f.structure, f.text, f.record_ids)
+
+
 def decide(f: Features, index: Index, thresholds: Thresholds) -> Decision:
     """Compare a signal with its candidate issues and decide where it belongs."""
+    key = identity(f)
+    earlier = index.identical.get(key) if key is not None else None
+    if earlier is not None and earlier.issue_id in index.profiles:
+        # Identical evidence to a signal placed earlier in this run: the same issue, for the
+        # same reasons (and without comparing it with every candidate again).
+        return Decision("link", earlier.issue_id, earlier.scores, earlier.rule)
     decision = _decide_same_kind(f, index, thresholds)
     if f.signal.kind == "feedback" or decision.action == "link":
         return decision

@@ -20,13 +20,22 @@ from functools import partial
 
 import sqlite_utils
 
-from runner.triage.decide import Decision, Thresholds, decide, labels_of, new_issue
+from runner.triage.decide import (
+    Decision,
+    Scores,
+    Thresholds,
+    decide,
+    identity,
+    labels_of,
+    new_issue,
+)
 from runner.triage.features import Features
 from runner.triage.index import (
     MAX_LABELS,
     MAX_ROUTES,
     MAX_TEXTS,
     Index,
+    Placement,
     Profile,
     associated_event,
     load_index,
@@ -179,6 +188,16 @@ class Triage:
                 self.report.proposed += 1
             batch.links.append(NewLink(signal_id, home, "linked", *scores, rule))
         self.index.learn(self.index.profiles[home], f)
+        key = identity(f)
+        if key is not None and key not in self.index.identical:
+            # A later signal with identical evidence compares with this issue exactly as this
+            # one did (or, against its founder, agrees on all three): it inherits the result.
+            founded = decision.action != "link"
+            self.index.identical[key] = Placement(
+                home,
+                Scores(1.0, 1.0, 1.0) if founded else sc,
+                "all three agree" if founded else decision.rule,
+            )
         self.index.homes[signal_id] = home
         event = associated_event(f)
         if event and event not in self.index.homes:
@@ -247,10 +266,9 @@ class Triage:
             now=now.isoformat(),
         )
         self.report.signals += batch.triaged
-        # The index only grows and holds no garbage cycles: moving it out of the collector's
-        # sight keeps each collection (and so the cost per signal) flat as issues accumulate.
-        # During a run the collector runs only here, once a batch (see `triage_pending`).
-        gc.collect(0)
+        # The index only grows, and neither it nor a batch's signals form reference cycles
+        # (reference counting frees them): moving everything out of the collector's sight,
+        # without scanning it, keeps the cost per signal flat as issues accumulate.
         gc.freeze()
         return write
 

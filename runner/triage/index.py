@@ -10,9 +10,10 @@ compared all-pairs.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC
+from typing import Any
 
 import sqlite_utils
 
@@ -114,6 +115,15 @@ def _rare_tokens(text: str) -> list[str]:
     return [w for w in words if len(w) >= 5][:TOKENS_PER_SIGNAL]
 
 
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a signal went, and the scores and rule a signal identical to it inherits."""
+
+    issue_id: int
+    scores: Any
+    rule: str
+
+
 class Bucket(OrderedDict[int, None]):
     """Issue ids, most recently active last, holding at most `cap`: an O(1) LRU."""
 
@@ -145,6 +155,8 @@ class Index:
         self.by_word: dict[str, Bucket] = {}
         """Issues by the words of their bag, for signals that share no stack or route."""
         self.vocabulary = Vocabulary()
+        self.identical: dict[Hashable, Placement] = {}
+        """Evidence seen in this run (see `decide.identity`) → where it was placed."""
         self.split_fingerprints: dict[tuple[int, str], int] = {}
         """(issue split from, the split signal's fingerprint) → the issue split off."""
         self.homes: dict[str, int] = {}
@@ -228,7 +240,7 @@ class Index:
         if not new or len(profile.bag) >= MAX_BAG:
             return
         profile.bag |= new
-        for word in new:
+        for word in sorted(new):  # bucket order decides evictions: never set order
             bucket = self.by_word.get(word)
             if bucket is None:
                 bucket = self.by_word[word] = Bucket(WORD_BUCKET)
@@ -262,7 +274,7 @@ class Index:
             for issue_id in bucket:
                 shared[issue_id] = shared.get(issue_id, 0.0) + w
         profiles = self.profiles
-        ranked = sorted(shared, key=shared.__getitem__, reverse=True)
+        ranked = sorted(shared, key=lambda i: (-shared[i], i))
         return [i for i in ranked if i in profiles][:WORD_CANDIDATES]
 
     def add_fingerprint(self, fp: str, issue_id: int) -> bool:

@@ -20,6 +20,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 from runner.triage.text import normalise
 
@@ -62,8 +63,10 @@ _RECORD_ID = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9._-]{4,}$")
 MAX_BAG = 400
 
 
+@lru_cache(maxsize=65_536)
 def content_words(text: str) -> frozenset[str]:
-    """The normalised words of a text that can say what the problem is."""
+    """The normalised words of a text that can say what the problem is (cached: an issue's
+    texts are described again each time it changes)."""
     return frozenset(text.split()) - COMPLAINT_WORDS
 
 
@@ -86,6 +89,13 @@ def place_words(
 ) -> frozenset[str]:
     """The words that name where an issue lives: last route segments, the crashing function,
     and the test's name for regressions."""
+    return _place_words(tuple(routes), top_frame, test_id)
+
+
+@lru_cache(maxsize=65_536)
+def _place_words(
+    routes: tuple[str, ...], top_frame: str | None, test_id: str | None
+) -> frozenset[str]:
     words: set[str] = set()
     for route in routes:
         if route.startswith("test:"):
@@ -145,26 +155,29 @@ class Vocabulary:
     def norm(self, words: Iterable[str]) -> float:
         """The length of a word set's weight vector."""
         weight = self.weight
-        return math.sqrt(sum(weight(w) ** 2 for w in words))
+        return math.sqrt(math.fsum(weight(w) ** 2 for w in words))
 
     def rarest(self, words: Iterable[str], count: int) -> list[str]:
         """The `count` rarest of `words`."""
-        return sorted(words, key=self.weight, reverse=True)[:count]
-
-    def similarity(self, words: frozenset[str], documents: Iterable[Document]) -> float:
-        """The best weighted cosine of a word set with any of an issue's documents, 0 to 1."""
-        if not words:
-            return 0.0
+        # Ties broken by the word itself, so the choice never depends on set order.
         weight = self.weight
-        left: float | None = None
+        return sorted(words, key=lambda w: (-weight(w), w))[:count]
+
+    def similarity(
+        self, words: frozenset[str], documents: Iterable[Document], norm: float | None = None
+    ) -> float:
+        """The best weighted cosine of a word set (whose `norm` may be given) with any of an
+        issue's documents, 0 to 1."""
+        weight = self.weight
         best = 0.0
         for document, right in documents:
             shared = words & document
             if not shared or not right:
                 continue
-            if left is None:
-                left = self.norm(words)
-            best = max(best, sum(weight(w) ** 2 for w in shared) / (left * right))
+            if norm is None:
+                norm = self.norm(words)
+            if norm:
+                best = max(best, math.fsum(weight(w) ** 2 for w in shared) / (norm * right))
         return best
 
 
