@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -20,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.memory import PeakMemory  # noqa: E402
 from runner.ingest import ingest_paths  # noqa: E402
 from store import open_db  # noqa: E402
 from store.signals import count_signals  # noqa: E402
@@ -79,7 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=100_000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, PeakMemory() as peak:
         source = Path(tmp) / "signals.ndjson"
         print(f"writing {args.count:,} envelopes ...", file=sys.stderr)
         write_ndjson(source, args.count)
@@ -90,11 +89,7 @@ def main() -> None:
         seconds = time.perf_counter() - started
         stored = count_signals(db)
     assert report.rejected == 0 and stored == args.count, (report, stored)
-    # Large files are parsed by one worker process per core: count this process's peak plus
-    # each worker at the largest worker's peak, an upper bound on the whole ingest's memory.
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    peak_mb = (own + (os.cpu_count() or 1) * worker) / 1024
+    peak_mb = peak.mb  # the whole tree: this process and the parsing workers
     print(f"{stored:,} signals in {seconds:.2f} s", file=sys.stderr)
     print(
         json.dumps(

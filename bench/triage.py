@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.memory import PeakMemory  # noqa: E402
 from runner.ingest import ingest_paths  # noqa: E402
 from runner.triage.engine import TriageReport, triage_pending  # noqa: E402
 from runner.triage.evaluate import score  # noqa: E402
@@ -199,17 +199,13 @@ def write_signals(path: Path, count: int, problems: int) -> list[int]:
     return labels
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--problems", type=int, default=10_000)
     args = parser.parse_args()
     settings = TriageSettings()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, PeakMemory() as peak:
         source = Path(tmp) / "signals.ndjson"
         print(
             f"writing {args.count:,} signals over {args.problems:,} problems ...", file=sys.stderr
@@ -256,7 +252,7 @@ def main() -> None:
         "signals_per_s": round(args.count / triage_s),
         "ingest_signals_per_s": round(args.count / ingest_s),
         "ratio_to_ingest": round(triage_s / ingest_s, 2),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak.mb, 1),
         "rate_at_1k_issues": round(rates.get(1_000, 0)),
         "rate_at_10k_issues": round(rates.get(10_000, 0)),
         "issues": issues,
