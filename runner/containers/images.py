@@ -107,6 +107,16 @@ def base_tag(settings: ContainerSettings) -> str:
     return f"{settings.base_image}:{digest}"
 
 
+def _built(tag: str, settings: ContainerSettings, progress: Progress, started: float) -> str:
+    """The id of an image just built, pinned by an id tag so a recorded run keeps it."""
+    iid = image_id(tag, settings)
+    if iid is None:
+        raise ImageBuildError(f"podman build reported success but {tag} is not there")
+    _tag_with_id(tag, iid, settings)
+    progress(f"built {tag} = {iid[:12]} in {time.monotonic() - started:.1f} s")
+    return iid
+
+
 def _tag_with_id(tag: str, iid: str, settings: ContainerSettings) -> None:
     repo = tag.rsplit(":", 1)[0]
     _run([podman_binary(), "tag", iid, f"{repo}:id-{iid[:12]}"], settings, _quiet)
@@ -163,11 +173,7 @@ def _build_base(settings: ContainerSettings, tag: str, progress: Progress) -> Im
             settings,
             progress,
         )
-    iid = image_id(tag, settings)
-    if iid is None:
-        raise ImageBuildError(f"podman build reported success but {tag} is not there")
-    _tag_with_id(tag, iid, settings)
-    progress(f"built {tag} = {iid[:12]} in {time.monotonic() - started:.1f} s")
+    iid = _built(tag, settings, progress, started)
     return ImageRecord(
         id=iid,
         tag=tag,
@@ -285,11 +291,7 @@ def _build_deps(
         if HOST_CA.exists():
             argv += ["-v", f"{HOST_CA}:/run/host-ca.crt:ro"]
         _run([*argv, str(context)], settings, progress)
-    iid = image_id(tag, settings)
-    if iid is None:
-        raise ImageBuildError(f"podman build reported success but {tag} is not there")
-    _tag_with_id(tag, iid, settings)
-    progress(f"built {tag} = {iid[:12]} in {time.monotonic() - started:.1f} s")
+    iid = _built(tag, settings, progress, started)
     return ImageRecord(
         id=iid,
         tag=tag,

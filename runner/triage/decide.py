@@ -41,7 +41,8 @@ class Thresholds(BaseModel):
     """Text similarity (0-1, rapidfuzz token set ratio after masking) at or above which the
     texts agree."""
     feedback_text: float = Field(default=0.6, gt=0, le=1)
-    """The same, between two texts when one side is a person's words (legacy lexical path)."""
+    """The same, when an error meets the text of an issue a person reported: paraphrases
+    share fewer words."""
     across_words: float = Field(default=0.10, gt=0, le=1)
     """Weighted word overlap (rare words weigh more) at or above which a person's words and
     an issue of another kind agree; see `runner/triage/vocabulary.py`."""
@@ -176,24 +177,32 @@ def decide(f: Features, index: Index, thresholds: Thresholds) -> Decision:
         # Identical evidence to a signal placed earlier in this run: the same issue, for the
         # same reasons (and without comparing it with every candidate again).
         return Decision("link", earlier.issue_id, earlier.scores, earlier.rule)
-    decision = _decide_same_kind(f, index, thresholds)
-    if f.signal.kind == "feedback" or decision.action == "link":
+    named = index.named_event_home(f)
+    if f.signal.kind == "feedback":
+        if named is not None:  # Sentry user feedback names the event it is about
+            return Decision("link", named[0], Scores(1.0, 1.0, 0.0), named[1])
+        return decide_across(f, index, thresholds, stackless_only=False)
+    decision = _decide_with_stack(f, index, thresholds, named)
+    if decision.action == "link":
         return decision
     # An error or failing test that found no issue of its own may be what earlier feedback was
     # about: meet the issues people reported first.
-    other = decide_across(f, index, thresholds, stackless_only=True)
-    if other.action == "link" or decision.action == "new":
-        return other if other.action != "new" else decision
+    earlier_reports = decide_across(f, index, thresholds, stackless_only=True)
+    if earlier_reports.action == "link":
+        return earlier_reports
+    if decision.action == "new" and earlier_reports.action == "propose":
+        return earlier_reports
     return decision
 
 
-def _decide_same_kind(f: Features, index: Index, thresholds: Thresholds) -> Decision:
+def _decide_with_stack(
+    f: Features, index: Index, thresholds: Thresholds, named: tuple[int, str] | None
+) -> Decision:
+    """Fingerprint, structure and text against issues of errors and failing tests.
+
+    `named`: the issue of feedback that named this event, if any.
+    """
     fp = f.fingerprint.hash
-    named = index.named_event_home(f)
-    if named is not None and f.signal.kind == "feedback":
-        return Decision("link", named[0], Scores(1.0, 1.0, 0.0), named[1])
-    if f.signal.kind == "feedback":
-        return decide_across(f, index, thresholds, stackless_only=False)
     cutoff = min(thresholds.text, thresholds.feedback_text)
     owners = set(index.fingerprint_owners(fp))
     ranked = []
