@@ -27,7 +27,7 @@ class RunRecord(BaseModel):
     """One container run as recorded."""
 
     id: str
-    issue_id: int | str | None = None
+    issue_id: int | None = None
     rerun_of: str | None = None
     repository: str
     commit_sha: str
@@ -95,8 +95,6 @@ def insert_run(db: sqlite_utils.Database, run: RunRecord) -> None:
     for key in _RUN_JSON:
         row[key] = json.dumps(row[key], sort_keys=True)
     row["started_at"], row["ended_at"] = _iso(run.started_at), _iso(run.ended_at)
-    if row["issue_id"] is not None:
-        row["issue_id"] = str(row["issue_id"])
     placeholders = ", ".join("?" for _ in _RUN_COLUMNS)
     with _write_lock, db.conn:
         db.execute(

@@ -4,7 +4,7 @@ Tables by area:
 - signals: `signals`, `quarantine`, `pull_cursors`
 - triage: `issues`, `links`, `splits`, `triage_progress`
 - runs: `runs`, `run_events`, `images`
-- review: `proposals`, `decisions`
+- review: `proposals`, `decisions` (m004)
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def m003_runs(db: sqlite_utils.Database) -> None:
         -- One container run: what it ran in, against what, under which limits, and how it ended.
         CREATE TABLE runs (
             id TEXT PRIMARY KEY,
-            issue_id TEXT,                -- the issue the run works on; NULL for ad-hoc runs
+            issue_id INTEGER,             -- issues.id the run works on; NULL for ad-hoc runs
             rerun_of TEXT,                -- the run this one re-executes (`replay --rerun`)
             repository TEXT NOT NULL,     -- the target repository's path or URL
             commit_sha TEXT NOT NULL,
@@ -220,5 +220,47 @@ def m003_runs(db: sqlite_utils.Database) -> None:
             build_seconds REAL,
             recorded_at TEXT NOT NULL
         );
+        """,
+    )
+
+
+@migrations
+def m004_review(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- A fix proposal: a local branch in the target repository, with its evidence.
+        CREATE TABLE proposals (
+            id INTEGER PRIMARY KEY,
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            run_id TEXT REFERENCES runs (id),
+            repository TEXT NOT NULL,
+            branch TEXT NOT NULL,         -- the local branch holding the fix
+            base_commit TEXT NOT NULL,    -- the commit the run started from
+            diff TEXT NOT NULL,
+            files TEXT NOT NULL,          -- JSON list of the files the diff touches
+            reasoning TEXT NOT NULL,      -- the agent's account of cause and fix
+            repro_command TEXT,           -- fails before the fix, passes after
+            repro_before INTEGER,         -- its exit code before the fix
+            repro_after INTEGER,          -- and after
+            status TEXT NOT NULL,         -- open | merged | redirected | closed | flagged
+            flag TEXT,                    -- why it stopped: cannot reproduce, out of scope, ...
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX proposals_issue ON proposals (issue_id);
+        CREATE INDEX proposals_status ON proposals (status);
+
+        -- Every review decision, kept: the wrong-tree rate is computed from these.
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            proposal_id INTEGER REFERENCES proposals (id),
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            action TEXT NOT NULL,         -- merge | redirect | close
+            reason TEXT,                  -- for close: why (e.g. wrong tree)
+            context TEXT,                 -- for redirect: what the agent should know
+            decided_by TEXT,
+            decided_at TEXT NOT NULL
+        );
+        CREATE INDEX decisions_issue ON decisions (issue_id);
         """,
     )

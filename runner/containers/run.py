@@ -177,7 +177,7 @@ class Run:
         commit: str,
         image: ImageRecord,
         *,
-        issue_id: int | str | None = None,
+        issue_id: int | None = None,
         env: dict[str, str] | None = None,
         secret_names: set[str] | None = None,
         limits: LimitSettings | None = None,

@@ -19,7 +19,9 @@ def test_open_applies_every_migration_once(db_path: Path) -> None:
     db.close()
     again = open_db(db_path)
     assert again.execute("SELECT COUNT(*) FROM _schema").fetchone()[0] == migrations.version
-    assert {"signals", "quarantine", "pull_cursors"} <= set(again.table_names())
+    tables = {"signals", "quarantine", "pull_cursors", "issues", "links", "splits", "runs"}
+    tables |= {"run_events", "images", "proposals", "decisions"}
+    assert tables <= set(again.table_names())
 
 
 def test_wal_and_busy_timeout(fresh_db: sqlite_utils.Database) -> None:

@@ -36,7 +36,7 @@ def _run(run_id: str = "r1") -> RunRecord:
 def test_a_run_round_trips_and_ends_once(fresh_db: sqlite_utils.Database) -> None:
     insert_run(fresh_db, _run())
     stored = get_run(fresh_db, "r1")
-    assert stored is not None and stored.status == "running" and stored.issue_id == "3"
+    assert stored is not None and stored.status == "running" and stored.issue_id == 3
     assert stored.env["API_TOKEN"] == "<redacted>" and stored.limits["in_force"]["pids"] == 256
     assert finish_run(fresh_db, "r1", "timeout", "command time limit")
     assert not finish_run(fresh_db, "r1", "ok")
