@@ -48,11 +48,11 @@ def candidates(f: Features, index: Index, stackless_only: bool = False) -> list[
     """
     # An error looks for reports by where it happened; a person's words by all they say.
     words = f.places | f.record_ids if stackless_only else f.words | f.places | f.quoted
-    found = index.word_candidates(words)
+    found = index.word_candidates(words, stackless_only)
     location = f.structure.location
     if location:
-        bucket = index.by_location.get(location, ())
-        found += [i for i in bucket if i in index.profiles and i not in found]
+        at = index.by_location_plain if stackless_only else index.by_location
+        found += [i for i in at.get(location, ()) if i in index.profiles and i not in found]
     if stackless_only:
         found = [i for i in found if _founded_by_feedback(index.profiles[i])]
     return found

@@ -153,6 +153,9 @@ class Index:
         self.by_type_frame: dict[tuple[str | None, str | None], Bucket] = {}
         self.by_token: dict[str, Bucket] = {}
         self.by_word: dict[str, Bucket] = {}
+        self.by_word_stackless: dict[str, Bucket] = {}
+        """The same, for issues people reported that no stack has reached yet: where an error
+        looks for the reports that came before it."""
         """Issues by the words of their bag, for signals that share no stack or route."""
         self.vocabulary = Vocabulary()
         self.identical: dict[Hashable, Placement] = {}
@@ -240,11 +243,11 @@ class Index:
         if not new or len(profile.bag) >= MAX_BAG:
             return
         profile.bag |= new
+        stackless = profile.structure.kind == "feedback" and profile.structure.error_type is None
         for word in sorted(new):  # bucket order decides evictions: never set order
-            bucket = self.by_word.get(word)
-            if bucket is None:
-                bucket = self.by_word[word] = Bucket(WORD_BUCKET)
-            bucket.push(profile.id)
+            _file(self.by_word, word, profile.id)
+            if stackless:
+                _file(self.by_word_stackless, word, profile.id)
 
     def learn(self, profile: Profile, f: Features) -> None:
         """Keep what a signal adds to the issue it was placed in: a person's words, so the next
@@ -260,16 +263,16 @@ class Index:
         if changed:
             self._describe(profile)
 
-    def word_candidates(self, words: frozenset[str]) -> list[int]:
-        """Issues sharing the rarest of `words`, best first."""
+    def word_candidates(self, words: frozenset[str], stackless_only: bool = False) -> list[int]:
+        """Issues sharing the rarest of `words`, best first (optionally only issues people
+        reported that no stack has reached yet)."""
+        index = self.by_word_stackless if stackless_only else self.by_word
         weight = self.vocabulary.weight
         shared: dict[int, float] = {}
         # The rarest words that some issue has: an unknown word finds nothing.
-        known = [w for w in words if w in self.by_word]
+        known = [w for w in words if w in index]
         for word in self.vocabulary.rarest(known, RAREST_WORDS):
-            bucket = self.by_word.get(word)
-            if bucket is None:
-                continue
+            bucket = index[word]
             w = weight(word)
             for issue_id in bucket:
                 shared[issue_id] = shared.get(issue_id, 0.0) + w
@@ -312,6 +315,13 @@ class Index:
     def forget(self, issue_id: int) -> None:
         """Drop an issue that was merged or closed; bucket entries are filtered on lookup."""
         self.profiles.pop(issue_id, None)
+
+
+def _file(index: dict[str, Bucket], word: str, issue_id: int) -> None:
+    bucket = index.get(word)
+    if bucket is None:
+        bucket = index[word] = Bucket(WORD_BUCKET)
+    bucket.push(issue_id)
 
 
 def load_index(db: sqlite_utils.Database) -> Index:
