@@ -108,6 +108,15 @@ def set_container(db: sqlite_utils.Database, run_id: str, container_id: str) -> 
         db.execute("UPDATE runs SET container_id = ? WHERE id = ?", [container_id, run_id])
 
 
+def set_checkout(db: sqlite_utils.Database, run_id: str, checkout: dict[str, Any]) -> None:
+    """Record how the run's checkout was made (it is ready only after the run's row exists)."""
+    with _write_lock, db.conn:
+        db.conn.execute(
+            "UPDATE runs SET checkout = ? WHERE id = ?",
+            [json.dumps(checkout, sort_keys=True), run_id],
+        )
+
+
 def finish_run(
     db: sqlite_utils.Database, run_id: str, status: RunStatus, reason: str | None = None
 ) -> bool:

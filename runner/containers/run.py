@@ -41,6 +41,7 @@ from store.runs import (
     complete_event,
     finish_run,
     insert_run,
+    set_checkout,
     set_container,
 )
 from store.signal import utcnow
@@ -243,11 +244,7 @@ class Run:
                 "transfer": "bind" if conn.local else "archive",
                 "dispatch_s": round(time.monotonic() - started, 4),
             }
-            with db.conn:
-                db.execute(
-                    "UPDATE runs SET checkout = ? WHERE id = ?",
-                    [json.dumps(record.checkout, sort_keys=True), run_id],
-                )
+            set_checkout(db, run_id, record.checkout)
         except BaseException as exc:
             pending.cancel()
             run._teardown("interrupted", f"start failed: {exc}"[:500])
