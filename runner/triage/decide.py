@@ -164,7 +164,7 @@ def decide_across(f: Features, index: Index, th: Thresholds, stackless_only: boo
 def identity(f: Features) -> Hashable | None:
     """What makes two signals the same evidence: fingerprint, structure, masked text and the
     records named. None for feedback: the same words from two people may mean two things."""
-    if f.signal.kind == "feedback" or not f.fingerprint.hash:
+    if f.kind == "feedback" or not f.fingerprint.hash:
         return None
     return (f.fingerprint.hash, f.structure, f.text, f.record_ids)
 
@@ -178,7 +178,7 @@ def decide(f: Features, index: Index, thresholds: Thresholds) -> Decision:
         # same reasons (and without comparing it with every candidate again).
         return Decision("link", earlier.issue_id, earlier.scores, earlier.rule)
     named = index.named_event_home(f)
-    if f.signal.kind == "feedback":
+    if f.kind == "feedback":
         if named is not None:  # Sentry user feedback names the event it is about
             return Decision("link", named[0], Scores(1.0, 1.0, 0.0), named[1])
         return decide_across(f, index, thresholds, stackless_only=False)
@@ -296,12 +296,11 @@ def repro_of(f: Features) -> list[str]:
 
 def labels_of(f: Features) -> list[str]:
     """Labels routines can match on, from the signal's environment and level."""
-    signal = f.signal
-    labels = [f"kind:{signal.kind}"]
-    if signal.environment:
-        labels.append(f"env:{signal.environment}")
-    if signal.level:
-        labels.append(f"level:{signal.level}")
+    labels = [f"kind:{f.kind}"]
+    if f.environment:
+        labels.append(f"env:{f.environment}")
+    if f.level:
+        labels.append(f"level:{f.level}")
     return labels
 
 

@@ -44,7 +44,7 @@ from runner.triage.index import (
 )
 from runner.triage.parallel import Feed, Prepared, Write, Writer, prepare_here
 from store.issues import Issue, home_issue_ids, next_issue_id
-from store.signal import Signal, utcnow
+from store.signal import utcnow
 from store.signals import next_span, triaged_through
 from store.triage_batches import IssueDefinition, IssueUpdate, NewLink, commit_triage_batch
 
@@ -77,18 +77,17 @@ class _Batch:
 
 def _join(profile: Profile, f: Features) -> None:
     """Count a signal in an issue: count + 1, last seen, routes, kinds, sources, labels."""
-    signal = f.signal
     profile.signal_count += 1
-    seen = signal.occurred_at.astimezone(UTC).isoformat()
+    seen = f.occurred_at.astimezone(UTC).isoformat()
     if seen > profile.last_seen:
         profile.last_seen = seen
     changed = merge_limited(profile.routes_seen, f.structure.location, MAX_ROUTES)
     # Keep one text per kind of signal, so feedback can later meet the error it describes.
-    if merge_limited(profile.kinds, signal.kind, 3):
+    if merge_limited(profile.kinds, f.kind, 3):
         changed = True
         if f.text:
             merge_limited(profile.texts, f.text, MAX_TEXTS)
-    changed = merge_limited(profile.sources, signal.source, 10) or changed
+    changed = merge_limited(profile.sources, f.source, 10) or changed
     for label in labels_of(f):
         changed = merge_limited(profile.labels, label, MAX_LABELS) or changed
     profile.lists_changed = profile.lists_changed or changed
@@ -139,10 +138,6 @@ def _update(profile: Profile) -> IssueUpdate:
     )
 
 
-def _feedback_last(signal: Signal) -> bool:
-    return signal.kind == "feedback"
-
-
 class Triage:
     """A triage run over one store: the index, the next issue id, and the running report."""
 
@@ -166,7 +161,7 @@ class Triage:
         """Apply one decision to the index and the batch; return the signal's home issue."""
         sc = decision.scores
         scores = (sc.fingerprint, sc.structure, sc.text)
-        signal_id = f.signal.id
+        signal_id = f.id
         if decision.action == "link" and decision.issue_id is not None:
             home = decision.issue_id
             profile = self.index.profiles[home]
@@ -231,7 +226,7 @@ class Triage:
         batch = _Batch()
         # Signals with a stack go first, so a person's words meet the issue their error defines
         # rather than founding one of their own (the order within a batch only).
-        for f in sorted(prepared.features, key=lambda f: _feedback_last(f.signal)):
+        for f in sorted(prepared.features, key=lambda f: f.kind == "feedback"):
             home = self._place(f, decide(f, self.index, self.thresholds), batch, now)
             self.report.touched.add(home)
         new_ids = {i.id for i in batch.new_issues}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from runner.triage.fingerprint import Fingerprint, fingerprint
 from runner.triage.structure import Structure, structure
@@ -17,11 +18,47 @@ from runner.triage.vocabulary import (
 from store.signal import Signal
 
 
+class LazySignal:
+    """A signal, or its JSON until someone needs it.
+
+    Most signals only join an issue, which needs a few of their fields (kept on `Features`);
+    only a signal that founds an issue needs the whole envelope. Features computed in a worker
+    process come back as JSON, and validating every one again would cost the deciding process
+    more than deciding does.
+    """
+
+    __slots__ = ("_json", "_signal")
+
+    def __init__(self, signal: Signal | None = None, json: str | None = None) -> None:
+        self._signal = signal
+        self._json = json
+
+    def get(self) -> Signal:
+        if self._signal is None:
+            assert self._json is not None
+            self._signal = Signal.model_validate_json(self._json)
+        return self._signal
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LazySignal) and self.get() == other.get()
+
+    def __hash__(self) -> int:
+        return hash(self.get().id)
+
+
 @dataclass(frozen=True, slots=True)
 class Features:
     """A signal with its fingerprint, structure, comparison text and actor."""
 
-    signal: Signal
+    lazy: LazySignal
+    id: str
+    kind: str
+    source: str
+    occurred_at: datetime
+    environment: str | None
+    level: str | None
+    event: str | None
+    """The event a piece of Sentry user feedback names (normalised like signal ids)."""
     fingerprint: Fingerprint
     structure: Structure
     text: str
@@ -41,6 +78,11 @@ class Features:
     failure: bool
     """It reports something failing: always for errors and regressions; for feedback, when
     the words say so (a request or a remark is not a crash)."""
+
+    @property
+    def signal(self) -> Signal:
+        """The whole signal (parsed on first use when it came as JSON)."""
+        return self.lazy.get()
 
 
 def signal_text(signal: Signal) -> str:
@@ -62,13 +104,29 @@ def actor_key(signal: Signal) -> str | None:
     return key[:200] if key else None
 
 
+def associated_event(signal: Signal) -> str | None:
+    """The event id a piece of Sentry user feedback names, normalised like signal ids."""
+    feedback = signal.contexts.get("feedback")
+    if signal.kind != "feedback" or not isinstance(feedback, dict):
+        return None
+    event = feedback.get("associated_event_id")
+    return str(event).replace("-", "").lower() or None if event else None
+
+
 def features(signal: Signal) -> Features:
     s = structure(signal)
     text = signal_text(signal)
     quoted = raw_tokens(signal.text) if signal.kind == "feedback" else frozenset()
     route_ids = record_ids([s.location]) if s.location else frozenset()
     return Features(
-        signal=signal,
+        lazy=LazySignal(signal),
+        id=signal.id,
+        kind=signal.kind,
+        source=signal.source,
+        occurred_at=signal.occurred_at,
+        environment=signal.environment,
+        level=signal.level,
+        event=associated_event(signal),
         fingerprint=fingerprint(signal),
         structure=s,
         text=text,

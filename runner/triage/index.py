@@ -102,11 +102,7 @@ def profile_of(issue: Issue) -> Profile:
 
 def associated_event(f: Features) -> str | None:
     """The event id a piece of Sentry user feedback names, normalised like signal ids."""
-    feedback = f.signal.contexts.get("feedback")
-    if f.signal.kind != "feedback" or not isinstance(feedback, dict):
-        return None
-    event = feedback.get("associated_event_id")
-    return str(event).replace("-", "").lower() or None if event else None
+    return f.event
 
 
 def _rare_tokens(text: str) -> list[str]:
@@ -181,7 +177,7 @@ class Index:
             if home is not None and home in self.profiles:
                 return home, f"feedback on event {event[:12]}"
             return None
-        home = self.awaiting_event.get(f.signal.id)
+        home = self.awaiting_event.get(f.id)
         if home is not None and home in self.profiles:
             return home, "the event that feedback names"
         return None
@@ -257,7 +253,7 @@ class Index:
         profile.failure = profile.failure or f.failure
         if changed:
             profile.quoted_ids |= f.record_ids
-        keep_words = f.signal.kind == "feedback" and bool(f.text)
+        keep_words = f.kind == "feedback" and bool(f.text)
         if keep_words and merge_limited(profile.texts, f.text, MAX_TEXTS):
             profile.lists_changed = changed = True
         if changed:

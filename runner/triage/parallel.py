@@ -31,7 +31,7 @@ from typing import Any
 
 import sqlite_utils
 
-from runner.triage.features import Features, features
+from runner.triage.features import Features, LazySignal, features
 from store import open_db
 from store.signal import Signal
 from store.signals import Span, envelopes, next_span, triaged_through
@@ -42,7 +42,7 @@ CACHE_KIB = 128 * 1024
 KEPT_CONTEXTS = frozenset({"feedback"})  # Sentry user feedback names its event in there
 
 # Features are rebuilt by field name, so a field added to them travels without a change here.
-_REST = tuple(f.name for f in fields(Features) if f.name != "signal")
+_REST = tuple(f.name for f in fields(Features) if f.name != "lazy")
 
 Lean = tuple[str, tuple[Any, ...]]
 """A prepared signal as it crosses processes: its compact JSON and its other features."""
@@ -72,10 +72,11 @@ def lean(f: Features) -> Lean:
 
 
 def from_lean(item: Lean) -> Features:
-    """The features of one signal as the worker computed them, with its signal rebuilt."""
+    """The features of one signal as the worker computed them; its signal is parsed again only
+    if something needs it."""
     compact, rest = item
     values: dict[str, Any] = dict(zip(_REST, rest, strict=True))
-    return Features(signal=Signal.model_validate_json(compact), **values)
+    return Features(lazy=LazySignal(json=compact), **values)
 
 
 _reader: sqlite_utils.Database | None = None
