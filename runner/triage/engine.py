@@ -37,7 +37,6 @@ from runner.triage.index import (
     Index,
     Placement,
     Profile,
-    associated_event,
     load_index,
     merge_limited,
     profile_of,
@@ -194,7 +193,7 @@ class Triage:
                 "all three agree" if founded else decision.rule,
             )
         self.index.homes[signal_id] = home
-        event = associated_event(f)
+        event = f.event
         if event and event not in self.index.homes:
             self.index.awaiting_event[event] = home
         fp = f.fingerprint.hash

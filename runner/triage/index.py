@@ -100,11 +100,6 @@ def profile_of(issue: Issue) -> Profile:
     )
 
 
-def associated_event(f: Features) -> str | None:
-    """The event id a piece of Sentry user feedback names, normalised like signal ids."""
-    return f.event
-
-
 def _rare_tokens(text: str) -> list[str]:
     """The longest words of a text, a cheap stand-in for the rarest."""
     words = sorted(set(text.split()), key=lambda w: (-len(w), w))
@@ -171,7 +166,7 @@ class Index:
         Sentry user feedback carries the id of the event the person just saw: it belongs with
         that event. An event that arrives after the feedback naming it joins the feedback.
         """
-        event = associated_event(f)
+        event = f.event
         if event:
             home = self.homes.get(event) or self.home_lookup(event)
             if home is not None and home in self.profiles:

@@ -10,7 +10,7 @@ content words. The text is untrusted data: it is only compared, never interprete
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -108,11 +108,6 @@ _CACHED_PART = 256
 _cached_words = lru_cache(maxsize=32_768)(_words)
 
 
-def tokens(normalised: str) -> list[str]:
-    """The distinct words of a normalised text."""
-    return normalised.split()
-
-
 def similarity(a: str, b: str) -> float:
     """Similarity of two normalised texts, 0 to 1 (token set ratio: order-free, overlap-led)."""
     if not a or not b:
@@ -137,8 +132,3 @@ def best_matches(
         limit=limit,
     )
     return [(int(key), score / 100.0) for _choice, score, key in found]
-
-
-def best_score(query: str, texts: Iterable[str]) -> float:
-    """The highest similarity of `query` to any of `texts`."""
-    return max((similarity(query, t) for t in texts), default=0.0)
