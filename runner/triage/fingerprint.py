@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from runner.triage.text import mask
 from store.signal import ErrorDetail, Frame, Signal
@@ -24,8 +24,7 @@ _GENERATED = re.compile(r"\$\$[A-Za-z]+\$\$[0-9a-f]+|\$[0-9]+|<lambda_?\d*>|lamb
 _VERSION = re.compile(r"[-.@][0-9a-f]{7,}|[-.@]v?\d+(?:\.\d+)+")
 
 
-@dataclass(frozen=True, slots=True)
-class Fingerprint:
+class Fingerprint(NamedTuple):
     """A grouping hash and what it was computed from."""
 
     hash: str | None
@@ -35,7 +34,11 @@ class Fingerprint:
 
 
 def _digest(parts: list[str]) -> str:
-    return hashlib.md5("\x1f".join(parts).encode("utf-8", "replace")).hexdigest()
+    return _md5("\x1f".join(parts))
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode("utf-8", "replace")).hexdigest()
 
 
 def frame_file(frame: Frame) -> str | None:
@@ -63,7 +66,9 @@ def frame_function(frame: Frame) -> str | None:
 def _function_name(function: str | None) -> str | None:
     if not function:
         return None
-    name = _GENERATED.sub("<auto>", function.strip())
+    name = function.strip()
+    if "$" in name or "<" in name:  # every generated-code marker holds one
+        name = _GENERATED.sub("<auto>", name)
     return name.rsplit(".", 1)[-1] if "." in name and "<" not in name else name
 
 
@@ -82,10 +87,23 @@ def _place(module: str | None, file: str | None) -> str | None:
 
 def is_test_frame(frame: Frame) -> bool:
     """A frame of the test harness (a test function or file), not of the code under test."""
-    return _is_test(frame.file, frame.module, frame.function)
+    return _frame_info(frame.file, frame.module, frame.function)[0]
+
+
+def frame_key(frame: Frame) -> str | None:
+    """`module:function` for one frame, None if it carries neither."""
+    return _frame_info(frame.file, frame.module, frame.function)[1]
 
 
 @lru_cache(maxsize=65_536)
+def _frame_info(
+    file: str | None, module: str | None, function: str | None
+) -> tuple[bool, str | None]:
+    """Whether a frame is a test frame, and its key. Cached: the same frames recur in every
+    duplicate, and both are wanted of each frame."""
+    return _is_test(file, module, function), _frame_key(module, file, function)
+
+
 def _is_test(file: str | None, module: str | None, function: str | None) -> bool:
     path = (file or module or "").replace("\\", "/").replace(".", "/").lower()
     base = path.rsplit("/", 1)[-1]
@@ -96,14 +114,7 @@ def _is_test(file: str | None, module: str | None, function: str | None) -> bool
     )
 
 
-def frame_key(frame: Frame) -> str | None:
-    """`module:function` for one frame, None if it carries neither."""
-    return _frame_key(frame.module, frame.file, frame.function)
-
-
-@lru_cache(maxsize=65_536)
 def _frame_key(module: str | None, file: str | None, function: str | None) -> str | None:
-    # Cached: the same frames recur in every duplicate.
     where = _place(module, file)
     name = _function_name(function)
     if not where and not name:
@@ -122,11 +133,11 @@ def _stack_parts(error: ErrorDetail, in_app_only: bool) -> list[str]:
     for exc in _exceptions(error):
         parts.append(f"type={exc.type}")
         for frame in exc.frames:
-            # Test frames differ between the test and production; the code under test does not.
-            if (in_app_only and not frame.in_app) or is_test_frame(frame):
+            if in_app_only and not frame.in_app:
                 continue
-            key = frame_key(frame)
-            if key:
+            test, key = _frame_info(frame.file, frame.module, frame.function)
+            # Test frames differ between the test and production; the code under test does not.
+            if key and not test:
                 parts.append(key)
                 contributing = True
     return parts if contributing else []
@@ -167,7 +178,22 @@ def fingerprint(signal: Signal) -> Fingerprint:
             return Fingerprint(_digest(mixed), "hybrid")
         return Fingerprint(_digest([f"explicit={part}" for part in explicit]), "explicit")
     parts, basis = default_parts(signal)
-    return Fingerprint(_digest(parts) if parts else None, basis)
+    if not parts:
+        return Fingerprint(None, basis)
+    text = "\x1f".join(parts)
+    if len(text) <= _CACHED_TEXT:
+        return _cached_fingerprint(text, basis)
+    return _hashed(text, basis)
+
+
+def _hashed(text: str, basis: str) -> Fingerprint:
+    return Fingerprint(_md5(text), basis)
+
+
+# Duplicates share their stack, so its hash is worth keeping; only for short stacks, so hostile
+# long frames cannot bloat the cache.
+_CACHED_TEXT = 1024
+_cached_fingerprint = lru_cache(maxsize=16_384)(_hashed)
 
 
 def in_app_frames(signal: Signal) -> list[Frame]:
@@ -185,6 +211,8 @@ def top_frame(signal: Signal) -> str | None:
     if signal.error is None:
         return None
     for frame in reversed(signal.error.frames):
-        if frame.in_app and not is_test_frame(frame):
-            return frame_key(frame)
+        if frame.in_app:
+            test, key = _frame_info(frame.file, frame.module, frame.function)
+            if not test:
+                return key
     return None

@@ -10,14 +10,14 @@ alike on structure alone.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from runner.triage.fingerprint import top_frame
 from store.signal import Signal
 
-# (name, weight)
+# (name, weight), in the order of `Structure`'s fields
 WEIGHTS: dict[str, float] = {
     "location": 0.30,
     "error_type": 0.25,
@@ -39,9 +39,11 @@ _ID_SEGMENT = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Structure:
-    """The structural features of a signal or of an issue's founding signal."""
+class Structure(NamedTuple):
+    """The structural features of a signal or of an issue's founding signal.
+
+    A tuple: it is compared with every candidate issue and hashed into every identity key.
+    """
 
     location: str | None
     error_type: str | None
@@ -58,22 +60,38 @@ def normalise_route(route: str | None) -> str | None:
     text = route.strip()
     if "://" in text:
         text = urlsplit(text).path or "/"
-    return _normalise_path(text.split("?", 1)[0].split("#", 1)[0])
+    return _normalise_path(text.partition("?")[0].partition("#")[0])
 
 
-@lru_cache(maxsize=16_384)
 def _normalise_path(text: str) -> str | None:
-    segments = [":id" if _ID_SEGMENT.match(s) else s.lower() for s in text.split("/") if s]
+    # Digits alone are the commonest id, and each number is new: they are told apart without
+    # the cache, which keeps it for the segments that recur (`isdecimal` is what `\d+` takes).
+    fold = _cached_fold if len(text) <= _CACHED_PATH else _fold
+    segments = [":id" if s.isdecimal() else fold(s) for s in text.split("/") if s]
     if not segments and not text.startswith("/"):
         return None
     return "/" + "/".join(segments)
+
+
+def _fold(segment: str) -> str:
+    """`:id` for a segment that is an id, else the segment in lower case."""
+    return ":id" if _ID_SEGMENT.match(segment) else segment.lower()
+
+
+# Routes differ in their ids, so segments are cached rather than whole paths; only those of
+# short paths, so hostile long routes cannot bloat the cache.
+_CACHED_PATH = 256
+_cached_fold = lru_cache(maxsize=16_384)(_fold)
 
 
 def flags_key(flags: dict[str, object]) -> str | None:
     """A canonical form of the feature flags; None when there are none."""
     if not flags:
         return None
-    return ",".join(f"{k}={flags[k]!r}" for k in sorted(flags))[:512]
+    if len(flags) == 1:  # the common case, without sorting and joining
+        ((name, value),) = flags.items()
+        return f"{name}={value!r}"[:512]
+    return ",".join([f"{k}={flags[k]!r}" for k in sorted(flags)])[:512]
 
 
 def structure(signal: Signal) -> Structure:
@@ -91,20 +109,24 @@ def structure(signal: Signal) -> Structure:
     )
 
 
+# Each field of `Structure`, in order: its weight, whether an error lacking it differs from
+# one that has it, and whether it is the location.
+_FEATURES = tuple(
+    (WEIGHTS[name], name in _ERROR_FEATURES, name == "location") for name in Structure._fields
+)
+
+
 def score(a: Structure, b: Structure) -> float:
     """Weighted share of the features known on both sides that agree, 0 to 1."""
     compared = agreed = 0.0
     feedback = a.kind == "feedback" or b.kind == "feedback"
-    for name, weight in WEIGHTS.items():
-        x, y = getattr(a, name), getattr(b, name)
-        if x is None and y is None:
-            continue
+    for (weight, error_feature, location), x, y in zip(_FEATURES, a, b, strict=True):
         if x is None or y is None:
             # Feedback never has an error type or frames; errors lacking one that the other
             # has do differ. Other features may simply be unreported.
-            if feedback or name not in _ERROR_FEATURES:
+            if x is y or feedback or not error_feature:
                 continue
-        elif name == "location" and x.startswith("test:") != y.startswith("test:"):
+        elif location and x.startswith("test:") != y.startswith("test:"):
             continue  # a test id and a route are not comparable places
         compared += weight
         if x == y:

@@ -12,22 +12,25 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import lru_cache
+from itertools import chain
 
 from rapidfuzz import fuzz, process
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _HOST_OR_QUERY = re.compile(r"\b(?:https?|wss?)://[^\s/?#]+|\?[^\s#]*")
-# Only words holding a digit are masked further, which is far cheaper than trying every
-# pattern at every position of the text. Within a word, the first alternative that matches at
-# a position wins, so UUIDs and hex ids are taken whole before their digits.
+# Within a token, the first alternative that matches at a position wins, so UUIDs and hex ids
+# are taken whole before their digits. Each alternative starts with a hex digit, a colon or a
+# digit; the lookahead says so once, so other positions fail before trying all four.
 _DIGIT = re.compile(r"\d")
 _NUMERIC = re.compile(
-    r"(?P<uuid>[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b)"
+    r"(?=[0-9a-f:]|\d)"
+    r"(?:(?P<uuid>[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b)"
     r"|(?P<hex>\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b)"
     r"|(?P<line>:\d+(?::\d+)?\b)"
-    r"|(?P<num>\d+(?:[.,]\d+)*)"
+    r"|(?P<num>\d+(?:[.,]\d+)*))"
 )
 _REPLACEMENT = {"uuid": "uuid", "hex": "hex", "line": "", "num": "num"}
+_HEX_DIGITS = "0123456789abcdef"
 
 
 def _replace(match: re.Match[str]) -> str:
@@ -52,16 +55,27 @@ _SUFFIXES = ("ations", "ation", "ings", "ing", "ied", "ies", "ed", "es", "ly", "
 
 def mask(text: str) -> str:
     """Lower-case `text` with ids, numbers, e-mails, query strings and line numbers masked."""
+    return " ".join([_mask_token(token) for token in _tokens(text)])
+
+
+def _tokens(text: str) -> list[str]:
+    """The lower-case, whitespace-separated tokens of `text`, e-mails and URLs masked.
+
+    The numeric patterns never match across whitespace, so the rest of masking can work on one
+    token at a time, and a token's result can be cached: most tokens recur across signals.
+    """
     out = text[:4096].lower()
     if "@" in out:  # each pass runs only when its tell-tale character is present
         out = _EMAIL.sub(" email ", out)
     if "?" in out or "://" in out:
         out = _HOST_OR_QUERY.sub(" ", out)
-    if _DIGIT.search(out) is None:
-        return " ".join(out.split())
-    words = out.split()
-    search, sub = _DIGIT.search, _NUMERIC.sub
-    return " ".join(sub(_replace, w) if search(w) else w for w in words)
+    return out.split()
+
+
+def _mask_token(token: str) -> str:
+    # Only tokens holding a digit are masked further, which is far cheaper than trying every
+    # pattern at every position of the text.
+    return _NUMERIC.sub(_replace, token) if _DIGIT.search(token) else token
 
 
 @lru_cache(maxsize=65_536)
@@ -88,19 +102,55 @@ def normalise(*parts: str | None) -> str:
     Content words are kept once each, in first-seen order, so repeated words cannot inflate a
     score and the form stays short.
     """
-    seen: dict[str, None] = {}
+    words: list[str] = []
     for part in parts:
         if part:
-            words = _cached_words(part) if len(part) <= _CACHED_PART else _words(part)
-            seen.update(dict.fromkeys(words))
-    return " ".join(seen)
+            words += _cached_words(part) if len(part) <= _CACHED_PART else _words(part)
+    return " ".join(dict.fromkeys(words))
 
 
 def _words(part: str) -> tuple[str, ...]:
-    return tuple(
-        stem for stem in (_stem(word) for word in _WORD.findall(mask(part))) if stem is not None
-    )
+    return tuple(chain.from_iterable(map(_TOKEN_WORDS.__getitem__, _tokens(part))))
 
+
+def _token_words(token: str) -> tuple[str, ...]:
+    """The folded content words of one token (`figaler_0` → `figal`): masking and word
+    extraction never cross whitespace, so a text's words are its tokens' words in order."""
+    # A stem is never empty, so `filter` drops exactly the filler words (None).
+    return tuple(filter(None, map(_stem, _WORD.findall(_mask_token(token)))))
+
+
+def _is_id(token: str) -> bool:
+    """A hex id or a long number (`9052add2e063`), which masking turns whole into filler.
+
+    Seven or more hex digits, at least one a digit: masked as a hex id, a number or a UUID.
+    """
+    return len(token) >= 7 and not token.strip(_HEX_DIGITS) and not token.isalpha()
+
+
+class _TokenWords(dict[str, tuple[str, ...]]):
+    """The words of each token, computed on first use and kept.
+
+    A message that differs from its duplicates in an id still shares its other tokens with
+    them. A dict is looked up without leaving C, which matters at a dozen tokens a message;
+    it is bounded by being emptied when full, and never keeps a long token, nor an id that
+    makes a message unique, which would only crowd it.
+    """
+
+    def __missing__(self, token: str) -> tuple[str, ...]:
+        if _is_id(token):
+            return ()
+        words = _token_words(token)
+        if len(token) <= _CACHED_TOKEN:
+            if len(self) >= _MAX_TOKENS:
+                self.clear()
+            self[token] = words
+        return words
+
+
+_CACHED_TOKEN = 64
+_MAX_TOKENS = 65_536
+_TOKEN_WORDS = _TokenWords()
 
 # Intents, actions and many messages recur verbatim across duplicates; only short parts are
 # cached, so hostile long texts cannot grow the cache past a few megabytes.

@@ -19,8 +19,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
-from functools import lru_cache
+from collections.abc import Callable, Iterable
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from runner.triage.text import normalise
 
@@ -96,79 +97,134 @@ def place_words(
 def _place_words(
     routes: tuple[str, ...], top_frame: str | None, test_id: str | None
 ) -> frozenset[str]:
+    # Each source's words are cached too, so a new combination costs only its new sources.
     words: set[str] = set()
     for route in routes:
-        if route.startswith("test:"):
-            continue
-        # The last segment that names a place, not a record (`/invoices/inv-1002` → invoices).
-        segments = [s for s in route.split("/") if s and s != ":id" and not _DIGITS.search(s)]
-        if segments:
-            words.update(normalise(" ".join(_SEGMENT_WORDS.findall(segments[-1]))).split())
+        words |= _route_place(route)
     if top_frame:
-        function = top_frame.rsplit(":", 1)[-1]
-        words.update(normalise(function.replace("_", " ")).split())
+        words |= _function_place(top_frame)
     if test_id:
-        name = test_id.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
-        words.update(normalise(name.replace("_", " ")).split())
-    return frozenset(words - GENERIC_PLACES - COMPLAINT_WORDS)
+        words |= _test_place(test_id)
+    return frozenset(words)
 
 
 def record_ids(parts: Iterable[str]) -> frozenset[str]:
     """Record ids (`inv-1002`) among route segments or quoted tokens."""
-    return frozenset(
-        s for part in parts for s in part.split("/") if s != ":id" and _RECORD_ID.match(s)
-    )
+    ids: set[str] = set()
+    for part in parts:
+        ids |= _part_record_ids(part)
+    return frozenset(ids)
+
+
+_T = TypeVar("_T")
+
+
+def _cached_when_short(function: Callable[[str], _T]) -> Callable[[str], _T]:
+    """`function`, cached for short texts: an issue's routes and frames recur in every
+    duplicate, and hostile long texts must not bloat the cache."""
+    cached = lru_cache(maxsize=16_384)(function)
+
+    @wraps(function)
+    def call(text: str) -> _T:
+        return cached(text) if len(text) <= 256 else function(text)
+
+    return call
+
+
+@_cached_when_short
+def _route_place(route: str) -> frozenset[str]:
+    if route.startswith("test:"):
+        return frozenset()
+    # The last segment that names a place, not a record (`/invoices/inv-1002` → invoices).
+    for segment in reversed(route.split("/")):
+        if segment and segment != ":id" and not _DIGITS.search(segment):
+            return _places(" ".join(_SEGMENT_WORDS.findall(segment)))
+    return frozenset()
+
+
+@_cached_when_short
+def _function_place(top_frame: str) -> frozenset[str]:
+    function = top_frame.rsplit(":", 1)[-1]
+    return _places(function.replace("_", " "))
+
+
+@_cached_when_short
+def _test_place(test_id: str) -> frozenset[str]:
+    name = test_id.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
+    return _places(name.replace("_", " "))
+
+
+def _places(text: str) -> frozenset[str]:
+    return frozenset(normalise(text).split()) - GENERIC_PLACES - COMPLAINT_WORDS
+
+
+@_cached_when_short
+def _part_record_ids(part: str) -> frozenset[str]:
+    return frozenset(filter(_RECORD_ID.match, part.split("/")))  # never `:id`: no digit
+
+
+class _Memo(dict[str, float]):
+    """`compute(word)` for each word asked for, computed once."""
+
+    def __init__(self, compute: Callable[[str], float]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, word: str) -> float:
+        value = self[word] = self.compute(word)
+        return value
 
 
 class Vocabulary:
     """Document frequencies of words across issues, for weighting overlaps by rarity.
 
-    Weights are memoised and the memo is dropped each time the number of issues grows by a
-    few percent: a word's weight drifts slowly, and recomputing logarithms for every
-    comparison would cost more than all the rest of the comparison.
+    Weights (and their squares, which norms and overlaps add up) are memoised, and the memos
+    are dropped each time the number of issues grows by a few percent: a word's weight drifts
+    slowly, and recomputing logarithms for every comparison would cost more than all the rest
+    of the comparison.
     """
 
     def __init__(self) -> None:
         self.df: Counter[str] = Counter()
         self.documents = 0
-        self._memo: dict[str, float] = {}
+        self._weights = _Memo(self._idf)
+        self._squares = _Memo(lambda word: self._weights[word] ** 2)
         self._memo_at = 0
 
     def add_document(self) -> None:
         self.documents += 1
         if self.documents > self._memo_at * 1.02 + 1:
-            self._memo.clear()
+            self._weights.clear()
+            self._squares.clear()
             self._memo_at = self.documents
 
     def add_words(self, words: Iterable[str]) -> None:
         """Count new words of one issue (each issue counts a word once)."""
         self.df.update(words)
 
+    def _idf(self, word: str) -> float:
+        return max(0.1, math.log((self.documents + 1) / (self.df.get(word, 0) + 0.5)))
+
     def weight(self, word: str) -> float:
         """Inverse document frequency: rare words weigh more; never below a small floor."""
-        found = self._memo.get(word)
-        if found is None:
-            found = max(0.1, math.log((self.documents + 1) / (self.df.get(word, 0) + 0.5)))
-            self._memo[word] = found
-        return found
+        return self._weights[word]
 
     def norm(self, words: Iterable[str]) -> float:
         """The length of a word set's weight vector."""
-        weight = self.weight
-        return math.sqrt(math.fsum(weight(w) ** 2 for w in words))
+        return math.sqrt(math.fsum(map(self._squares.__getitem__, words)))
 
     def rarest(self, words: Iterable[str], count: int) -> list[str]:
         """The `count` rarest of `words`."""
         # Ties broken by the word itself, so the choice never depends on set order.
-        weight = self.weight
-        return sorted(words, key=lambda w: (-weight(w), w))[:count]
+        weights = self._weights
+        return sorted(words, key=lambda w: (-weights[w], w))[:count]
 
     def similarity(
         self, words: frozenset[str], documents: Iterable[Document], norm: float | None = None
     ) -> float:
         """The best weighted cosine of a word set (whose `norm` may be given) with any of an
         issue's documents, 0 to 1."""
-        weight = self.weight
+        square = self._squares.__getitem__
         best = 0.0
         for document, right in documents:
             shared = words & document
@@ -177,7 +233,7 @@ class Vocabulary:
             if norm is None:
                 norm = self.norm(words)
             if norm:
-                best = max(best, math.fsum(weight(w) ** 2 for w in shared) / (norm * right))
+                best = max(best, math.fsum(map(square, shared)) / (norm * right))
         return best
 
 
