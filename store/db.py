@@ -38,3 +38,11 @@ def open_db(path: Path | str | None = None) -> sqlite_utils.Database:
     db = sqlite_utils.Database(conn)
     migrations.apply(db)
     return db
+
+
+def database_file(db: sqlite_utils.Database) -> str | None:
+    """The file behind a connection; None for an in-memory or temporary database."""
+    for _seq, name, file in db.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return str(file) or None
+    return None

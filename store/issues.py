@@ -127,25 +127,15 @@ def _issue_from_row(row: Sequence[object]) -> Issue:
     return Issue.model_validate(data)
 
 
-def json_rows(columns: int) -> str:
-    """A SELECT of the columns of a JSON array of rows, given as one parameter."""
-    return "SELECT " + ", ".join(f"value ->> {n}" for n in range(columns)) + " FROM json_each(?)"
-
-
-# Batches are written as one JSON parameter a statement rather than `executemany`: SQLite then
-# runs each statement in one step, so a writer thread lets go of the GIL once a statement, not
-# once a row (and waits for it back once, not thousands of times).
 _INSERT_ISSUES = (
     f"INSERT INTO issues ({', '.join(_ISSUE_COLUMNS)}) "
-    f"{json_rows(len(_ISSUE_COLUMNS))} ORDER BY key"
+    f"VALUES ({', '.join('?' for _ in _ISSUE_COLUMNS)})"
 )
 
 
 def insert_issues(db: sqlite_utils.Database, issues: Iterable[Issue]) -> None:
     """Insert issues; the caller owns the transaction."""
-    rows = [_issue_row(i) for i in issues]
-    if rows:
-        db.conn.execute(_INSERT_ISSUES, [json.dumps(rows)])
+    db.conn.executemany(_INSERT_ISSUES, [_issue_row(i) for i in issues])
 
 
 def next_issue_id(db: sqlite_utils.Database) -> int:
@@ -293,6 +283,12 @@ def issue_fingerprints(db: sqlite_utils.Database) -> list[tuple[str, int]]:
         "JOIN issues i ON i.id = f.issue_id WHERE i.status = 'open'"
     )
     return [(str(r[0]), int(r[1])) for r in rows]
+
+
+def issue_actors(db: sqlite_utils.Database, issue_id: int) -> set[str]:
+    """The distinct people behind an issue (its users affected)."""
+    rows = db.execute("SELECT actor FROM issue_actors WHERE issue_id = ?", [issue_id])
+    return {str(r[0]) for r in rows}
 
 
 def issues_awaiting_confirmation(db: sqlite_utils.Database) -> set[int]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -52,6 +53,16 @@ def insert_signals(db: sqlite_utils.Database, signals: Iterable[Signal]) -> int:
 def get_signal(db: sqlite_utils.Database, signal_id: str) -> Signal | None:
     row = db.execute("SELECT envelope FROM signals WHERE id = ?", [signal_id]).fetchone()
     return Signal.model_validate_json(row[0]) if row else None
+
+
+def signals_by_id(db: sqlite_utils.Database, ids: Iterable[str]) -> dict[str, Signal]:
+    """The stored signals with these ids, by id (ids not stored are left out)."""
+    rows = db.execute(
+        "SELECT envelope FROM signals WHERE id IN (SELECT value FROM json_each(?))",
+        [json.dumps(list(ids))],
+    )
+    signals = (Signal.model_validate_json(envelope) for (envelope,) in rows)
+    return {signal.id: signal for signal in signals}
 
 
 def iter_signals(
@@ -116,10 +127,17 @@ def next_span(db: sqlite_utils.Database, after: int, limit: int) -> Span | None:
     return Span(after, int(row[0]), int(row[1])) if row[1] else None
 
 
-def envelopes(db: sqlite_utils.Database, span: Span) -> list[str]:
-    """The stored envelopes (JSON) of a span's signals, in `seq` order."""
+def envelopes(db: sqlite_utils.Database, span: Span, without: Sequence[str] = ()) -> list[str]:
+    """The stored envelopes (JSON) of a span's signals, in `seq` order; `without` those top-level
+    fields (a reader that never looks at the breadcrumbs need not parse them)."""
+    envelope = "envelope"
+    if without:
+        if unknown := set(without) - Signal.model_fields.keys():
+            raise ValueError(f"not fields of a signal: {sorted(unknown)}")
+        paths = ", ".join(f"'$.{name}'" for name in without)
+        envelope = f"json_remove(envelope, {paths})"
     rows = db.execute(
-        "SELECT envelope FROM signals WHERE seq > ? AND seq <= ? ORDER BY seq",
+        f"SELECT {envelope} FROM signals WHERE seq > ? AND seq <= ? ORDER BY seq",
         [span.after, span.last],
     )
     return [str(r[0]) for r in rows]

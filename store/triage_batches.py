@@ -1,19 +1,20 @@
-"""Triage's writes: one transaction per batch of decisions.
+"""Triage's writes: a batch of decisions at a time, whole within a transaction.
 
 Each batch's new issues, links, counts, fingerprints and actors are written together with
-triage's progress mark (the last signal of the batch), so a crash never counts a signal twice
-and never loses one: what is past the mark is triaged again on the next run.
+triage's progress mark (the last signal of the batch), in the same transaction, so a crash never
+counts a signal twice and never loses one: what is past the committed mark is triaged again on
+the next run. The caller owns the transaction, and may commit several batches at once.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import sqlite_utils
 
-from store.issues import Issue, ScopeEntry, insert_issues, json_rows
+from store.issues import Issue, ScopeEntry, insert_issues
 
 
 class NewLink(NamedTuple):
@@ -33,6 +34,7 @@ class IssueUpdate(NamedTuple):
 
     id: int
     signal_count: int
+    users_affected: int
     last_seen: str
     lists: tuple[list[str], list[str], list[str], list[str], list[str]] | None
     """routes_seen, kinds, sources, labels and texts, when any of them changed."""
@@ -52,99 +54,91 @@ class IssueDefinition(NamedTuple):
     test_id: str | None
 
 
+class TriageBatch(NamedTuple):
+    """One batch of triage decisions, as written: for the signals stored after `seq` `after`
+    up to `through`, the issues they founded, the counts of those they joined, and a link each.
+    Plain data, so it can be written in another process."""
+
+    new_issues: Sequence[Issue]
+    updates: Sequence[IssueUpdate]
+    links: Sequence[NewLink]
+    fingerprints: Sequence[tuple[str, int]]
+    """(fingerprint, issue) pairs new to the issue."""
+    actors: Sequence[tuple[int, str]]
+    """(issue, actor) pairs new to their issue, counted in the issue's `users_affected` of
+    `new_issues` and `updates`."""
+    after: int
+    through: int
+    now: str
+    definitions: Sequence[IssueDefinition] = ()
+
+    @property
+    def signals(self) -> int:
+        """How many signals the batch triages (each has one home link)."""
+        return sum(1 for link in self.links if link.state == "linked")
+
+
 class TriageMoved(RuntimeError):
     """Another triage run committed the signals this batch was about to."""
 
 
-def commit_triage_batch(
-    db: sqlite_utils.Database,
-    *,
-    new_issues: Sequence[Issue],
-    updates: Sequence[IssueUpdate],
-    links: Sequence[NewLink],
-    fingerprints: Iterable[tuple[str, int]],
-    actors: Iterable[tuple[int, str]],
-    after: int,
-    through: int,
-    now: str,
-    definitions: Sequence[IssueDefinition] = (),
-) -> None:
-    """Write one batch of triage decisions, all or nothing, for the signals stored after `seq`
-    `after` up to `through`: triage's progress moves from the one to the other.
+def write_triage_batch(db: sqlite_utils.Database, batch: TriageBatch) -> None:
+    """Write one batch of triage decisions: triage's progress moves from `batch.after` to
+    `batch.through`. The caller commits (or, when this raises, rolls back).
 
     Raises `TriageMoved` (and writes nothing) when progress is no longer at `after`: another
     triage got there first, and writing would count its signals twice.
     """
-    with db.conn:
-        moved = db.conn.execute(
-            "UPDATE triage_progress SET last_seq = ? WHERE id = 1 AND last_seq = ?",
-            [through, after],
-        )
-        if moved.rowcount != 1:
-            raise TriageMoved(f"triage progress is no longer at {after}")
-        insert_issues(db, new_issues)
-        db.conn.execute(
-            f"INSERT OR IGNORE INTO issue_fingerprints (fingerprint, issue_id) {json_rows(2)}",
-            [json.dumps(list(fingerprints))],
-        )
-        # "Users affected" grows by the actors new to each issue, counted before they are
-        # added: no recount of an issue's whole actor list on every batch.
-        batch_actors = json.dumps(list(actors))
-        db.conn.execute(
-            "UPDATE issues SET users_affected = users_affected + fresh.n FROM ("
-            "  SELECT issue_id, COUNT(*) AS n FROM ("
-            "    SELECT DISTINCT value ->> 0 AS issue_id, value ->> 1 AS actor "
-            "    FROM json_each(?)"
-            "  ) AS j WHERE NOT EXISTS (SELECT 1 FROM issue_actors a "
-            "    WHERE a.issue_id = j.issue_id AND a.actor = j.actor) GROUP BY issue_id"
-            ") AS fresh WHERE issues.id = fresh.issue_id",
-            [batch_actors],
-        )
-        db.conn.execute(
-            f"INSERT OR IGNORE INTO issue_actors (issue_id, actor) {json_rows(2)}", [batch_actors]
-        )
-        db.conn.execute(
-            "INSERT INTO links (signal_id, issue_id, state, fingerprint_score, structure_score, "
-            f"text_score, rule, created_at) SELECT *, ? FROM ({json_rows(7)} ORDER BY key)",
-            [now, json.dumps(links)],
-        )
-        db.conn.execute(
-            "UPDATE issues SET signal_count = u.value ->> 1, last_seen = u.value ->> 2, "
-            "updated_at = ? FROM json_each(?) AS u WHERE issues.id = u.value ->> 0",
-            [now, json.dumps([(u.id, u.signal_count, u.last_seen) for u in updates])],
-        )
-        # Only lists that changed are serialised and written again.
-        changed = [(u.id, *(json.dumps(x) for x in u.lists)) for u in updates if u.lists]
-        if changed:
-            db.conn.execute(
-                "UPDATE issues SET routes_seen = u.value ->> 1, kinds = u.value ->> 2, "
-                "sources = u.value ->> 3, labels = u.value ->> 4, texts = u.value ->> 5 "
-                "FROM json_each(?) AS u WHERE issues.id = u.value ->> 0",
-                [json.dumps(changed)],
-            )
-        if definitions:
-            _define_issues(db, definitions)
+    new_issues, updates, links, fingerprints, actors, after, through, now, definitions = batch
+    moved = db.conn.execute(
+        "UPDATE triage_progress SET last_seq = ? WHERE id = 1 AND last_seq = ?",
+        [through, after],
+    )
+    if moved.rowcount != 1:
+        raise TriageMoved(f"triage progress is no longer at {after}")
+    insert_issues(db, new_issues)
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO issue_fingerprints (fingerprint, issue_id) VALUES (?, ?)",
+        fingerprints,
+    )
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO issue_actors (issue_id, actor) VALUES (?, ?)", actors
+    )
+    db.conn.executemany(
+        "INSERT INTO links (signal_id, issue_id, state, fingerprint_score, structure_score, "
+        "text_score, rule, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(*link, now) for link in links],
+    )
+    db.conn.executemany(
+        "UPDATE issues SET signal_count = ?, users_affected = ?, last_seen = ?, updated_at = ? "
+        "WHERE id = ?",
+        [(u.signal_count, u.users_affected, u.last_seen, now, u.id) for u in updates],
+    )
+    # Only lists that changed are serialised and written again.
+    db.conn.executemany(
+        "UPDATE issues SET routes_seen = ?, kinds = ?, sources = ?, labels = ?, texts = ? "
+        "WHERE id = ?",
+        [(*(json.dumps(x) for x in u.lists), u.id) for u in updates if u.lists],
+    )
+    _define_issues(db, definitions)
 
 
 def _define_issues(db: sqlite_utils.Database, definitions: Sequence[IssueDefinition]) -> None:
-    rows = [
-        (
-            d.id,
-            d.title,
-            d.fingerprint,
-            d.fingerprint_basis,
-            d.error_type,
-            d.top_frame,
-            json.dumps([e.model_dump() for e in d.scope]),
-            json.dumps(d.repro),
-            d.test_id,
-        )
-        for d in definitions
-    ]
-    db.conn.execute(
-        "UPDATE issues SET title = u.value ->> 1, fingerprint = u.value ->> 2, "
-        "fingerprint_basis = u.value ->> 3, error_type = u.value ->> 4, "
-        "top_frame = u.value ->> 5, scope = u.value ->> 6, repro = u.value ->> 7, "
-        "test_id = u.value ->> 8 FROM json_each(?) AS u WHERE issues.id = u.value ->> 0",
-        [json.dumps(rows)],
+    db.conn.executemany(
+        "UPDATE issues SET title = ?, fingerprint = ?, fingerprint_basis = ?, error_type = ?, "
+        "top_frame = ?, scope = ?, repro = ?, test_id = ? WHERE id = ?",
+        [
+            (
+                d.title,
+                d.fingerprint,
+                d.fingerprint_basis,
+                d.error_type,
+                d.top_frame,
+                json.dumps([e.model_dump() for e in d.scope]),
+                json.dumps(d.repro),
+                d.test_id,
+                d.id,
+            )
+            for d in definitions
+        ],
     )

@@ -9,14 +9,13 @@ issues fit almost equally well, a person decides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from runner.triage.features import Features
 from runner.triage.index import Index, Profile
 
 
-@dataclass(frozen=True, slots=True)
-class Fit:
+class Fit(NamedTuple):
     """How well a signal fits one issue of another kind."""
 
     issue_id: int
@@ -71,29 +70,31 @@ def fits(
     """
     pool = set(ids)
     vocabulary = index.vocabulary
+    similarity = vocabulary.similarity
     words = f.words | f.places
     norm = vocabulary.norm(words)  # once: the same for every candidate but those sharing ids
+    profiles = index.profiles
     found = []
     for issue_id in ids:
-        p = index.profiles[issue_id]
+        p = profiles[issue_id]
         place = place_agrees(f, p)
         if need_place and not place:
             continue
         shared_ids = f.record_ids & p.record_ids
         if shared_ids:
             both = words | shared_ids
-            similarity = vocabulary.similarity(both, p.documents, vocabulary.norm(both))
+            overlap = similarity(both, p.documents, vocabulary.norm(both))
         else:
-            similarity = vocabulary.similarity(words, p.documents, norm)
+            overlap = similarity(words, p.documents, norm)
         # A record a person quotes by its id (`INV-1002`) is the rarest word two texts share.
-        votes = int(place) + int(similarity >= word_threshold or bool(shared_ids))
+        votes = place + (overlap >= word_threshold or bool(shared_ids))
         if votes == 2 and f.failure != p.failure:
             # A request or a remark meeting a failure (or the reverse) shares words, not a
             # problem: a person decides.
             votes, place = 1, False
         if votes and not (votes == 1 and place):
             follows = p.from_split and bool(p.split_from & pool)
-            found.append(Fit(issue_id, place, similarity, votes, follows))
+            found.append(Fit(issue_id, place, overlap, votes, follows))
     found.sort(key=lambda fit: (fit.votes, fit.follows, fit.words, fit.issue_id), reverse=True)
     return found
 

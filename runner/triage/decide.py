@@ -9,9 +9,8 @@ later signals follow the person's decision, and two issues a person split are ne
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,15 +50,15 @@ class Thresholds(BaseModel):
     tell them apart: a person decides."""
 
 
-@dataclass(frozen=True, slots=True)
-class Scores:
+# Tuples: scores are built for every candidate compared, and a tuple costs a fraction of a
+# frozen object to build.
+class Scores(NamedTuple):
     fingerprint: float
     structure: float
     text: float
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """Where a signal goes and why."""
 
     action: Literal["link", "propose", "new"]
@@ -79,20 +78,6 @@ def _rule(hits: tuple[bool, bool, bool]) -> str:
     return " + ".join(names) + (" agree" if len(names) == 2 else " only")
 
 
-def _score(
-    f: Features, index: Index, issue_id: int, is_owner: bool, text: float, th: Thresholds
-) -> tuple[int, Scores, tuple[bool, bool, bool]]:
-    theirs = index.profiles[issue_id].structure
-    cross = (f.structure.kind == "feedback") != (theirs.kind == "feedback")
-    s_fp = 1.0 if is_owner else 0.0
-    s_st = structure_mod.score(f.structure, theirs)
-    hits = (is_owner, s_st >= th.structure, text >= (th.feedback_text if cross else th.text))
-    if cross and hits == (False, True, False):
-        # Between feedback and an error, structure is the place alone: too thin to propose on.
-        return 0, Scores(s_fp, s_st, text), (False, False, False)
-    return sum(hits), Scores(s_fp, s_st, text), hits
-
-
 def _ranked(
     f: Features,
     index: Index,
@@ -105,12 +90,24 @@ def _ranked(
     the summed scores."""
     pool = set(ids)
     ranked = []
+    ours = f.structure
+    feedback = ours.kind == "feedback"
+    profiles = index.profiles
     for issue_id in pool:
-        votes, scores, hits = _score(
-            f, index, issue_id, issue_id in owners, texts.get(issue_id, 0.0), th
-        )
+        profile = profiles[issue_id]
+        theirs = profile.structure
+        cross = feedback != (theirs.kind == "feedback")
+        is_owner = issue_id in owners
+        text = texts.get(issue_id, 0.0)
+        s_st = structure_mod.score(ours, theirs)
+        hits = (is_owner, s_st >= th.structure, text >= (th.feedback_text if cross else th.text))
+        if cross and hits == (False, True, False):
+            # Between feedback and an error, structure is the place alone: too thin to propose
+            # on.
+            continue
+        votes = sum(hits)
         if votes:
-            profile = index.profiles[issue_id]
+            scores = Scores(1.0 if is_owner else 0.0, s_st, text)
             # A split-off issue that competes with the issue it was split from wins the tie.
             follows = int(profile.from_split and bool(profile.split_from & pool))
             total = scores.fingerprint + scores.structure + scores.text
@@ -330,6 +327,7 @@ def new_issue(f: Features, issue_id: int, now: datetime) -> Issue:
         kinds=[signal.kind],
         sources=[signal.source],
         signal_count=1,
+        users_affected=1 if f.actor else 0,
         first_seen=signal.occurred_at,
         last_seen=signal.occurred_at,
         created_at=now,

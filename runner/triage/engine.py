@@ -1,22 +1,22 @@
-"""Triage every untriaged signal: batch reads, an in-memory index, one transaction per batch.
+"""Triage every untriaged signal: batch reads, an in-memory index, each batch written whole.
 
 Signals are taken in storage order. Each batch's links, new issues, counts and triage's progress
-mark (the last signal of the batch) are committed together, so a crash leaves every signal
-either counted once or untriaged (and triaged on the next run), never counted twice. Only one
-triage should run against a store at a time: issue ids and the index are kept in memory for
-the run (a second one fails on commit rather than count anything twice).
+mark (the last signal of the batch) are written in one transaction, so a crash leaves every
+signal either counted once or untriaged (and triaged on the next run), never counted twice.
+Only one triage should run against a store at a time: issue ids and the index are kept in
+memory for the run (a second one fails on writing rather than count anything twice).
 
 Batches are prepared (parsed, features computed) by `runner.triage.parallel`, in worker
-processes on a large store; deciding and writing stay here, one signal after another.
+processes on a large store, and written by `runner.triage.writer`, in a process of its own
+there; deciding stays here, one signal after another.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from functools import partial
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlite_utils
 
@@ -39,13 +39,13 @@ from runner.triage.index import (
     Profile,
     load_index,
     merge_limited,
-    profile_of,
 )
-from runner.triage.parallel import Feed, Prepared, Write, Writer, prepare_here
-from store.issues import Issue, home_issue_ids, next_issue_id
+from runner.triage.parallel import Feed, Prepared, prepare_here, to_wire
+from runner.triage.writer import Founded, Writer, open_writer
+from store.issues import home_issue_ids, issue_actors, next_issue_id
 from store.signal import utcnow
 from store.signals import next_span, triaged_through
-from store.triage_batches import IssueDefinition, IssueUpdate, NewLink, commit_triage_batch
+from store.triage_batches import IssueDefinition, IssueUpdate, NewLink, TriageBatch
 
 BATCH = 2_000
 
@@ -65,10 +65,12 @@ class TriageReport:
 
 @dataclass
 class _Batch:
-    new_issues: list[Issue] = field(default_factory=list)
+    founders: list[tuple[int, Features]] = field(default_factory=list)
+    """Each issue founded in the batch, with the signal that founded it."""
     links: list[NewLink] = field(default_factory=list)
     fingerprints: list[tuple[str, int]] = field(default_factory=list)
     actors: list[tuple[int, str]] = field(default_factory=list)
+    """(issue, actor) pairs new to their issue."""
     triaged: int = 0
     dirty: set[int] = field(default_factory=set)
     definitions: dict[int, IssueDefinition] = field(default_factory=dict)
@@ -77,9 +79,8 @@ class _Batch:
 def _join(profile: Profile, f: Features) -> None:
     """Count a signal in an issue: count + 1, last seen, routes, kinds, sources, labels."""
     profile.signal_count += 1
-    seen = f.occurred_at.astimezone(UTC).isoformat()
-    if seen > profile.last_seen:
-        profile.last_seen = seen
+    if f.seen > profile.last_seen:
+        profile.last_seen = f.seen
     changed = merge_limited(profile.routes_seen, f.structure.location, MAX_ROUTES)
     # Keep one text per kind of signal, so feedback can later meet the error it describes.
     if merge_limited(profile.kinds, f.kind, 3):
@@ -100,9 +101,7 @@ def _define(profile: Profile, f: Features, now: datetime) -> IssueDefinition:
     """
     draft = new_issue(f, profile.id, now)
     s = profile.structure
-    profile.structure = replace(
-        f.structure, location=s.location or f.structure.location, kind=f.structure.kind
-    )
+    profile.structure = f.structure._replace(location=s.location or f.structure.location)
     return IssueDefinition(
         id=profile.id,
         title=draft.title,
@@ -121,6 +120,7 @@ def _update(profile: Profile) -> IssueUpdate:
     return IssueUpdate(
         id=profile.id,
         signal_count=profile.signal_count,
+        users_affected=profile.users_affected,
         last_seen=profile.last_seen,
         lists=(
             # Copies: the batch may be written while later signals change the profile.
@@ -148,13 +148,66 @@ class Triage:
         self.next_id = next_issue_id(db)
         self.report = TriageReport()
 
-    def _found(self, f: Features, batch: _Batch, now: datetime) -> int:
-        issue = new_issue(f, self.next_id, now)
+    def _found(self, f: Features, batch: _Batch) -> int:
+        """Found an issue on a signal: its profile now, its row when the batch is written."""
+        issue_id = self.next_id
         self.next_id += 1
-        batch.new_issues.append(issue)
-        self.index.add(profile_of(issue))
+        s = f.structure
+        # What `profile_of` makes of the issue `new_issue` will write for this signal.
+        profile = Profile(
+            id=issue_id,
+            structure=s,
+            texts=[f.text] if f.text else [],
+            signal_count=1,
+            users_affected=1 if f.actor else 0,
+            last_seen=f.seen,
+            routes_seen=[s.location] if s.location else [],
+            kinds=[f.kind],
+            sources=[f.source],
+            labels=labels_of(f),
+            test_id=f.test_id,
+            actors={f.actor} if f.actor else set(),
+        )
+        self.index.add(profile)
+        batch.founders.append((issue_id, f))
+        if f.actor:
+            batch.actors.append((issue_id, f.actor))
         self.report.new_issues += 1
-        return issue.id
+        return issue_id
+
+    def _founded(self, batch: _Batch) -> list[Founded]:
+        """The issues founded in a batch, with what later signals of the batch changed."""
+        founded = []
+        for issue_id, f in batch.founders:
+            changes = None
+            if issue_id in batch.dirty:  # more signals joined it in the same batch
+                p = self.index.profiles[issue_id]
+                p.lists_changed = False  # written whole with the new issue
+                definition = batch.definitions.pop(issue_id, None)
+                changes = {
+                    **(definition._asdict() if definition else {}),
+                    "signal_count": p.signal_count,
+                    "users_affected": p.users_affected,
+                    "last_seen": datetime.fromisoformat(p.last_seen),
+                    "routes_seen": list(p.routes_seen),
+                    "kinds": list(p.kinds),
+                    "sources": list(p.sources),
+                    "labels": list(p.labels),
+                    "texts": list(p.texts),
+                }
+            founded.append(Founded(issue_id, to_wire(f), changes))
+        return founded
+
+    def _count_actor(self, profile: Profile, actor: str, batch: _Batch) -> None:
+        """Count a signal's actor in the users affected of the issue it joined, once."""
+        known = profile.actors
+        if known is None:
+            # First placed in this run: who it had is committed (nothing in flight names it).
+            known = profile.actors = issue_actors(self.db, profile.id)
+        if actor not in known:
+            known.add(actor)
+            profile.users_affected += 1
+            batch.actors.append((profile.id, actor))
 
     def _place(self, f: Features, decision: Decision, batch: _Batch, now: datetime) -> int:
         """Apply one decision to the index and the batch; return the signal's home issue."""
@@ -165,6 +218,8 @@ class Triage:
             home = decision.issue_id
             profile = self.index.profiles[home]
             _join(profile, f)
+            if f.actor:
+                self._count_actor(profile, f.actor, batch)
             if profile.structure.error_type is None and f.structure.error_type is not None:
                 batch.definitions[home] = _define(profile, f, now)
             self.index.touch(profile)
@@ -172,7 +227,7 @@ class Triage:
             batch.links.append(NewLink(signal_id, home, "linked", *scores, decision.rule))
             self.report.linked += 1
         else:
-            home = self._found(f, batch, now)
+            home = self._found(f, batch)
             rule = decision.rule
             if decision.action == "propose" and decision.issue_id is not None:
                 rule = f"new issue; proposed as a duplicate of #{decision.issue_id}"
@@ -199,8 +254,6 @@ class Triage:
         fp = f.fingerprint.hash
         if fp and self.index.add_fingerprint(fp, home):
             batch.fingerprints.append((fp, home))
-        if f.actor:
-            batch.actors.append((home, f.actor))
         batch.triaged += 1
         self.report.rules[decision.rule] = self.report.rules.get(decision.rule, 0) + 1
         return home
@@ -210,16 +263,16 @@ class Triage:
         span = next_span(self.db, triaged_through(self.db), limit)
         if span is None:
             return 0
-        with Writer(self.db, threaded=False) as writer:
-            writer.submit(self.stage(prepare_here(self.db, span)))
+        with Writer(self.db) as writer:
+            writer.submit(*self.stage(prepare_here(self.db, span)))
         return span.size
 
-    def stage(self, prepared: Prepared) -> Write:
-        """Decide one prepared batch; return what writes it, as one transaction.
+    def stage(self, prepared: Prepared) -> tuple[TriageBatch, list[Founded]]:
+        """Decide one prepared batch; return what to write, and the issues to found.
 
         The index and the report move on at once, so the next batch can be decided before this
-        one is written. What the returned function writes is copied out of the index here, so
-        the decisions after it never leak into it.
+        one is written. What is to be written is copied out of the index here, so the decisions
+        after it never leak into it.
         """
         now = utcnow()
         batch = _Batch()
@@ -228,28 +281,10 @@ class Triage:
         for f in sorted(prepared.features, key=lambda f: f.kind == "feedback"):
             home = self._place(f, decide(f, self.index, self.thresholds), batch, now)
             self.report.touched.add(home)
-        new_ids = {i.id for i in batch.new_issues}
-        # A new issue that gained more signals in the same batch is written with its counts.
-        fresh = {i.id: i for i in batch.new_issues}
-        for issue_id in batch.dirty & new_ids:
-            p = self.index.profiles[issue_id]
-            p.lists_changed = False  # written whole with the new issue
-            definition = batch.definitions.pop(issue_id, None)
-            fresh[issue_id] = fresh[issue_id].model_copy(
-                update={
-                    **(definition._asdict() if definition else {}),
-                    "signal_count": p.signal_count,
-                    "last_seen": datetime.fromisoformat(p.last_seen),
-                    "routes_seen": list(p.routes_seen),
-                    "kinds": list(p.kinds),
-                    "sources": list(p.sources),
-                    "labels": list(p.labels),
-                    "texts": list(p.texts),
-                }
-            )
-        write = partial(
-            commit_triage_batch,
-            new_issues=list(fresh.values()),
+        new_ids = {issue_id for issue_id, _f in batch.founders}
+        founded = self._founded(batch)
+        written = TriageBatch(
+            new_issues=[],
             updates=[_update(self.index.profiles[i]) for i in batch.dirty - new_ids],
             definitions=list(batch.definitions.values()),
             links=batch.links,
@@ -264,7 +299,7 @@ class Triage:
         # (reference counting frees them): moving everything out of the collector's sight,
         # without scanning it, keeps the cost per signal flat as issues accumulate.
         gc.freeze()
-        return write
+        return written, founded
 
 
 def triage_pending(
@@ -282,17 +317,19 @@ def triage_pending(
     """
     run = Triage(db, thresholds or Thresholds())
     # Automatic collections would otherwise run every few hundred allocations mid-batch and
-    # walk the batch's young objects each time; the batch's garbage is collected at its end.
+    # walk the batch's young objects each time; nothing triage makes forms a cycle, so
+    # reference counting frees a batch's garbage.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        # The writer's thread starts with the first batch, after the workers were forked.
+        # A writer of its own is forked before the workers are (the feed starts them with the
+        # first batch), while this process has no other thread.
         with (
             Feed(db, batch_size, workers) as feed,
-            Writer(db, threaded=feed.pool is not None) as writer,
+            open_writer(db, apart=feed.pool is not None) as writer,
         ):
             for prepared in feed:
-                writer.submit(run.stage(prepared))
+                writer.submit(*run.stage(prepared))
                 if on_batch:
                     on_batch(run.report)
     finally:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC
+from typing import NamedTuple
 
 from runner.triage.fingerprint import Fingerprint, fingerprint
 from runner.triage.structure import Structure, structure
@@ -19,44 +20,56 @@ from store.signal import Signal
 
 
 class LazySignal:
-    """A signal, or its JSON until someone needs it.
+    """A signal, or how to read it once someone needs it.
 
     Most signals only join an issue, which needs a few of their fields (kept on `Features`);
     only a signal that founds an issue needs the whole envelope. Features computed in a worker
-    process come back as JSON, and validating every one again would cost the deciding process
-    more than deciding does.
+    process come back without it: sending and validating every envelope again would cost the
+    deciding process more than deciding does.
     """
 
-    __slots__ = ("_json", "_signal")
+    __slots__ = ("_load", "_signal")
 
-    def __init__(self, signal: Signal | None = None, json: str | None = None) -> None:
+    def __init__(
+        self, signal: Signal | None = None, load: Callable[[], Signal] | None = None
+    ) -> None:
         self._signal = signal
-        self._json = json
+        self._load = load
 
     def get(self) -> Signal:
         if self._signal is None:
-            assert self._json is not None
-            self._signal = Signal.model_validate_json(self._json)
+            assert self._load is not None
+            self._signal = self._load()
         return self._signal
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LazySignal) and self.get() == other.get()
 
+    @property
+    def waiting(self) -> bool:
+        """Not read yet."""
+        return self._signal is None
+
     def __hash__(self) -> int:
         return hash(self.get().id)
 
 
-@dataclass(frozen=True, slots=True)
-class Features:
-    """A signal with its fingerprint, structure, comparison text and actor."""
+class Features(NamedTuple):
+    """A signal with its fingerprint, structure, comparison text and actor.
+
+    A tuple: thousands are built, compared and sent between processes per batch, and a tuple
+    costs a fraction of an object with attributes at each of those steps.
+    """
 
     lazy: LazySignal
     id: str
     kind: str
     source: str
-    occurred_at: datetime
+    seen: str
+    """When it happened, in UTC as ISO text: the form an issue's last sighting is kept in."""
     environment: str | None
     level: str | None
+    test_id: str | None
     event: str | None
     """The event a piece of Sentry user feedback names (normalised like signal ids)."""
     fingerprint: Fingerprint
@@ -114,6 +127,8 @@ def associated_event(signal: Signal) -> str | None:
 
 
 def features(signal: Signal) -> Features:
+    """Everything triage compares about a signal. Its raw payload, breadcrumbs and tags are
+    not read: workers parse envelopes without them (`runner.triage.parallel.UNREAD`)."""
     s = structure(signal)
     text = signal_text(signal)
     quoted = raw_tokens(signal.text) if signal.kind == "feedback" else frozenset()
@@ -123,9 +138,10 @@ def features(signal: Signal) -> Features:
         id=signal.id,
         kind=signal.kind,
         source=signal.source,
-        occurred_at=signal.occurred_at,
+        seen=signal.occurred_at.astimezone(UTC).isoformat(),
         environment=signal.environment,
         level=signal.level,
+        test_id=signal.test_id,
         event=associated_event(signal),
         fingerprint=fingerprint(signal),
         structure=s,
@@ -137,3 +153,12 @@ def features(signal: Signal) -> Features:
         record_ids=route_ids | record_ids(quoted),
         failure=signal.kind != "feedback" or reports_failure(text, signal.text),
     )
+
+
+def read_ahead(found: Iterable[Features], read: Callable[[list[str]], dict[str, Signal]]) -> None:
+    """Read the signals of several features at once (`read`: ids → signals), rather than one
+    query each when they are first needed."""
+    waiting = {f.id: f.lazy for f in found if f.lazy.waiting}
+    if waiting:
+        for signal_id, signal in read(list(waiting)).items():
+            waiting[signal_id]._signal = signal

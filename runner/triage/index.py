@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import sqlite_utils
 
@@ -29,6 +29,8 @@ from runner.triage.vocabulary import (
     reports_failure,
 )
 from store.issues import Issue, issue_fingerprints, list_issues, list_splits
+
+K = TypeVar("K")
 
 LOCATION_BUCKET = 48
 TYPE_FRAME_BUCKET = 24
@@ -50,6 +52,7 @@ class Profile:
     structure: Structure
     texts: list[str]
     signal_count: int
+    users_affected: int
     last_seen: str
     routes_seen: list[str]
     kinds: list[str]
@@ -61,8 +64,14 @@ class Profile:
     """Created by a person's split: later look-alikes follow it rather than the old issue."""
     lists_changed: bool = False
     """Routes, kinds, sources, labels or texts changed since the issue was last written."""
-    tokens: list[str] = field(default_factory=list)
-    """The rare words it is filed under (from its first text)."""
+    actors: set[str] | None = None
+    """The people behind it, once this run has placed a signal in it (read on first use)."""
+    tokens: list[str] | None = None
+    """The rare words it is filed under (from its first text, once it has one)."""
+    filed: list[Bucket] = field(default_factory=list)
+    """The location, type/frame and token buckets it is filed in."""
+    filed_as: Structure | None = None
+    """The structure `filed` was found for: an issue a stack defines later moves buckets."""
     test_id: str | None = None
     places: frozenset[str] = frozenset()
     """Words naming where it lives: last route segments, the crashing function, the test."""
@@ -91,6 +100,7 @@ def profile_of(issue: Issue) -> Profile:
         ),
         texts=list(issue.texts),
         signal_count=issue.signal_count,
+        users_affected=issue.users_affected,
         last_seen=issue.last_seen.astimezone(UTC).isoformat(),
         routes_seen=list(issue.routes_seen),
         kinds=list(issue.kinds),
@@ -106,8 +116,7 @@ def _rare_tokens(text: str) -> list[str]:
     return [w for w in words if len(w) >= 5][:TOKENS_PER_SIGNAL]
 
 
-@dataclass(frozen=True, slots=True)
-class Placement:
+class Placement(NamedTuple):
     """Where a signal went, and the scores and rule a signal identical to it inherits."""
 
     issue_id: int
@@ -184,32 +193,35 @@ class Index:
 
     def touch(self, profile: Profile) -> None:
         """File (or refresh) an issue in the location, type/frame and word buckets."""
-        s = profile.structure
-        if s.location:
-            bucket = self.by_location.get(s.location)
-            if bucket is None:
-                bucket = self.by_location[s.location] = Bucket(LOCATION_BUCKET)
-            bucket.push(profile.id)
-            if not s.error_type:
-                plain = self.by_location_plain.get(s.location)
-                if plain is None:
-                    plain = self.by_location_plain[s.location] = Bucket(TYPE_FRAME_BUCKET)
-                plain.push(profile.id)
-        if s.error_type:
-            key = (s.error_type, s.top_frame)
-            tf = self.by_type_frame.get(key)
-            if tf is None:
-                tf = self.by_type_frame[key] = Bucket(TYPE_FRAME_BUCKET)
-            tf.push(profile.id)
-        if not profile.tokens and profile.texts:
+        if profile.tokens is None and profile.texts:
             profile.tokens = _rare_tokens(profile.texts[0])
-        for token in profile.tokens:
-            tb = self.by_token.get(token)
-            if tb is None:
-                tb = self.by_token[token] = Bucket(TOKEN_BUCKET)
-            tb.push(profile.id)
+            profile.filed_as = None
+        if profile.filed_as is not profile.structure:
+            profile.filed = self._buckets(profile)
+            profile.filed_as = profile.structure
+        issue_id = profile.id
+        for bucket in profile.filed:
+            if issue_id in bucket:  # most signals join an issue already filed
+                bucket.move_to_end(issue_id)
+            else:
+                bucket.push(issue_id)
         if profile.lists_changed or not profile.bag:
             self._describe(profile)
+
+    def _buckets(self, profile: Profile) -> list[Bucket]:
+        """The buckets an issue belongs in, made as needed."""
+        s = profile.structure
+        buckets = []
+        if s.location:
+            buckets.append(_bucket(self.by_location, s.location, LOCATION_BUCKET))
+            if not s.error_type:
+                buckets.append(_bucket(self.by_location_plain, s.location, TYPE_FRAME_BUCKET))
+        if s.error_type:
+            buckets.append(
+                _bucket(self.by_type_frame, (s.error_type, s.top_frame), TYPE_FRAME_BUCKET)
+            )
+        buckets += [_bucket(self.by_token, token, TOKEN_BUCKET) for token in profile.tokens or ()]
+        return buckets
 
     def _describe(self, profile: Profile) -> None:
         """Refresh an issue's places, documents and word bag; count and file its new words."""
@@ -268,8 +280,8 @@ class Index:
             for issue_id in bucket:
                 shared[issue_id] = shared.get(issue_id, 0.0) + w
         profiles = self.profiles
-        ranked = sorted(shared, key=lambda i: (-shared[i], i))
-        return [i for i in ranked if i in profiles][:WORD_CANDIDATES]
+        ranked = sorted([(-score, i) for i, score in shared.items() if i in profiles])
+        return [i for _score, i in ranked[:WORD_CANDIDATES]]
 
     def add_fingerprint(self, fp: str, issue_id: int) -> bool:
         """Record that `fp` was seen on an issue; False when it already was."""
@@ -308,11 +320,15 @@ class Index:
         self.profiles.pop(issue_id, None)
 
 
-def _file(index: dict[str, Bucket], word: str, issue_id: int) -> None:
-    bucket = index.get(word)
+def _bucket(index: dict[K, Bucket], key: K, cap: int) -> Bucket:
+    bucket = index.get(key)
     if bucket is None:
-        bucket = index[word] = Bucket(WORD_BUCKET)
-    bucket.push(issue_id)
+        bucket = index[key] = Bucket(cap)
+    return bucket
+
+
+def _file(index: dict[str, Bucket], word: str, issue_id: int) -> None:
+    _bucket(index, word, WORD_BUCKET).push(issue_id)
 
 
 def load_index(db: sqlite_utils.Database) -> Index:

@@ -36,6 +36,21 @@ def test_duplicates_link_with_their_scores_and_rule(
     assert (linked[1].fingerprint_score, linked[1].structure_score) == (1.0, 1.0)
 
 
+def test_users_affected_counts_each_person_once_across_runs(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    store_signals(crash(user="u1", line=1), crash(user="u2", line=2))
+    triage_pending(fresh_db)
+    # The next night: a person already counted, the same new person twice, and one anonymous.
+    later = [crash(user=u, line=n) for n, u in enumerate(["u1", "u3", "u3"], start=3)]
+    store_signals(*later, crash(line=9).model_copy(update={"actor": None, "id": "anon"}))
+    triage_pending(fresh_db)
+    (issue,) = list_issues(fresh_db)
+    assert (issue.signal_count, issue.users_affected) == (6, 3)
+    actors = fresh_db.execute("SELECT actor FROM issue_actors ORDER BY actor").fetchall()
+    assert [a[0] for a in actors] == ["u1", "u2", "u3"]
+
+
 def test_different_faults_stay_apart(
     fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
 ) -> None:

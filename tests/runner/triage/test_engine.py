@@ -9,14 +9,22 @@ import pytest
 import sqlite_utils
 
 import store.triage_batches
-from runner.triage import engine
-from runner.triage.engine import triage_pending
+from runner.triage import writer
+from runner.triage.decide import Thresholds
+from runner.triage.engine import Triage, triage_pending
+from runner.triage.index import load_index
 from store import open_db
 from store.issues import list_issues
 from store.signals import count_untriaged
-from store.triage_batches import IssueUpdate, NewLink, TriageMoved, commit_triage_batch
+from store.triage_batches import (
+    IssueUpdate,
+    NewLink,
+    TriageBatch,
+    TriageMoved,
+    write_triage_batch,
+)
 
-from .conftest import crash
+from .conftest import crash, feedback, make_signal
 
 
 def untriaged(db: sqlite_utils.Database) -> int:
@@ -34,21 +42,20 @@ def test_a_crash_mid_batch_never_counts_a_signal_twice(
     store_signals(*[crash(user=f"v{n}", line=n) for n in range(4)])
 
     # The second run dies while writing its first batch, after the links went in.
-    real = store.triage_batches.commit_triage_batch
+    real = store.triage_batches.write_triage_batch
 
-    def dying(db: sqlite_utils.Database, **rows: object) -> None:
-        with db.conn:
-            db.conn.executemany(
-                "INSERT INTO links (signal_id, issue_id, state, fingerprint_score, "
-                "structure_score, text_score, rule, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'x')",
-                rows["links"],  # type: ignore[arg-type]
-            )
-            raise RuntimeError("power cut")
+    def dying(db: sqlite_utils.Database, batch: TriageBatch) -> None:
+        db.conn.executemany(
+            "INSERT INTO links (signal_id, issue_id, state, fingerprint_score, "
+            "structure_score, text_score, rule, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'x')",
+            batch.links,
+        )
+        raise RuntimeError("power cut")
 
-    monkeypatch.setattr(engine, "commit_triage_batch", dying)
+    monkeypatch.setattr(writer, "write_triage_batch", dying)
     with pytest.raises(RuntimeError):
         triage_pending(fresh_db, batch_size=2)
-    monkeypatch.setattr(engine, "commit_triage_batch", real)
+    monkeypatch.setattr(writer, "write_triage_batch", real)
     fresh_db.close()
 
     db = open_db(db_path)  # a new process, as after the crash
@@ -79,18 +86,46 @@ def test_a_batch_from_a_stale_progress_mark_is_refused(
 
     # A second run that read the same signal before the first committed tries to write it.
     link = NewLink(signal.id, 1, "linked", 1.0, 1.0, 1.0, "all three agree")
-    with pytest.raises(TriageMoved):
-        commit_triage_batch(
+    with pytest.raises(TriageMoved), fresh_db.conn:
+        write_triage_batch(
             fresh_db,
-            new_issues=[],
-            updates=[IssueUpdate(1, 2, "2026-11-24T03:00:00+00:00", None)],
-            links=[link],
-            fingerprints=[],
-            actors=[],
-            after=0,
-            through=1,
-            now="2026-11-24T03:00:00+00:00",
+            TriageBatch(
+                new_issues=[],
+                updates=[IssueUpdate(1, 2, 1, "2026-11-24T03:00:00+00:00", None)],
+                links=[link],
+                fingerprints=[],
+                actors=[],
+                after=0,
+                through=1,
+                now="2026-11-24T03:00:00+00:00",
+            ),
         )
     (issue,) = list_issues(fresh_db)
     assert issue.signal_count == 1
     assert fresh_db.execute("SELECT COUNT(*) FROM links").fetchone()[0] == 1
+
+
+def test_what_a_run_keeps_in_memory_is_what_the_next_run_reads_back(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    regression = make_signal(
+        kind="regression",
+        test_id="tests/test_export.py::test_csv",
+        error={"type": "AssertionError", "message": "expected 3 rows"},
+        environment="ci",
+    )
+    store_signals(
+        crash(user="u1"),
+        crash(user="u2", line=41, route="/dashboard?team=2"),
+        feedback("the export button does nothing", route="/export", user="f1"),
+        regression,
+    )
+    run = Triage(fresh_db, Thresholds())
+    assert run.run_batch() == 4
+    kept = ("structure", "texts", "signal_count", "users_affected", "last_seen", "routes_seen")
+    kept += ("kinds", "sources", "labels", "test_id")
+    read_back = load_index(fresh_db).profiles
+    assert len(read_back) == 3
+    for issue_id, profile in run.index.profiles.items():
+        for name in kept:
+            assert getattr(profile, name) == getattr(read_back[issue_id], name), name
