@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import sqlite_utils
 
-from store.issues import Issue, ScopeEntry, insert_issues
+from store.issues import Issue, ScopeEntry, insert_issues, json_strings
 
 
 class NewLink(NamedTuple):
@@ -118,7 +118,7 @@ def write_triage_batch(db: sqlite_utils.Database, batch: TriageBatch) -> None:
     db.conn.executemany(
         "UPDATE issues SET routes_seen = ?, kinds = ?, sources = ?, labels = ?, texts = ? "
         "WHERE id = ?",
-        [(*(json.dumps(x) for x in u.lists), u.id) for u in updates if u.lists],
+        [(*map(json_strings, u.lists), u.id) for u in updates if u.lists],
     )
     _define_issues(db, definitions)
 
@@ -135,7 +135,7 @@ def _define_issues(db: sqlite_utils.Database, definitions: Sequence[IssueDefinit
                 d.error_type,
                 d.top_frame,
                 json.dumps([e.model_dump() for e in d.scope]),
-                json.dumps(d.repro),
+                json_strings(d.repro),
                 d.test_id,
                 d.id,
             )
