@@ -1,8 +1,9 @@
 """Triage every untriaged signal: batch reads, an in-memory index, each batch written whole.
 
 Signals are taken in storage order. Each batch's links, new issues, counts and triage's progress
-mark (the last signal of the batch) are written in one transaction, so a crash leaves every
-signal either counted once or untriaged (and triaged on the next run), never counted twice.
+mark (the last signal of the batch) are written within one transaction (several batches may
+share it), so a crash leaves every signal either counted once or untriaged (and triaged on the
+next run), never counted twice.
 Only one triage should run against a store at a time: issue ids and the index are kept in
 memory for the run (a second one fails on writing rather than count anything twice).
 
