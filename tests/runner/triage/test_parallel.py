@@ -1,4 +1,4 @@
-"""Batches prepared in worker processes and written on a thread decide exactly as in-process."""
+"""Batches prepared by workers and written by the writer process decide as in one process."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def decisions(db: sqlite_utils.Database) -> tuple[list[tuple[object, ...]], list
 
 @pytest.fixture
 def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any store is large enough for workers (and so for the writer's thread)."""
+    """Any store is large enough for workers (and so for the writer's process)."""
     monkeypatch.setattr(parallel, "PARALLEL_MIN_SIGNALS", 1)
 
 
@@ -79,7 +79,7 @@ def test_workers_decide_exactly_as_one_process(
 
 
 @pytest.mark.usefixtures("in_workers")
-def test_a_failed_write_on_the_writer_thread_counts_nothing_twice(
+def test_a_failed_write_in_the_writer_process_counts_nothing_twice(
     db_path: Path,
     fresh_db: sqlite_utils.Database,
     store_signals: Callable[..., None],
