@@ -3,9 +3,9 @@
 Signals are taken in storage order. Each batch's links, new issues, counts and triage's progress
 mark (the last signal of the batch) are written within one transaction (several batches may
 share it), so a crash leaves every signal either counted once or untriaged (and triaged on the
-next run), never counted twice.
-Only one triage should run against a store at a time: issue ids and the index are kept in
-memory for the run (a second one fails on writing rather than count anything twice).
+next run), never counted twice. Only one triage should run against a store at a time: issue ids
+and the index are kept in memory for the run (a second one fails on writing rather than count
+anything twice).
 
 Batches are prepared (parsed, features computed) by `runner.triage.parallel`, in worker
 processes on a large store, and written by `runner.triage.writer`, in a process of its own
