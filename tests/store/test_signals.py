@@ -1,22 +1,27 @@
-"""Typed signal writes: idempotent inserts, the quarantine, pull cursors."""
+"""Typed signal reads and writes: idempotent inserts, reads by id and by span, the quarantine,
+pull cursors."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlite_utils
 
-from store.signal import ErrorDetail, Frame, Signal
+from store.signal import Action, ErrorDetail, Frame, Signal
 from store.signals import (
     count_signals,
+    envelopes,
     get_cursor,
     get_signal,
     insert_signals,
     iter_signals,
     list_quarantine,
+    next_span,
     quarantine,
     rejection,
     set_cursor,
+    signals_by_id,
 )
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -49,6 +54,30 @@ def test_signals_round_trip_as_models(fresh_db: sqlite_utils.Database) -> None:
     assert stored == make_signal(1)
     assert [s.id for s in iter_signals(fresh_db, untriaged=True)] == ["sig-1"]
     assert get_signal(fresh_db, "missing") is None
+
+
+def test_signals_are_read_by_id_in_one_go(fresh_db: sqlite_utils.Database) -> None:
+    insert_signals(fresh_db, [make_signal(1), make_signal(2), make_signal(3)])
+    found = signals_by_id(fresh_db, ["sig-3", "sig-1", "missing"])
+    assert found == {"sig-3": make_signal(3), "sig-1": make_signal(1)}
+    assert signals_by_id(fresh_db, []) == {}
+
+
+def test_a_span_is_read_in_order_and_without_the_fields_asked_away(
+    fresh_db: sqlite_utils.Database,
+) -> None:
+    busy = make_signal(2).model_copy(
+        update={"actions": [Action(message="GET /dashboard")], "tags": {"team": "t1"}}
+    )
+    insert_signals(fresh_db, [make_signal(1), busy, make_signal(3)])
+    span = next_span(fresh_db, 0, 2)
+    assert span is not None and span.size == 2
+    whole = [Signal.model_validate_json(e) for e in envelopes(fresh_db, span)]
+    assert whole == [make_signal(1), busy]
+    lean = [Signal.model_validate_json(e) for e in envelopes(fresh_db, span, ("actions", "tags"))]
+    assert lean == [make_signal(1), make_signal(2)]
+    with pytest.raises(ValueError, match="breadcrumbs"):
+        envelopes(fresh_db, span, ("breadcrumbs",))
 
 
 def test_quarantine_keeps_bytes_and_reason_once(fresh_db: sqlite_utils.Database) -> None:
