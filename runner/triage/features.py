@@ -50,6 +50,10 @@ class LazySignal:
         """Not read yet."""
         return self._signal is None
 
+    def supply(self, signal: Signal) -> None:
+        """Hand over the signal, read by someone else (several at once, say)."""
+        self._signal = signal
+
     def __hash__(self) -> int:
         return hash(self.get().id)
 
@@ -161,4 +165,4 @@ def read_ahead(found: Iterable[Features], read: Callable[[list[str]], dict[str, 
     waiting = {f.id: f.lazy for f in found if f.lazy.waiting}
     if waiting:
         for signal_id, signal in read(list(waiting)).items():
-            waiting[signal_id]._signal = signal
+            waiting[signal_id].supply(signal)
