@@ -17,10 +17,16 @@ from pydantic import BaseModel, Field
 from store.signal import utcnow
 
 RunStatus = Literal["running", "ok", "failed", "timeout", "interrupted"]
-EventKind = Literal["setup", "exec", "model_request", "model_reply"]
+RunPurpose = Literal["agent", "check_before", "check_after", "replay", "adhoc"]
+EventKind = Literal["setup", "exec", "model_request", "model_reply", "tool", "outcome"]
+"""`setup`/`exec`: a command (re-run by a replay); `model_request`/`model_reply`: one exchange
+with the model; `tool`: a tool call answered on the host (submit, a malformed call); `outcome`:
+how an agent run ended and why."""
 FINAL_STATUSES: tuple[RunStatus, ...] = ("ok", "failed", "timeout", "interrupted")
 
 _write_lock = threading.RLock()
+write_lock = _write_lock
+"""Held by every write to the store from a thread that may share its connection."""
 
 
 class RunRecord(BaseModel):
@@ -29,6 +35,12 @@ class RunRecord(BaseModel):
     id: str
     issue_id: int | None = None
     rerun_of: str | None = None
+    purpose: RunPurpose = "adhoc"
+    """What the run is for: an agent's work, the runner's check before or after a fix, a replay."""
+    proposal_id: int | None = None
+    """For a check run: the proposal it checks."""
+    dispatch_id: int | None = None
+    """For an agent run: the dispatch it serves."""
     repository: str
     commit_sha: str
     image_id: str

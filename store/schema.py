@@ -4,7 +4,8 @@ Tables by area:
 - signals: `signals`, `quarantine`, `pull_cursors`
 - triage: `issues`, `links`, `splits`, `triage_progress`
 - runs: `runs`, `run_events`, `images`
-- review: `proposals`, `decisions` (m004)
+- review: `proposals`, `decisions` (m004, rebuilt by m005), `check_tests`
+- the night: `nights`, `dispatches` (m005)
 """
 
 from __future__ import annotations
@@ -258,6 +259,129 @@ def m004_review(db: sqlite_utils.Database) -> None:
             action TEXT NOT NULL,         -- merge | redirect | close
             reason TEXT,                  -- for close: why (e.g. wrong tree)
             context TEXT,                 -- for redirect: what the agent should know
+            decided_by TEXT,
+            decided_at TEXT NOT NULL
+        );
+        CREATE INDEX decisions_issue ON decisions (issue_id);
+        """,
+    )
+
+
+@migrations
+def m005_night(db: sqlite_utils.Database) -> None:
+    # m004's proposals and decisions were never written by any release (no agent existed), so
+    # they are rebuilt in the shape the night needs rather than patched column by column.
+    run_script(
+        db,
+        """
+        DROP TABLE decisions;
+        DROP TABLE proposals;
+
+        -- One night of work: when, under which budget, and the funnel it ended with.
+        CREATE TABLE nights (
+            id INTEGER PRIMARY KEY,
+            owner TEXT NOT NULL,          -- host:pid:start-time of the runner process
+            status TEXT NOT NULL,         -- running | done | interrupted | failed
+            budget_usd REAL,              -- the night's model budget; NULL for none
+            spent_usd REAL NOT NULL DEFAULT 0,
+            funnel TEXT NOT NULL DEFAULT '{}',   -- JSON: signals, issues, dispatched, outcomes
+            reason TEXT,                  -- why it ended the way it did (budget spent, ...)
+            started_at TEXT NOT NULL,
+            ended_at TEXT
+        );
+
+        -- A request that an agent work on an issue: made by the night, by a person (dispatch,
+        -- redirect, dispatch-anyway) or by recovery after a crash (resume). Claimed atomically,
+        -- so an issue is never worked on twice at once.
+        CREATE TABLE dispatches (
+            id INTEGER PRIMARY KEY,
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            night_id INTEGER REFERENCES nights (id),
+            state TEXT NOT NULL,          -- queued | running | done | interrupted | cancelled
+            why TEXT NOT NULL,            -- night | manual | redirect | resume | held_override
+            context TEXT,                 -- a reviewer's words for the agent
+            from_run TEXT REFERENCES runs (id),  -- the earlier run this one continues
+            at_step INTEGER,              -- replay the earlier run up to this event first
+            run_id TEXT REFERENCES runs (id),    -- the agent run this dispatch started
+            requested_by TEXT,
+            reason TEXT,                  -- how it ended, in words
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            ended_at TEXT
+        );
+        CREATE INDEX dispatches_state ON dispatches (state);
+        CREATE INDEX dispatches_issue ON dispatches (issue_id);
+        CREATE UNIQUE INDEX dispatches_live ON dispatches (issue_id)
+            WHERE state IN ('queued', 'running');
+
+        ALTER TABLE runs ADD COLUMN purpose TEXT NOT NULL DEFAULT 'adhoc';
+            -- agent | check_before | check_after | replay | adhoc
+        ALTER TABLE runs ADD COLUMN proposal_id INTEGER;   -- the proposal a check run checks
+        ALTER TABLE runs ADD COLUMN dispatch_id INTEGER;   -- the dispatch an agent run serves
+        CREATE INDEX runs_proposal ON runs (proposal_id);
+
+        -- What one agent run came to: a proposal (verified or not) or the reason there is none.
+        CREATE TABLE proposals (
+            id INTEGER PRIMARY KEY,
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            run_id TEXT NOT NULL UNIQUE REFERENCES runs (id),
+            dispatch_id INTEGER REFERENCES dispatches (id),
+            night_id INTEGER REFERENCES nights (id),
+            outcome TEXT NOT NULL,        -- proposed | unverified | not_reproduced
+                                          -- | out_of_scope | gave_up | failed | interrupted
+            reason TEXT NOT NULL DEFAULT '',     -- the outcome in words
+            profile TEXT,
+            model TEXT,
+            repository TEXT NOT NULL,
+            base_commit TEXT NOT NULL,
+            branch TEXT,                  -- overnight/<issue>-<run>, for every submitted diff
+            head_commit TEXT,
+            diff TEXT NOT NULL DEFAULT '',
+            files TEXT NOT NULL DEFAULT '[]',    -- JSON: files the diff touches
+            added INTEGER NOT NULL DEFAULT 0,
+            removed INTEGER NOT NULL DEFAULT 0,
+            scope TEXT NOT NULL DEFAULT '[]',    -- JSON: files the agent declared in scope
+            reasoning TEXT NOT NULL DEFAULT '',  -- the agent's markdown
+            repro_command TEXT,
+            repro_before INTEGER,         -- exit code on the original commit (must fail)
+            repro_after INTEGER,          -- exit code on the patched tree (must pass)
+            tests_fixed TEXT NOT NULL DEFAULT '[]',   -- JSON: tests the fix turned green
+            new_failures TEXT NOT NULL DEFAULT '[]',  -- JSON: tests that passed before, not after
+            check_summary TEXT,           -- the runner's check in words
+            verified INTEGER NOT NULL DEFAULT 0,      -- 1 only when the runner's check passed
+            steps INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'open',      -- open | merged | redirected | closed
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX proposals_issue ON proposals (issue_id);
+        CREATE INDEX proposals_status ON proposals (status, outcome);
+
+        -- The runner's check, test by test, before and after the fix (from JUnit XML).
+        CREATE TABLE check_tests (
+            proposal_id INTEGER NOT NULL REFERENCES proposals (id),
+            phase TEXT NOT NULL,          -- before | after
+            test_id TEXT NOT NULL,
+            outcome TEXT NOT NULL,        -- passed | failed | error | skipped
+            duration_s REAL,
+            message TEXT,
+            PRIMARY KEY (proposal_id, phase, test_id)
+        ) WITHOUT ROWID;
+
+        -- Every review decision, kept: the stats and the wrong-tree rate come from these.
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            proposal_id INTEGER REFERENCES proposals (id),
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            action TEXT NOT NULL,         -- merge | redirect | close
+            reason TEXT,                  -- for close: why (wrong tree, won't fix, duplicate of)
+            context TEXT,                 -- for redirect: what the agent should know
+            detail TEXT NOT NULL DEFAULT '{}',   -- JSON: merge commit and previous tip, ...
             decided_by TEXT,
             decided_at TEXT NOT NULL
         );

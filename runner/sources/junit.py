@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import ValidationError
 
@@ -126,3 +128,40 @@ def _frame(file: str, function: str | None, line: str) -> Frame:
 def _type_from_text(message: str) -> str | None:
     match = _EXC_LINE.match(message)
     return match["type"] if match else None
+
+
+@dataclass(frozen=True)
+class JUnitCase:
+    """One test case of a report, whatever its outcome."""
+
+    test_id: str
+    outcome: Literal["passed", "failed", "error", "skipped"]
+    duration_s: float | None
+    message: str | None
+
+
+def cases(data: bytes) -> list[JUnitCase]:
+    """Every test case of a JUnit report, in report order (the runner's check compares them
+    test by test). Raises `ValueError` with the parser's reason when the XML is not a report."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise ValueError(f"malformed JUnit XML: {exc}") from exc
+    if root.tag not in ("testsuite", "testsuites"):
+        raise ValueError(f"not a JUnit report: root is <{root.tag}>")
+    found = []
+    for case in root.iter("testcase"):
+        outcome: Literal["passed", "failed", "error", "skipped"] = "passed"
+        message = None
+        for tag in ("failure", "error", "skipped"):
+            element = case.find(tag)
+            if element is not None:
+                outcome = "failed" if tag == "failure" else tag  # type: ignore[assignment]
+                message = one_line(element.get("message") or element.text or "", 500) or None
+                break
+        try:
+            duration = float(case.get("time") or "")
+        except ValueError:
+            duration = None
+        found.append(JUnitCase(_test_id(case), outcome, duration, message))
+    return found
