@@ -115,7 +115,10 @@ class Guardrails(_Section):
     deny: list[str] = Field(default_factory=lambda: list(DEFAULT_DENY))
     """Glob patterns (on file paths, modules and routes, lower case) the agent must not touch."""
     max_files: int = Field(default=5, ge=1)
-    """Most suspected files; more means the blast radius is not bounded."""
+    """Most suspected files, and most files a fix may change; more means the blast radius is
+    not bounded."""
+    max_changed_lines: int = Field(default=200, ge=1)
+    """Most lines a fix may add and remove together; a bigger diff is flagged out of scope."""
     min_confidence: float = Field(default=0.6, ge=0, le=1)
     """Least triage confidence in the issue's definition."""
     allow_production_data: bool = False
