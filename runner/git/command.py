@@ -97,9 +97,16 @@ def tip(repo: git.Repo, branch: str) -> str | None:
     return out.decode().strip() if status == 0 else None
 
 
-def check_branch_name(repo: git.Repo, branch: str) -> None:
+def check_branch_name(branch: str) -> None:
     """Raise GitError unless `branch` is a name git accepts for a branch."""
-    status, _ = run(repo, "check-ref-format", f"refs/heads/{branch}", ok=(0, 1))
+    try:
+        status, _, _ = git.Git().execute(
+            ["git", "check-ref-format", f"refs/heads/{branch}"],
+            with_extended_output=True,
+            with_exceptions=False,
+        )
+    except git.GitCommandNotFound:
+        raise GitError("git is not installed (no `git` on PATH)") from None
     if status != 0 or branch.startswith("-"):
         raise GitError(f"{branch!r} is not a valid branch name")
 
@@ -113,6 +120,22 @@ def worktree_of(repo: git.Repo, branch: str) -> Path | None:
             path = Path(line.removeprefix("worktree "))
         elif line == f"branch refs/heads/{branch}":
             return path
+    return None
+
+
+def operation_on(repo: git.Repo, branch: str) -> str | None:
+    """The operation ("rebase" or "bisect") in progress on `branch` in any work tree, if any:
+    its HEAD is detached meanwhile, but the branch is in use and is written when it ends."""
+    common = Path(repo.common_dir)
+    ref = f"refs/heads/{branch}"
+    for git_dir in [common, *sorted(common.glob("worktrees/*"))]:
+        for state, name in (("rebase-merge", "rebase"), ("rebase-apply", "rebase")):
+            head_name = git_dir / state / "head-name"
+            if head_name.is_file() and head_name.read_text().strip() == ref:
+                return name
+        start = git_dir / "BISECT_START"
+        if start.is_file() and start.read_text().strip() in (branch, ref):
+            return "bisect"
     return None
 
 

@@ -72,11 +72,11 @@ def commit_diff(
     """Create `branch` holding one commit: `diff` (`git diff --binary` output, with a/ and b/
     prefixes) applied to `base`. The diff is applied in a temporary index, so the user's work
     tree, index, HEAD and checked-out branch are never touched. Returns the new commit's SHA."""
+    check_branch_name(branch)
     raw = diff.encode("utf-8", "surrogateescape") if isinstance(diff, str) else diff
     if not raw.strip():
         raise GitError("the diff is empty: there is nothing to commit")
     with open_repo(repo) as r:
-        check_branch_name(r, branch)
         if tip(r, branch) is not None:
             raise GitError(f"branch {branch} already exists; it was left as it is")
         if worktree_of(r, branch) is not None:
@@ -115,6 +115,7 @@ def init_repository(
 ) -> str:
     """Copy the files of `source` (without caches, byte code or a `.git`) into a new
     repository at `dest` with one commit on `branch`, checked out. Returns its SHA."""
+    check_branch_name(branch)
     if not source.is_dir():
         raise GitError(f"{source} is not a directory to copy")
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
@@ -122,7 +123,6 @@ def init_repository(
     shutil.copytree(source, dest, ignore=_SKIPPED, symlinks=True, dirs_exist_ok=True)
     r = git.Repo.init(dest)
     with r:
-        check_branch_name(r, branch)
         # Set here rather than with `init -b`: the user's init.defaultBranch must not matter.
         run(r, "symbolic-ref", "HEAD", f"refs/heads/{branch}")
         run(r, "add", "--all")

@@ -23,6 +23,7 @@ from runner.git.command import (
     git_version,
     message_with_trailers,
     open_repo,
+    operation_on,
     run,
     text,
     tip,
@@ -130,6 +131,9 @@ def _is_ancestor(r: git.Repo, ancestor: str, descendant: str) -> bool:
 def _checkout(stack: ExitStack, r: git.Repo, branch: str) -> git.Repo | None:
     """The work tree where `branch` is checked out, refused when it has uncommitted changes
     (a moving branch would carry them onto another commit, or lose them)."""
+    busy = operation_on(r, branch)
+    if busy is not None:
+        raise MergeRefused(f"a {busy} of {branch} is in progress; finish or abort it first")
     where = worktree_of(r, branch)
     if where is None:
         return None

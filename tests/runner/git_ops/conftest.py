@@ -41,7 +41,7 @@ def git(repo: Path, *args: str, input: bytes | None = None) -> str:
 
 
 def commit(repo: Path, message: str, files: dict[str, str | bytes | None]) -> str:
-    """Write (or, for None, delete) `files`, commit them all, return the new HEAD."""
+    """Write (or, for None, delete) `files` and commit them (only them), return the new HEAD."""
     for name, content in files.items():
         path = repo / name
         if content is None:
@@ -52,7 +52,7 @@ def commit(repo: Path, message: str, files: dict[str, str | bytes | None]) -> st
             path.write_bytes(content)
         else:
             path.write_text(content)
-    git(repo, "add", "--all")
+    git(repo, "add", "--all", "--", *files)
     git(repo, "commit", "-q", "-m", message)
     return git(repo, "rev-parse", "HEAD").strip()
 
@@ -99,13 +99,12 @@ def snapshot(repo: Path) -> dict[str, object]:
         st = os.lstat(p)
         digest = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
         work[str(rel)] = (digest, st.st_mode, st.st_mtime_ns)
+    flags = ("--porcelain=v2", "--branch", "--untracked-files=all", "--ignored")
+    status = git(repo, "--no-optional-locks", "status", *flags)
     return {
         "refs": git(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
         "HEAD": (git_dir / "HEAD").read_text(),
-        "status": git(
-            repo, "--no-optional-locks", "status", "--porcelain=v2", "--branch", "-uall",
-            "--ignored",
-        ),  # fmt: skip
+        "status": status,
         "git_dir": metadata,
         "work_tree": work,
     }

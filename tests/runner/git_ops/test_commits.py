@@ -198,5 +198,8 @@ def test_init_repository_commits_the_source_without_caches(tmp_path: Path) -> No
     with pytest.raises(GitError, match="not empty"):
         init_repository(source, dest, author=AUTHOR, message="Demo")
     (tmp_path / "empty").mkdir()
+    with pytest.raises(GitError, match="not a valid branch name"):
+        init_repository(source, tmp_path / "c", branch="a..b", author=AUTHOR, message="D")
+    assert not (tmp_path / "c").exists()
     init_repository(source, tmp_path / "empty", branch="trunk", author=AUTHOR, message="D")
     assert git(tmp_path / "empty", "branch", "--show-current").strip() == "trunk"
