@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field
 from store.signal import utcnow
 
 RunStatus = Literal["running", "ok", "failed", "timeout", "interrupted"]
-EventKind = Literal["setup", "exec", "model_request", "model_reply"]
+EventKind = Literal["setup", "exec", "collect", "model_request", "model_reply"]
+"""`collect`: a diff or file taken out of the container (`Run.diff`, `Run.read_file`)."""
 FINAL_STATUSES: tuple[RunStatus, ...] = ("ok", "failed", "timeout", "interrupted")
 
 _write_lock = threading.RLock()
