@@ -102,7 +102,8 @@ def resolve_limits(requested: LimitSettings, facts: HostFacts) -> Limits:
             memory = requested.memory_mb * 1024 * 1024
         else:
             dropped["memory"] = (
-                "the Podman service has no memory cgroup controller (rootless on cgroup v1, or cgroup v2 without it delegated)"
+                "the Podman service has no memory cgroup controller (rootless on cgroup v1, "
+                "or cgroup v2 without it delegated)"
             )
     if requested.pids is not None:
         if "pids" in controllers:
