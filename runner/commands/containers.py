@@ -29,7 +29,7 @@ from runner.containers.replay import (
     resolve_run,
     transcript,
 )
-from runner.containers.run import container_spec
+from runner.containers.spec import container_spec
 from runner.containers.service import (
     Connection,
     PodmanUnavailable,
