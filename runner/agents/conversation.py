@@ -28,7 +28,7 @@ def message_from_dict(data: dict[str, Any]) -> Message:
         "assistant": AssistantMessage,
         "tool": ToolResult,
     }
-    return kinds[data.get("role", "user")].model_validate(data)  # type: ignore[return-value]
+    return kinds[data.get("role", "user")].model_validate(data)
 
 
 @dataclass

@@ -263,7 +263,10 @@ class Agent:
         self.recorder.record(
             "tool",
             ToolData(
-                call_id=call.id, name=call.name, arguments=call.arguments, result=text,
+                call_id=call.id,
+                name=call.name,
+                arguments=call.arguments,
+                result=text,
                 is_error=error,
             ).model_dump(),
         )
@@ -286,4 +289,6 @@ class Agent:
             raise LimitsExceeded(f"reached the step limit of {self.limits.max_steps}")
         elapsed = time.monotonic() - self.started
         if elapsed >= self.limits.max_seconds:
-            raise LimitsExceeded(f"reached the time limit of {self.limits.max_seconds / 60:.0f} min")
+            raise LimitsExceeded(
+                f"reached the time limit of {self.limits.max_seconds / 60:.0f} min"
+            )

@@ -50,7 +50,9 @@ def _frames(signal: Signal) -> list[str]:
     for frame in signal.error.frames[-12:]:
         where = frame.module or frame.file or "?"
         mark = "in-app" if frame.in_app else "library"
-        lines.append(f"{where}:{frame.function or '?'} line {frame.line} [{mark}] {frame.file or ''}")
+        lines.append(
+            f"{where}:{frame.function or '?'} line {frame.line} [{mark}] {frame.file or ''}"
+        )
     return lines
 
 

@@ -23,7 +23,7 @@ MAX_EDIT_BYTES = 96_000
 """An edit travels as program arguments; Linux caps one argument at 128 KiB."""
 
 
-class Ending(Exception):  # noqa: N818 - the loop's endings read as events, as in mini-swe-agent
+class Ending(Exception):
     """The agent loop is over; `outcome` and `reason` say how."""
 
     outcome = "failed"
@@ -151,7 +151,9 @@ TOOLS = [
         description="Finish without a fix because you could not make the fault happen.",
         parameters={
             "type": "object",
-            "properties": {"tried": {**_STRING, "description": "what you tried, and what happened"}},
+            "properties": {
+                "tried": {**_STRING, "description": "what you tried, and what happened"}
+            },
             "required": ["tried"],
         },
     ),
@@ -252,7 +254,14 @@ def edit_argv(arguments: dict[str, Any]) -> list[str]:
     if size > MAX_EDIT_BYTES:
         raise BadCall(f"the edit is {size} bytes; split it into edits under {MAX_EDIT_BYTES}")
     encoded_old = "-" if old is None else base64.b64encode(old.encode()).decode()
-    return ["python3", "-c", EDIT_PROGRAM, path, encoded_old, base64.b64encode(new.encode()).decode()]
+    return [
+        "python3",
+        "-c",
+        EDIT_PROGRAM,
+        path,
+        encoded_old,
+        base64.b64encode(new.encode()).decode(),
+    ]
 
 
 def ending(name: str, arguments: dict[str, Any]) -> Ending:

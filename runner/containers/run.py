@@ -197,6 +197,7 @@ class Run:
         *,
         kind: EventKind = "exec",
         workdir: str = WORKSPACE,
+        data: dict[str, Any] | None = None,
     ) -> ExecResult:
         """Run a command in the container; a string is run by `bash -c`. Recorded as a run
         event when it starts and completed when it ends.
@@ -204,7 +205,8 @@ class Run:
         Past its time limit (`timeout`, default the run's `command_timeout_s`) the command is
         stopped inside the container: the result has `timed_out=True` and exit code 124, and
         the run goes on. Only the run's own limit, or a command that cannot be stopped, ends
-        the run (as `timeout`); later calls then raise `RunEnded`."""
+        the run (as `timeout`); later calls then raise `RunEnded`. `data` rides along in the
+        event (what the command was for: the tool call, the part of a check)."""
         argv = ["bash", "-c", command] if isinstance(command, str) else list(command)
         limit, run_limited = self.time_limit(timeout)
         event = append_event(
@@ -213,7 +215,7 @@ class Run:
                 run_id=self.id,
                 kind=kind,
                 command=argv,
-                data={"timeout_s": timeout, "workdir": workdir},
+                data={**(data or {}), "timeout_s": timeout, "workdir": workdir},
             ),
         )
         out, err = CappedBuffer(self.output_cap), CappedBuffer(self.output_cap)

@@ -63,23 +63,25 @@ def commit_diff(
     base: str,
     diff: str | bytes,
     *,
-    branch: str,
+    branch: str | None,
     message: str,
     author: Author,
     trailers: Mapping[str, str],
     date: datetime | None = None,
 ) -> str:
-    """Create `branch` holding one commit: `diff` (`git diff --binary` output, with a/ and b/
-    prefixes) applied to `base`. The diff is applied in a temporary index, so the user's work
-    tree, index, HEAD and checked-out branch are never touched. Returns the new commit's SHA."""
-    check_branch_name(branch)
+    """One commit: `diff` (`git diff --binary` output, with a/ and b/ prefixes) applied to
+    `base`, on the new `branch` (or on no ref at all when `branch` is None, for a commit the
+    runner only checks out). The diff is applied in a temporary index, so the user's work
+    tree, index, HEAD and checked-out branch are never touched. Returns the commit's SHA."""
+    if branch is not None:
+        check_branch_name(branch)
     raw = diff.encode("utf-8", "surrogateescape") if isinstance(diff, str) else diff
     if not raw.strip():
         raise GitError("the diff is empty: there is nothing to commit")
     with open_repo(repo) as r:
-        if tip(r, branch) is not None:
+        if branch is not None and tip(r, branch) is not None:
             raise GitError(f"branch {branch} already exists; it was left as it is")
-        if worktree_of(r, branch) is not None:
+        if branch is not None and worktree_of(r, branch) is not None:
             # An unborn branch checked out somewhere: giving it a commit would change that tree.
             raise GitError(f"branch {branch} is checked out in a work tree; pick another name")
         base_sha = resolve_in(r, base)
@@ -100,7 +102,8 @@ def commit_diff(
         if tree == text(r, "rev-parse", f"{base_sha}^{{tree}}"):
             raise GitError("the diff changes nothing in the base commit's files")
         commit = commit_tree(r, tree, [base_sha], full_message, author, date)
-        create_branch(r, branch, commit, f"overnight: proposal on {base_sha[:12]}")
+        if branch is not None:
+            create_branch(r, branch, commit, f"overnight: proposal on {base_sha[:12]}")
         return commit
 
 

@@ -67,7 +67,9 @@ class CheckOutcome:
         if self.problems:
             parts.append("tests not compared: " + "; ".join(self.problems))
         elif self.new_failures:
-            parts.append(f"{len(self.new_failures)} new failures: {', '.join(self.new_failures[:5])}")
+            parts.append(
+                f"{len(self.new_failures)} new failures: {', '.join(self.new_failures[:5])}"
+            )
         else:
             parts.append("no new failures")
         return " / ".join(parts)
@@ -161,7 +163,12 @@ class Checker:
             report = run.read_file(JUNIT_PATH)
             if report is None:
                 why = "timed out" if result.timed_out else f"exited {result.exit_code}"
-                return run.id, result.exit_code, [], f"the test command wrote no JUnit report ({why})"
+                return (
+                    run.id,
+                    result.exit_code,
+                    [],
+                    f"the test command wrote no JUnit report ({why})",
+                )
             try:
                 return run.id, result.exit_code, cases(report), None
             except ValueError as exc:

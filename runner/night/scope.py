@@ -46,7 +46,9 @@ def out_of_scope(size: DiffSize, declared: list[str], guardrails: Guardrails) ->
     if denied:
         reasons.append(f"touches denied paths: {', '.join(denied)}")
     if len(size.files) > guardrails.max_files:
-        reasons.append(f"touches {len(size.files)} files; the routine allows {guardrails.max_files}")
+        reasons.append(
+            f"touches {len(size.files)} files; the routine allows {guardrails.max_files}"
+        )
     changed = size.added + size.removed
     if changed > guardrails.max_changed_lines:
         reasons.append(
