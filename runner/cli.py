@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "runner.commands.triage",
     "runner.commands.ingest_services",
     "runner.commands.containers",
+    "runner.commands.night",
 ]
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, suppress
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -101,64 +101,65 @@ def queue_dispatchable(db: sqlite_utils.Database, night_id: int) -> list[int]:
 
 
 def run_dispatches(night: Night, dispatches: list[Dispatch], max_parallel: int) -> None:
-    """Work through queued dispatches, several at once; stop starting new ones when asked to
-    stop or when the budget is spent."""
-    lock = threading.Lock()
+    """Work through queued dispatches, several at once. A stop request (SIGTERM, Ctrl-C)
+    ends runs in flight as interrupted; a spent budget only stops new runs from starting."""
 
     def one(dispatch: Dispatch) -> None:
         assert dispatch.id is not None
-        with lock:
-            if night.stop.is_set() or night.budget.exhausted:
-                return
-        if not claim_dispatch(night.db, dispatch.id, night.night_id):
+        if night.stop.is_set() or night.budget.exhausted:
             return
+        if not claim_dispatch(night.db, dispatch.id, night.night_id):
+            return  # someone else took it
         try:
             proposal = work_on(night, dispatch)
-            night.progress(
-                dispatch.id, f"#{dispatch.issue_id} {proposal.outcome}: {proposal.reason}"
-            )
-        except (KeyboardInterrupt, SystemExit):
-            raise
+            outcome = f"{proposal.outcome}: {proposal.reason}"
+            night.progress(dispatch.id, f"#{dispatch.issue_id} {outcome}")
         except Exception as exc:  # before the run existed (no repository, no image)
             end_dispatch(night.db, dispatch.id, "cancelled", f"{type(exc).__name__}: {exc}"[:500])
             night.progress(dispatch.id, f"#{dispatch.issue_id} could not start: {exc}")
 
     with ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="overnight-agent") as ex:
-        futures: list[Future[None]] = [ex.submit(one, d) for d in dispatches]
-        for future in futures:
-            future.result()
+        pending = {ex.submit(one, d) for d in dispatches}
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.5)
+                for future in done:
+                    future.result()
+                if night.stop.is_set():
+                    night.halt(night.stop_reason)
+        except KeyboardInterrupt:
+            night.halt("interrupted from the keyboard")
+            wait(pending)
+            raise
 
 
-def run_night(
+@contextmanager
+def night_session(
     db_path: Path,
     config: Config,
     routines: Routines,
     routines_dir: Path | None,
-    config_file: Path | None,
     *,
     report: Report = print,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
-    ingest: bool = True,
     environ: dict[str, str] | None = None,
-) -> Funnel:
-    """One whole night, now."""
+    as_night: bool = True,
+) -> Iterator[Night]:
+    """Everything runs need: the store (recovered after any crash), the pool, the budget, the
+    stand-in model when configured; with `as_night`, a `nights` row that ends with the funnel.
+    """
     db = open_db(db_path)
     with ExitStack() as stack:
         _serve_scripted_model(stack, config)
-        resumed = recover(db)
-        if resumed:
+        if resumed := recover(db):
             report(f"recovered: {len(resumed)} interrupted runs queued to resume")
         before = count_signals(db)
-        night_id = start_night(
-            db, NightRecord(owner=owner_token(), budget_usd=config.night.budget_usd)
+        night_id = (
+            start_night(db, NightRecord(owner=owner_token(), budget_usd=config.night.budget_usd))
+            if as_night
+            else None
         )
-        if ingest and config.inbox.path.exists():
-            got = ingest_paths(db, [config.inbox.path], move_done=True)
-            report(f"ingest: {got.new} new signals, {got.rejected} rejected")
-        report("triage: " + triage_in_its_own_process(db_path, config_file).splitlines()[0])
-        queue_dispatchable(db, night_id)
-        dispatches = list_dispatches(db, state="queued")
         budget = NightBudget(config.night.budget_usd)
         pool = stack.enter_context(RunPool(db, config.containers))
         night = Night(
@@ -173,19 +174,54 @@ def run_night(
             progress=progress or (lambda _i, what: report(what)),
             environ=environ,
         )
-        report(f"dispatching {len(dispatches)} issues, {config.night.max_parallel} at once")
         status: NightStatus = "done"
-        why: str | None = None
         try:
-            run_dispatches(night, dispatches, config.night.max_parallel)
+            yield night
         except (KeyboardInterrupt, SystemExit):
-            status, why = "interrupted", "the runner was stopped"
+            status = "interrupted"
             raise
         finally:
-            if budget.exhausted:
-                why = budget.exhausted_reason
-            elif night.stop.is_set():
+            why = budget.exhausted_reason
+            if night.stop.is_set():
                 status, why = "interrupted", night.stop_reason
-            funnel = funnel_of(db, night_id, signals_before=before, budget=budget, why=why)
-            end_night(db, night_id, status, funnel.model_dump(), budget.spent_usd, why)
-    return funnel
+            if night_id is not None:
+                night.funnel = funnel_of(
+                    db, night_id, signals_before=before, budget=budget, why=why
+                )
+                end_night(db, night_id, status, night.funnel.model_dump(), budget.spent_usd, why)
+
+
+def run_night(
+    db_path: Path,
+    config: Config,
+    routines: Routines,
+    routines_dir: Path | None,
+    config_file: Path | None,
+    *,
+    report: Report = print,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+    environ: dict[str, str] | None = None,
+) -> Funnel:
+    """One whole night, now: ingest the inbox, triage, dispatch, check, record."""
+    with night_session(
+        db_path,
+        config,
+        routines,
+        routines_dir,
+        report=report,
+        progress=progress,
+        stop=stop,
+        environ=environ,
+    ) as night:
+        if config.inbox.path.exists():
+            got = ingest_paths(night.db, [config.inbox.path], move_done=True)
+            report(f"ingest: {got.new} new signals, {got.rejected} rejected")
+        report("triage: " + triage_in_its_own_process(db_path, config_file).splitlines()[0])
+        assert night.night_id is not None
+        queue_dispatchable(night.db, night.night_id)
+        dispatches = list_dispatches(night.db, state="queued")
+        report(f"dispatching {len(dispatches)} issues, {config.night.max_parallel} at once")
+        run_dispatches(night, dispatches, config.night.max_parallel)
+    assert night.funnel is not None
+    return night.funnel

@@ -56,6 +56,8 @@ class Night:
     environ: dict[str, str] | None = None
 
     active: dict[str, Run] = field(default_factory=dict)
+    funnel: Any = None
+    """The night's funnel, once it has ended."""
     """Agent runs in progress, so a stop can end them at once."""
 
     def should_stop(self) -> str | None:
