@@ -14,14 +14,21 @@ from pathlib import Path
 
 import git
 
+from runner.errors import UserError
+
 # No prompt may ever wait for a person (a night runs unattended), and read-only commands such
 # as `status` must not rewrite the index behind the user's back (its optional stat refresh).
 _ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
 _TRAILER_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 
 
-class GitError(RuntimeError):
-    """A git operation failed; the message is one line saying what and why."""
+class GitError(RuntimeError, UserError):
+    """A git operation failed; the message is one line saying what and why (a UserError, so
+    the CLI prints it as such). `reason` is git's own line, when git gave one."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class MergeRefused(GitError):
@@ -88,7 +95,8 @@ def run(
             where = repo.working_tree_dir or repo.git_dir
         else:
             where = repo.working_dir or Path.cwd()
-        raise GitError(f"git {args[0]} failed in {where}: {_reason(str(err))}")
+        reason = _reason(str(err))
+        raise GitError(f"git {args[0]} failed in {where}: {reason}", reason)
     assert isinstance(out, bytes)
     return status, out
 

@@ -94,8 +94,7 @@ def commit_diff(
                 # must not reject or "fix" it.
                 run(r, "apply", "--cached", "--whitespace=nowarn", str(patch), env=env)
             except GitError as e:
-                reason = str(e).split(": ", 1)[-1]
-                raise GitError(f"the diff does not apply to {base_sha[:12]}: {reason}") from None
+                raise GitError(f"the diff does not apply to {base_sha[:12]}: {e.reason}") from None
             tree = text(r, "write-tree", env=env)
         if tree == text(r, "rev-parse", f"{base_sha}^{{tree}}"):
             raise GitError("the diff changes nothing in the base commit's files")

@@ -164,7 +164,7 @@ def _merge_tree(r: git.Repo, ours: str, theirs: str, branch: str, into: str) -> 
             ok=(0, 1),
         )  # fmt: skip
     except GitError as e:
-        raise MergeRefused(f"{branch} cannot be merged into {into}: {e}") from None
+        raise MergeRefused(f"{branch} cannot be merged into {into}: {e.reason}") from None
     tree, *conflicted = [field for field in out.decode("utf-8", "replace").split("\0") if field]
     if status == 1:
         names = sorted(set(conflicted))
@@ -197,7 +197,8 @@ def _check_untracked(work: git.Repo, old: str, new: str, doing: str) -> None:
             try:
                 run(work, "read-tree", "-m", "-u", "-n", old, new, env=env)
             except GitError as e:
-                raise MergeRefused(f"{doing} would lose work in {root}: {e}") from None
+                reason = e.reason.removeprefix("error: ").removeprefix("fatal: ").rstrip(".")
+                raise MergeRefused(f"{doing} would lose work in {root}: {reason}") from None
         return
     shown = ", ".join(blocked[:3]) + (f" and {len(blocked) - 3} more" if len(blocked) > 3 else "")
     raise MergeRefused(
