@@ -62,6 +62,14 @@ def _reason(stderr: str) -> str:
     return lines[0] if lines else "no message from git"
 
 
+def _subcommand(args: tuple[str, ...]) -> str:
+    """The command's name among its arguments, past global options such as `-C dir`."""
+    rest = list(args)
+    while rest and rest[0].startswith("-"):
+        rest = rest[2:] if rest[0] in ("-C", "-c") else rest[1:]
+    return rest[0] if rest else "command"
+
+
 def run(
     repo: git.Repo | git.Git,
     *args: str,
@@ -96,7 +104,7 @@ def run(
         else:
             where = repo.working_dir or Path.cwd()
         reason = _reason(str(err))
-        raise GitError(f"git {args[0]} failed in {where}: {reason}", reason)
+        raise GitError(f"git {_subcommand(args)} failed in {where}: {reason}", reason)
     assert isinstance(out, bytes)
     return status, out
 

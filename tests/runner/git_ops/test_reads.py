@@ -100,3 +100,5 @@ def test_git_output_runs_any_command_with_stdin_and_environment(repo: Path, tmp_
     assert git_output(tmp_path, "rev-parse", "HEAD", env=env).decode().strip() == head(repo)
     with pytest.raises(GitError, match=r"git rev-parse failed in .*: fatal: not a git repository"):
         git_output(tmp_path, "rev-parse", "HEAD")
+    with pytest.raises(GitError, match=r"git show failed in .*: fatal: "):
+        git_output(tmp_path, "-C", str(repo), "-c", "core.pager=cat", "show", "nope")
