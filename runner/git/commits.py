@@ -120,8 +120,9 @@ def init_repository(
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise GitError(f"{dest} already exists and is not empty; choose a new directory")
     shutil.copytree(source, dest, ignore=_SKIPPED, symlinks=True, dirs_exist_ok=True)
-    r = git.Repo.init(dest)
-    with r:
+    # `--template=`: nothing of the host's templates (hooks included) comes along.
+    run(git.Git(dest), "init", "-q", "--template=", str(dest))
+    with open_repo(dest) as r:
         # Set here rather than with `init -b`: the user's init.defaultBranch must not matter.
         run(r, "symbolic-ref", "HEAD", f"refs/heads/{branch}")
         run(r, "add", "--all")
