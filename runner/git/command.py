@@ -5,12 +5,16 @@ rest of the package and the runner share."""
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import git
+
+from runner.errors import UserError
 
 # No prompt may ever wait for a person (a night runs unattended), and read-only commands such
 # as `status` must not rewrite the index behind the user's back (its optional stat refresh).
@@ -18,8 +22,13 @@ _ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
 _TRAILER_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 
 
-class GitError(RuntimeError):
-    """A git operation failed; the message is one line saying what and why."""
+class GitError(RuntimeError, UserError):
+    """A git operation failed; the message is one line saying what and why (a UserError, so
+    the CLI prints it as such). `reason` is git's own line, when git gave one."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class MergeRefused(GitError):
@@ -53,30 +62,60 @@ def _reason(stderr: str) -> str:
     return lines[0] if lines else "no message from git"
 
 
+def _subcommand(args: tuple[str, ...]) -> str:
+    """The command's name among its arguments, past global options such as `-C dir`."""
+    rest = list(args)
+    while rest and rest[0].startswith("-"):
+        rest = rest[2:] if rest[0] in ("-C", "-c") else rest[1:]
+    return rest[0] if rest else "command"
+
+
 def run(
-    repo: git.Repo,
+    repo: git.Repo | git.Git,
     *args: str,
     env: Mapping[str, str] | None = None,
     ok: tuple[int, ...] = (0,),
+    input: bytes | None = None,
 ) -> tuple[int, bytes]:
-    """Run `git <args>` in `repo`; the exit status and raw stdout. A status outside `ok`
-    raises GitError with git's own reason."""
-    try:
-        status, out, err = repo.git.execute(
-            ["git", *args],
-            with_extended_output=True,
-            with_exceptions=False,
-            stdout_as_string=False,
-            strip_newline_in_stdout=False,
-            env={**_ENV, **(env or {})},
-        )
-    except git.GitCommandNotFound:
-        raise GitError("git is not installed (no `git` on PATH)") from None
+    """Run `git <args>` in `repo` (a repository, or a folder given as `git.Git(folder)`),
+    `input` on its stdin; the exit status and raw stdout. A status outside `ok` raises
+    GitError with git's own reason."""
+    runner = repo.git if isinstance(repo, git.Repo) else repo
+    # gitpython hands `istream` to Popen as stdin, which needs a real file.
+    with tempfile.TemporaryFile() if input is not None else nullcontext() as stdin:
+        if stdin is not None and input is not None:
+            stdin.write(input)
+            stdin.seek(0)
+        try:
+            status, out, err = runner.execute(
+                ["git", *args],
+                istream=stdin,
+                with_extended_output=True,
+                with_exceptions=False,
+                stdout_as_string=False,
+                strip_newline_in_stdout=False,
+                env={**_ENV, **(env or {})},
+            )
+        except git.GitCommandNotFound:
+            raise GitError("git is not installed (no `git` on PATH)") from None
     if status not in ok:
-        where = repo.working_tree_dir or repo.git_dir
-        raise GitError(f"git {args[0]} failed in {where}: {_reason(str(err))}")
+        if isinstance(repo, git.Repo):
+            where = repo.working_tree_dir or repo.git_dir
+        else:
+            where = repo.working_dir or Path.cwd()
+        reason = _reason(str(err))
+        raise GitError(f"git {_subcommand(args)} failed in {where}: {reason}", reason)
     assert isinstance(out, bytes)
     return status, out
+
+
+def git_output(
+    cwd: Path, *args: str, env: Mapping[str, str] | None = None, input: bytes | None = None
+) -> bytes:
+    """Stdout of `git <args>` run in `cwd`, a repository or not: for the few commands the
+    functions of this package do not cover (the container checkout's `pack-objects`, say).
+    A failure is a GitError with git's own reason."""
+    return run(git.Git(cwd), *args, env=env, input=input)[1]
 
 
 def text(repo: git.Repo, *args: str, env: Mapping[str, str] | None = None) -> str:
@@ -99,14 +138,7 @@ def tip(repo: git.Repo, branch: str) -> str | None:
 
 def check_branch_name(branch: str) -> None:
     """Raise GitError unless `branch` is a name git accepts for a branch."""
-    try:
-        status, _, _ = git.Git().execute(
-            ["git", "check-ref-format", f"refs/heads/{branch}"],
-            with_extended_output=True,
-            with_exceptions=False,
-        )
-    except git.GitCommandNotFound:
-        raise GitError("git is not installed (no `git` on PATH)") from None
+    status, _ = run(git.Git(), "check-ref-format", f"refs/heads/{branch}", ok=(0, 1))
     if status != 0 or branch.startswith("-"):
         raise GitError(f"{branch!r} is not a valid branch name")
 

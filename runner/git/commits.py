@@ -96,8 +96,7 @@ def commit_diff(
                 # must not reject or "fix" it.
                 run(r, "apply", "--cached", "--whitespace=nowarn", str(patch), env=env)
             except GitError as e:
-                reason = str(e).split(": ", 1)[-1]
-                raise GitError(f"the diff does not apply to {base_sha[:12]}: {reason}") from None
+                raise GitError(f"the diff does not apply to {base_sha[:12]}: {e.reason}") from None
             tree = text(r, "write-tree", env=env)
         if tree == text(r, "rev-parse", f"{base_sha}^{{tree}}"):
             raise GitError("the diff changes nothing in the base commit's files")
@@ -124,8 +123,9 @@ def init_repository(
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise GitError(f"{dest} already exists and is not empty; choose a new directory")
     shutil.copytree(source, dest, ignore=_SKIPPED, symlinks=True, dirs_exist_ok=True)
-    r = git.Repo.init(dest)
-    with r:
+    # `--template=`: nothing of the host's templates (hooks included) comes along.
+    run(git.Git(dest), "init", "-q", "--template=", str(dest))
+    with open_repo(dest) as r:
         # Set here rather than with `init -b`: the user's init.defaultBranch must not matter.
         run(r, "symbolic-ref", "HEAD", f"refs/heads/{branch}")
         run(r, "add", "--all")

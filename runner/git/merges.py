@@ -64,8 +64,10 @@ def merge_branch(
     """Merge `branch` into `into`: a fast-forward when `mode` allows and history permits,
     else a merge commit. When `into` is checked out (here or in a linked worktree) its clean
     work tree follows. Raises MergeRefused, having changed nothing, when the branch is
-    missing or already merged, `into` is not at `expected_tip`, the checkout is dirty or has
-    untracked files in the way, the merge conflicts, or `ff-only` cannot fast-forward."""
+    missing or already merged, `into` is not at `expected_tip` (a full SHA: the tip the
+    reviewer saw), the checkout is dirty or has untracked files in the way, a rebase or
+    bisect of `into` is under way, the merge conflicts, or `ff-only` cannot fast-forward.
+    `author` and `date` make a merge commit's identity exact (else git's configuration)."""
     if mode not in ("ff-only", "merge", "auto"):
         raise ValueError(f"unknown merge mode {mode!r}")
     with open_repo(repo) as r, ExitStack() as stack:
@@ -88,7 +90,7 @@ def merge_branch(
                 f"{into} cannot fast-forward to {branch}: {into} has commits the proposal "
                 "lacks; merge with a merge commit or redo the proposal on the new tip"
             )
-        work = _checkout(stack, r, into)
+        work = _clean_checkout(stack, r, into)
         fast_forward = can_ff and mode != "merge"
         tree = theirs if fast_forward else _merge_tree(r, ours, theirs, branch, into)
         if work is not None:
@@ -96,8 +98,8 @@ def merge_branch(
         if fast_forward:
             new, reason = theirs, f"overnight: merge {branch} (fast-forward)"
         else:
-            text_ = message_with_trailers(message or f"Merge branch '{branch}' into {into}", {})
-            new = commit_tree(r, tree, [ours, theirs], text_, author, date)
+            title = message_with_trailers(message or f"Merge branch '{branch}' into {into}", {})
+            new = commit_tree(r, tree, [ours, theirs], title, author, date)
             reason = f"overnight: merge {branch}"
         _move(r, work, into, ours, new, reason)
         return MergeResult(target=into, previous_tip=ours, new_tip=new, fast_forward=fast_forward)
@@ -116,7 +118,7 @@ def undo_merge(repo: Path, result: MergeResult) -> None:
                 f"{result.target} moved on since the merge (its tip is {current[:12]}, not "
                 f"{result.new_tip[:12]}); undo by hand with git revert"
             )
-        work = _checkout(stack, r, result.target)
+        work = _clean_checkout(stack, r, result.target)
         if work is not None:
             _check_untracked(work, result.new_tip, result.previous_tip, "undoing the merge")
         reason = f"overnight: undo merge into {result.target}"
@@ -128,9 +130,10 @@ def _is_ancestor(r: git.Repo, ancestor: str, descendant: str) -> bool:
     return status == 0
 
 
-def _checkout(stack: ExitStack, r: git.Repo, branch: str) -> git.Repo | None:
-    """The work tree where `branch` is checked out, refused when it has uncommitted changes
-    (a moving branch would carry them onto another commit, or lose them)."""
+def _clean_checkout(stack: ExitStack, r: git.Repo, branch: str) -> git.Repo | None:
+    """The work tree where `branch` is checked out, if any. Refused when it has uncommitted
+    changes (a moving branch would carry them onto another commit, or lose them) or when a
+    rebase or bisect of `branch` is under way."""
     busy = operation_on(r, branch)
     if busy is not None:
         raise MergeRefused(f"a {busy} of {branch} is in progress; finish or abort it first")
@@ -164,7 +167,7 @@ def _merge_tree(r: git.Repo, ours: str, theirs: str, branch: str, into: str) -> 
             ok=(0, 1),
         )  # fmt: skip
     except GitError as e:
-        raise MergeRefused(f"{branch} cannot be merged into {into}: {e}") from None
+        raise MergeRefused(f"{branch} cannot be merged into {into}: {e.reason}") from None
     tree, *conflicted = [field for field in out.decode("utf-8", "replace").split("\0") if field]
     if status == 1:
         names = sorted(set(conflicted))
@@ -197,7 +200,8 @@ def _check_untracked(work: git.Repo, old: str, new: str, doing: str) -> None:
             try:
                 run(work, "read-tree", "-m", "-u", "-n", old, new, env=env)
             except GitError as e:
-                raise MergeRefused(f"{doing} would lose work in {root}: {e}") from None
+                reason = e.reason.removeprefix("error: ").removeprefix("fatal: ").rstrip(".")
+                raise MergeRefused(f"{doing} would lose work in {root}: {reason}") from None
         return
     shown = ", ".join(blocked[:3]) + (f" and {len(blocked) - 3} more" if len(blocked) > 3 else "")
     raise MergeRefused(

@@ -182,7 +182,7 @@ class JsonPoster:
             text = f"{url} refused {whose} ({status}: {message})"
             return ModelAuthError(self._say(text), status=status)
         if status == 404:
-            if "model" in message.lower():
+            if endpoint.model in message:  # every server names the model it does not know
                 text = f"{url} does not know the model {endpoint.model!r} (404: {message})"
             else:
                 hint = "ends in /v1" if endpoint.protocol == "openai" else "has no /v1"

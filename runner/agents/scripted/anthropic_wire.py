@@ -91,14 +91,12 @@ def check(body: dict[str, Any]) -> None:
 
 
 def conversation(body: dict[str, Any]) -> Conversation:
-    users: list[str] = []
+    users: list[str] = []  # text blocks: the API merges consecutive user turns into one
     replies = 0
     for msg in body["messages"]:
         blocks = _blocks(msg.get("content"))
         if msg["role"] == "user":
-            text = "\n".join(b.get("text", "") for b in blocks if b.get("type") == "text")
-            if text:
-                users.append(text)
+            users += [b["text"] for b in blocks if b.get("type") == "text" and b.get("text")]
         elif any(b.get("type") == "tool_use" or b.get("text") for b in blocks):
             replies += 1
     tools = {t["name"]: t.get("input_schema") or {} for t in body.get("tools") or [] if "name" in t}
@@ -164,7 +162,15 @@ def render(
 
 def models_body(names: list[str]) -> dict[str, Any]:
     data = [
-        {"type": "model", "id": n, "display_name": n, "created_at": "2026-01-01T00:00:00Z"}
+        {
+            "type": "model",
+            "id": n,
+            "display_name": n,
+            "created_at": "2026-01-01T00:00:00Z",
+            "lifecycle": "active",
+            "max_input_tokens": 200_000,
+            "max_tokens": 64_000,
+        }
         for n in names
     ]
     return {

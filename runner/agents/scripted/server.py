@@ -298,7 +298,10 @@ class ScriptedModelServer:
             self._httpd = _Server(self, (self.host, self.port))
             self.port = self._httpd.server_address[1]
             self._thread = threading.Thread(
-                target=self._httpd.serve_forever, name="scripted-model", daemon=True
+                target=self._httpd.serve_forever,
+                kwargs={"poll_interval": 0.05},  # how soon stop() is noticed
+                name="scripted-model",
+                daemon=True,
             )
             self._thread.start()
         return self

@@ -80,6 +80,17 @@ def test_commit_diff_builds_the_branch_and_leaves_the_checkout_untouched(
     assert who == f"{AUTHOR.name} <{AUTHOR.email}> {stamp}|{AUTHOR.name} <{AUTHOR.email}> {stamp}"
 
 
+def test_commit_diff_works_while_the_user_holds_the_index_lock(repo: Path, tmp_path: Path) -> None:
+    diff = agent_diff(repo, tmp_path)
+    (repo / ".git" / "index.lock").write_bytes(b"")  # a git command of the user's, running
+    before = snapshot(repo)
+
+    sha = commit_diff(repo, "main", diff, branch="p", message="m", author=AUTHOR, trailers={})
+
+    assert head(repo, "p") == sha
+    assert without(snapshot(repo), "p") == without(before, "p")
+
+
 def test_the_same_diff_and_date_give_the_same_commit(repo: Path, tmp_path: Path) -> None:
     base, diff = head(repo), agent_diff(repo, tmp_path)
     kwargs = {"message": "Fix", "author": AUTHOR, "trailers": TRAILERS, "date": DATE}

@@ -185,6 +185,13 @@ def _rebasing(repo: Path) -> dict[str, Any]:
     return {}
 
 
+def _unrelated(repo: Path) -> dict[str, Any]:
+    git(repo, "switch", "-q", "--orphan", "elsewhere")
+    commit(repo, "Another history", {"other.txt": "x\n"})
+    git(repo, "switch", "-q", "main")
+    return {"branch": "elsewhere"}
+
+
 def _diverged_ff_only(repo: Path) -> dict[str, Any]:
     diverge(repo)
     return {"mode": "ff-only"}
@@ -196,10 +203,14 @@ REFUSALS: dict[str, tuple[Callable[[Path], dict[str, Any]], str]] = {
     "staged edit": (_stage, r"uncommitted changes \(pkg/util.py\)"),
     "untracked file in the way": (_untracked, r"overwrite untracked files .*\(new.txt\)"),
     "ignored file in the way": (_ignored, r"overwrite untracked files .*\(new.txt\)"),
-    "file where a folder goes": (_file_where_a_folder_goes, r"would lose work in .*docs"),
+    "file where a folder goes": (
+        _file_where_a_folder_goes,
+        r"would lose work in .*: Untracked working tree file .docs. would be overwritten",
+    ),
     "conflict": (_conflict, r"conflicts with main in app.py"),
     "conflict, not checked out": (_conflict_elsewhere, r"conflicts with main in app.py"),
     "rebase in progress": (_rebasing, r"a rebase of main is in progress"),
+    "unrelated histories": (_unrelated, r"cannot be merged into main: .*unrelated histories"),
     "ff-only but diverged": (_diverged_ff_only, r"main cannot fast-forward"),
     "no such branch": (lambda repo: {"branch": "overnight/9-9"}, r"no branch overnight/9-9"),
     "no such target": (lambda repo: {"into": "trunk"}, r"no target branch trunk"),

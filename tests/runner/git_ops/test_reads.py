@@ -11,6 +11,7 @@ from runner.git import (
     GitError,
     branch_exists,
     delete_branch,
+    git_output,
     is_dirty,
     merge_branch,
     resolve_commit,
@@ -90,3 +91,14 @@ def test_a_touched_but_unchanged_checkout_still_merges(repo: Path) -> None:
 
     assert head(repo) == tip and (repo / "app.py").read_text() == "fixed\n"
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_git_output_runs_any_command_with_stdin_and_environment(repo: Path, tmp_path: Path) -> None:
+    blob = git_output(repo, "hash-object", "-w", "--stdin", input=b"payload\n").decode().strip()
+    assert git(repo, "cat-file", "blob", blob) == "payload\n"
+    env = {"GIT_DIR": str(repo / ".git")}
+    assert git_output(tmp_path, "rev-parse", "HEAD", env=env).decode().strip() == head(repo)
+    with pytest.raises(GitError, match=r"git rev-parse failed in .*: fatal: not a git repository"):
+        git_output(tmp_path, "rev-parse", "HEAD")
+    with pytest.raises(GitError, match=r"git show failed in .*: fatal: "):
+        git_output(tmp_path, "-C", str(repo), "-c", "core.pager=cat", "show", "nope")
