@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "runner.commands.ingest_services",
     "runner.commands.containers",
     "runner.commands.night",
+    "runner.commands.demo",
 ]
 
 
