@@ -28,6 +28,7 @@ from store.review import Proposal, list_proposals
 from store.runs import RunEvent, list_events
 
 ROOT = Path(__file__).resolve().parents[3]
+DEMO_SCRIPTS = ROOT / "sample_signals" / "agent_scripts"
 DEMO_APP = ROOT / "sample_signals" / "demo_app"
 TEST_SCRIPTS = ROOT / "tests" / "fixtures" / "agent_scripts"
 MODEL_KEY = "sk-test-SECRET-123"
@@ -41,7 +42,12 @@ def free_port() -> int:
 
 
 def write_case(
-    root: Path, *, scripts: Path = TEST_SCRIPTS, profile: str = "", night: str = ""
+    root: Path,
+    *,
+    scripts: Path = TEST_SCRIPTS,
+    profile: str = "",
+    night: str = "",
+    model: str = "",
 ) -> Path:
     """A demo repository, routines and overnight.toml under `root`; returns the config."""
     init_repository(
@@ -89,6 +95,7 @@ repository = "teamboard"
 [night.scripted_model]
 scripts = "{scripts}"
 port = {port}
+{model}
 """,
         encoding="utf-8",
     )
@@ -150,6 +157,13 @@ class Case:
             run_dispatches(night, list_dispatches(night.db, state="queued"), 4)
         return said
 
+    def proposals(self, issue_id: int | None = None) -> list[Proposal]:
+        db = open_db(self.db_path)
+        try:
+            return list_proposals(db, issue_id=issue_id)
+        finally:
+            db.close()
+
     def dispatch(self, title: str, **fields: Any) -> Proposal:
         issue_id = self.issue(title, **fields)
         db = open_db(self.db_path)
@@ -178,6 +192,11 @@ def make_case(tmp_path: Path) -> Callable[..., Case]:
         return Case(root, write_case(root, **options))
 
     return make
+
+
+@pytest.fixture
+def demo_scripts() -> Path:
+    return DEMO_SCRIPTS
 
 
 @pytest.fixture
