@@ -140,7 +140,7 @@ class JsonPoster:
             if attempt + 1 < attempts:
                 self._sleep(wait if wait is not None else self._backoff(attempt))
         raise ModelUnavailable(
-            self._say(f"{url} {last} (gave up after {attempts} attempts)"),
+            self._say(f"{url} {last} (gave up after {attempts} attempt{'s' * (attempts > 1)})"),
             status=last_status,
         )
 

@@ -20,7 +20,7 @@ from runner.agents.models import (
     open_model,
 )
 from runner.agents.scripted import ScriptedModelServer
-from tests.runner.agents.conftest import ENVIRON, SECRET, TOOLS, MakeEndpoint
+from tests.runner.agents.support import ENVIRON, SECRET, TOOLS, MakeEndpoint
 
 SYSTEM = "You fix bugs in the repository at /workspace."
 

@@ -24,7 +24,7 @@ from runner.agents.models import (
 )
 from runner.agents.scripted import ScriptedModelServer, ScriptError, load_scripts
 from runner.agents.scripted.scripts import Step, load_script
-from tests.runner.agents.conftest import ENVIRON, SCRIPTS, TOOLS, MakeEndpoint
+from tests.runner.agents.support import ENVIRON, SCRIPTS, TOOLS, MakeEndpoint
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -10,9 +10,10 @@ from typing import Any
 import anthropic
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageFunctionToolCall
 
 from runner.agents.scripted import ScriptedModelServer
-from tests.runner.agents.conftest import TOOLS
+from tests.runner.agents.support import TOOLS
 
 OPENAI_TOOLS: Any = [
     {
@@ -54,7 +55,7 @@ def test_openai_sdk_runs_a_whole_conversation_with_tool_calls(server: ScriptedMo
     assert choice.finish_reason == "tool_calls"
     assert choice.message.content == "Let me run the failing test first."
     [call] = choice.message.tool_calls or []
-    assert call.type == "function" and call.id.startswith("call_")
+    assert isinstance(call, ChatCompletionMessageFunctionToolCall) and call.id.startswith("call_")
     assert call.function.name == "bash"
     assert json.loads(call.function.arguments) == {
         "command": "python -m pytest -q tests/test_reports.py"
@@ -67,7 +68,11 @@ def test_openai_sdk_runs_a_whole_conversation_with_tool_calls(server: ScriptedMo
     messages.append(choice.message.model_dump(exclude_none=True))
     messages.append({"role": "tool", "tool_call_id": call.id, "content": "1 failed"})
     second = client.chat.completions.create(model="scripted", messages=messages, tools=OPENAI_TOOLS)
-    calls = second.choices[0].message.tool_calls or []
+    calls = [
+        c
+        for c in second.choices[0].message.tool_calls or []
+        if isinstance(c, ChatCompletionMessageFunctionToolCall)
+    ]
     assert [c.function.name for c in calls] == ["edit", "bash"]
     assert len({c.id for c in calls} | {call.id}) == 3
     assert json.loads(calls[0].function.arguments)["path"] == "reports.py"
@@ -223,7 +228,9 @@ def test_past_the_last_turn_the_model_calls_give_up(server: ScriptedModelServer)
     ]
     reply = client.chat.completions.create(model="scripted", messages=history, tools=OPENAI_TOOLS)
     [call] = reply.choices[0].message.tool_calls or []
-    assert call.function.name == "give_up"
+    assert (
+        isinstance(call, ChatCompletionMessageFunctionToolCall) and call.function.name == "give_up"
+    )
     assert "no turn left" in json.loads(call.function.arguments)["why"]
 
     unmatched = client.chat.completions.create(
