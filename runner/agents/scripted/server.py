@@ -147,6 +147,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self._record()
+        try:
+            self._post(body)
+        except Exception as exc:  # a request shape the checks missed: say so, do not hang up
+            anthropic = self.path.startswith("/v1/messages")
+            self._error(anthropic, 500, f"the scripted model failed on this request: {exc!r}")
+
+    def _post(self, body: Any) -> None:
         path = self.path.split("?")[0]
         if path not in ("/v1/chat/completions", "/v1/messages"):
             self._not_found(self._is_anthropic() or path.endswith("/messages"))
