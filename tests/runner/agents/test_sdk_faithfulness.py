@@ -237,3 +237,23 @@ def test_past_the_last_turn_the_model_calls_give_up(server: ScriptedModelServer)
         model="scripted", messages=[{"role": "user", "content": "something no script knows"}]
     )
     assert "no scripted agent matches" in (unmatched.choices[0].message.content or "")
+
+
+@pytest.mark.parametrize("task", ["TASK-UNKNOWN", "TASK-CUT", "TASK-EMPTY", "TASK-MALFORMED"])
+def test_fault_replies_are_well_formed_too(server: ScriptedModelServer, task: str) -> None:
+    chat = _openai(server).chat.completions.create(
+        model="scripted", messages=[{"role": "user", "content": task}], tools=OPENAI_TOOLS
+    )
+    finish = {"TASK-CUT": "length", "TASK-EMPTY": "stop"}.get(task, "tool_calls")
+    assert chat.choices[0].finish_reason == finish
+    if task == "TASK-MALFORMED":
+        return  # Anthropic's API never sends unparsed input; the fault is OpenAI-shaped only
+    message = _anthropic(server).messages.create(
+        model="scripted",
+        max_tokens=64,
+        messages=[{"role": "user", "content": f"{task}, asked again"}],  # a conversation of its own
+        tools=ANTHROPIC_TOOLS,
+    )
+    stop = {"TASK-CUT": "max_tokens", "TASK-EMPTY": "end_turn"}.get(task, "tool_use")
+    assert message.stop_reason == stop
+    assert (message.content == []) == (task == "TASK-EMPTY")
