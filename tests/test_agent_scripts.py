@@ -319,6 +319,9 @@ def test_each_dispatchable_issue_is_answered_by_its_own_script(
         if issue.lane == "dispatchable":
             text = issue_text(issue, full=False)
             answered[group] = [n for n, s in scripts.items() if matches(s, text)]
+            # The title alone is enough too, should a prompt leave the frames out.
+            by_title = [n for n, s in scripts.items() if matches(s, issue.title)]
+            assert by_title == answered[group], f"#{issue.id} by its title alone: {by_title}"
             for name, (redirected, context) in REDIRECTS.items():
                 if redirected == group:
                     chosen = [n for n, s in scripts.items() if matches(s, f"{text}\n{context}")]

@@ -8,7 +8,7 @@ import httpx
 
 from runner.agents.models.arguments import read_arguments
 from runner.agents.models.errors import ModelError
-from runner.agents.models.http import JsonPoster
+from runner.agents.models.http import JsonPoster, estimate_tokens
 from runner.agents.models.settings import Endpoint
 from runner.agents.models.types import (
     AssistantMessage,
@@ -174,6 +174,11 @@ class AnthropicMessages:
             body["tools"] = wire_tools(tools, cache=cache and not system)
             body["tool_choice"] = {"type": "auto"}
         return body
+
+    def max_cost(self, system: str, messages: list[Message], tools: list[ToolSpec]) -> float:
+        """The most the request `complete` would send now can cost (see `Prices.ceiling`)."""
+        body = self.request_body(system, messages, tools)
+        return self.endpoint.prices.ceiling(estimate_tokens(body), self.endpoint.max_tokens)
 
     def complete(self, system: str, messages: list[Message], tools: list[ToolSpec]) -> ModelReply:
         body = self.request_body(system, messages, tools)

@@ -13,7 +13,7 @@ import httpx
 
 from runner.agents.models.arguments import arguments_for_history, read_arguments
 from runner.agents.models.errors import ModelError
-from runner.agents.models.http import JsonPoster
+from runner.agents.models.http import JsonPoster, estimate_tokens
 from runner.agents.models.settings import Endpoint
 from runner.agents.models.types import (
     AssistantMessage,
@@ -178,6 +178,11 @@ class OpenAIChat:
             body["tools"] = wire_tools(tools)
             body["tool_choice"] = "auto"  # vLLM's default is "none"
         return body
+
+    def max_cost(self, system: str, messages: list[Message], tools: list[ToolSpec]) -> float:
+        """The most the request `complete` would send now can cost (see `Prices.ceiling`)."""
+        body = self.request_body(system, messages, tools)
+        return self.endpoint.prices.ceiling(estimate_tokens(body), self.endpoint.max_tokens)
 
     def complete(self, system: str, messages: list[Message], tools: list[ToolSpec]) -> ModelReply:
         body = self.request_body(system, messages, tools)
