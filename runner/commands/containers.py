@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -230,8 +231,20 @@ def run_doctor(ctx: Context) -> int:
                 _probe(conn, settings, base, report)
     finally:
         conns.close()
+    _check_models(ctx, report)
     print("no problems found" if not report.problems else f"{report.problems} problem(s)")
     return 0 if not report.problems else 1
+
+
+def _check_models(ctx: Context, report: _Report) -> None:
+    from runner.commands.triage import routines_of
+    from runner.night.doctor import check_profiles
+
+    for what, problem in check_profiles(routines_of(ctx), ctx.config.night, os.environ):
+        if problem is None:
+            report.ok(what)
+        else:
+            report.fail(f"{what}: {problem}", "fix the profile in routines.toml, or start it")
 
 
 def _probe(conn: Connection, settings: ContainerSettings, base: str, report: _Report) -> None:
