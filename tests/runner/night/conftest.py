@@ -48,6 +48,7 @@ def write_case(
     profile: str = "",
     night: str = "",
     model: str = "",
+    protocol: str = "openai",
 ) -> Path:
     """A demo repository, routines and overnight.toml under `root`; returns the config."""
     init_repository(
@@ -61,7 +62,8 @@ def write_case(
     (root / "routines.toml").write_text(
         f"""
 [profiles.test]
-endpoint = "http://127.0.0.1:{port}/v1"
+protocol = "{protocol}"
+endpoint = "http://127.0.0.1:{port}{"/v1" if protocol == "openai" else ""}"
 model = "overnight-scripted"
 api_key_env = "OVERNIGHT_TEST_MODEL_KEY"
 max_steps = 30

@@ -96,3 +96,14 @@ def test_an_endpoint_that_stays_down_fails_the_run_not_the_night(case: Case) -> 
     assert outcomes[down].outcome == "failed"
     assert "500" in outcomes[down].reason or "unavailable" in outcomes[down].reason.lower()
     assert outcomes[fine].outcome == "gave_up"
+
+
+def test_the_anthropic_protocol_runs_the_same_loop(make_case: Any) -> None:
+    case = make_case(protocol="anthropic")
+    proposal = case.dispatch("OVERNIGHT-PROBE-FAULTS")
+    assert proposal.outcome == "gave_up", proposal.reason
+    assert "Fault probe finished" in proposal.reason
+    request = next(e for e in case.events(proposal.run_id) if e.kind == "model_request")
+    assert request.data["protocol"] == "anthropic"
+    wanders = case.dispatch("OVERNIGHT-PROBE-WANDERS")
+    assert wanders.outcome == "out_of_scope" and wanders.diff
