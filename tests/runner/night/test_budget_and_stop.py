@@ -106,3 +106,32 @@ def test_sigterm_ends_the_night_cleanly(make_case: Callable[..., Any]) -> None:
     )
     ours = {r.container_id for r in runs}
     assert not ours & set(listed.stdout.split())
+
+
+def test_an_issue_with_an_open_proposal_waits_until_new_signals_arrive(
+    make_case: Callable[..., Any],
+) -> None:
+    case = make_case()
+    issue = case.issue("OVERNIGHT-PROBE-STUCK again and again")
+    config, _ = load_config(case.config_file)
+
+    def night() -> Any:
+        return run_night(
+            case.db_path,
+            config,
+            load_routines(case.root / "routines.toml"),
+            case.root,
+            case.config_file,
+            report=lambda _line: None,
+            environ=case.environ,
+        )
+
+    assert night().dispatched == 1
+    assert night().dispatched == 0  # worked on, nothing new: it waits for a person
+    db = open_db(case.db_path)
+    with db.conn:
+        db.conn.execute(
+            "UPDATE issues SET last_seen = '2999-01-01T00:00:00+00:00' WHERE id = ?", [issue]
+        )
+    db.close()
+    assert night().dispatched == 1  # a new signal came
