@@ -132,13 +132,21 @@ class Run:
         dest.mkdir(parents=True)
         # The checkout fills the folder while the container starts: a bind mount shows files
         # added after it was made, and the two together are most of the dispatch time.
+        facts = conn.facts()
+        # Rootless, the host user is the run's uid inside (see `container_spec`): no chown.
+        owner = None if facts.rootless and conn.local else (uid, gid)
         pending = _checkout_threads.submit(
-            materialise, repo, sha, dest, settings.history_depth, (uid, gid)
+            materialise, repo, sha, dest, settings.history_depth, owner
         )
         spec = container_spec(
-            run_id, image.id, settings, resolved, run_env, dest if conn.local else None
+            run_id,
+            image.id,
+            settings,
+            resolved,
+            run_env,
+            dest if conn.local else None,
+            rootless=facts.rootless,
         )
-        facts = conn.facts()
         record = RunRecord(
             id=run_id,
             issue_id=issue_id,

@@ -168,6 +168,7 @@ def test_runs_spread_across_two_connections(
 
 def test_containers_left_by_dead_runs_are_removed(
     pool: RunPool,
+    container_settings: ContainerSettings,
     make_repo: MakeRepo,
     db_path: Path,
     podman_service: PrivateService,
@@ -184,7 +185,7 @@ def test_containers_left_by_dead_runs_are_removed(
         from runner.containers.service import Connection, client_for
         from runner.containers.settings import ContainerSettings
         from store import open_db
-        settings = ContainerSettings()
+        settings = ContainerSettings.model_validate_json({container_settings.model_dump_json()!r})
         db = open_db({str(db_path)!r})
         conn = Connection("local", {podman_service.uri!r}, client_for({podman_service.uri!r}))
         image = ensure_base_image(settings)
