@@ -80,7 +80,16 @@ class ExecResult:
 
 @dataclass
 class Run:
-    """One running container and its record."""
+    """One running container and its record.
+
+    - `exec(command, timeout)`: one command, recorded; past its limit it is stopped inside
+      the container and returns `timed_out=True`, exit code 124, and the run goes on.
+    - `diff(base=None)` / `diff_bytes`: the workspace's changes against the run's commit, new
+      files included, whole (5 MB cap, else `CollectError`); call before the run ends.
+    - `read_file(path, max_bytes)`: a file's bytes, or None when absent.
+    - `record_event(kind, data)`: a step that is not a command (model requests and replies).
+    - `finish(status, reason)`, or `with run:`: remove the container and checkout, record.
+    """
 
     db: sqlite_utils.Database
     conn: Connection
