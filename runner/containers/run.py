@@ -142,8 +142,9 @@ class Run:
         # The checkout fills the folder while the container starts: a bind mount shows files
         # added after it was made, and the two together are most of the dispatch time.
         facts = conn.facts()
-        # Rootless, the host user is the run's uid inside (see `container_spec`): no chown.
-        owner = None if facts.rootless and conn.local else (uid, gid)
+        # Rootful and local, the checkout is chowned to the run's uid. Rootless, the host user is
+        # the run's uid inside (see `container_spec`); remote, the tar says who owns the files.
+        owner = (uid, gid) if conn.local and not facts.rootless else None
         pending = _checkout_threads.submit(
             materialise, repo, sha, dest, settings.history_depth, owner
         )
