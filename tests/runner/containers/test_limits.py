@@ -3,9 +3,12 @@ unless told to go without, and then record what was dropped and why."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlite_utils
 
+from runner.cli import main
 from runner.containers.limits import (
     ACCEPT_SETTING,
     HostFacts,
@@ -13,8 +16,9 @@ from runner.containers.limits import (
     resolve_limits,
 )
 from runner.containers.pool import RunPool
+from runner.containers.service import PrivateService
 from runner.containers.settings import LimitSettings
-from store.runs import list_runs
+from store.runs import ImageRecord, list_runs
 from tests.runner.containers.conftest import LIMITS, MakeRepo
 
 ROOTLESS_V1 = HostFacts(
@@ -88,3 +92,31 @@ def test_limits_are_in_force_or_the_run_refuses_to_start(
     assert run.record.limits["in_force"]["pids"] is None
     assert run.record.limits["in_force"]["command_timeout_s"] == 60
     assert run.record.spec["resource_limits"] == {}
+
+
+def test_doctor_fails_closed_on_unenforced_limits_and_warns_when_allowed(
+    podman_service: PrivateService,
+    base_image: ImageRecord,
+    host_facts: HostFacts,
+    db_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    connection = f'[[containers.connections]]\nname = "test"\nuri = "{podman_service.uri}"\n'
+    strict, lenient = tmp_path / "strict.toml", tmp_path / "lenient.toml"
+    strict.write_text(connection)
+    lenient.write_text(connection + "[containers.limits]\nallow_unenforced = true\n")
+    code = main(["--db", str(db_path), "--config", str(strict), "doctor"])
+    out = capsys.readouterr().out
+    assert "isolation in force: no network, all capabilities dropped" in out
+    assert "an isolated container runs commands on test" in out
+    if not resolve_limits(LimitSettings(), host_facts).dropped:  # rootful
+        assert code == 0 and "limits in force: memory_bytes=2147483648, pids=512" in out
+        return
+    assert code == 1
+    assert "FAIL  limit memory cannot be enforced" in out and "runs will refuse to start" in out
+    assert ACCEPT_SETTING in out
+    assert main(["--db", str(db_path), "--config", str(lenient), "doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "WARN  limit memory is not enforced" in out and "WARN  limit pids" in out
+    assert "FAIL" not in out and "no problems found" in out
