@@ -23,6 +23,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from runner.containers.paths import private_dir, runtime_base, user_folder_name
+
 METHOD = "pack-objects+checkout"
 _TMPFS_TYPES = {"tmpfs", "ramfs"}
 
@@ -70,18 +72,20 @@ def is_tmpfs(path: Path) -> bool:
 
 
 def checkout_root(configured: Path | None) -> Path:
-    """Where checkouts go: the configured folder, else the first tmpfs among
-    `$XDG_RUNTIME_DIR/overnight` and `/dev/shm/overnight`, else the temporary directory."""
+    """Where this user's checkouts go, created private to them (mode 700, checked to be ours):
+    the configured folder, else `$XDG_RUNTIME_DIR/overnight` or `/dev/shm/overnight-<uid>`,
+    whichever is on a tmpfs, else a per-user folder in the temporary directory."""
     if configured is not None:
-        return configured
+        return private_dir(configured)
     candidates = []
-    if runtime := os.environ.get("XDG_RUNTIME_DIR"):
-        candidates.append(Path(runtime) / "overnight")
-    candidates.append(Path("/dev/shm") / f"overnight-{os.getuid()}")
+    base = runtime_base()
+    if os.environ.get("XDG_RUNTIME_DIR") and base == Path(os.environ["XDG_RUNTIME_DIR"]):
+        candidates.append(base / "overnight")
+    candidates.append(Path("/dev/shm") / user_folder_name())
     for candidate in candidates:
-        if is_tmpfs(candidate):
-            return candidate
-    return Path(tempfile.gettempdir()) / f"overnight-{os.getuid()}"
+        if is_tmpfs(candidate.parent):
+            return private_dir(candidate)
+    return private_dir(Path(tempfile.gettempdir()) / user_folder_name())
 
 
 def _git(args: list[str], cwd: Path | None = None, **kw: object) -> str:

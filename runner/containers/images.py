@@ -21,6 +21,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from runner.containers import wheels
 from runner.containers.service import PodmanUnavailable, podman_binary, podman_env
 from runner.containers.settings import ContainerSettings
 from store.runs import ImageRecord, record_image
@@ -240,6 +241,7 @@ def requirements_for(files: dict[str, bytes]) -> str:
 
 
 def deps_key(base_id: str, files: dict[str, bytes]) -> str:
+    """What the dependency layer is made from: base image, Containerfile, dependency files."""
     digest = hashlib.sha256(base_id.encode() + _containerfile("deps.Containerfile").encode())
     for name in sorted(files):
         digest.update(b"\0" + name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
@@ -288,8 +290,20 @@ def _build_deps(
         (context / "deps" / "requirements.overnight.txt").write_text(requirements_for(files))
         (context / "Containerfile").write_text(_containerfile("deps.Containerfile"))
         argv = [podman_binary(), "build", "--build-arg", f"BASE={base.tag}", "-t", tag]
-        if HOST_CA.exists():
-            argv += ["-v", f"{HOST_CA}:/run/host-ca.crt:ro"]
+        if settings.deps_build_network == "none":
+            podman = [podman_binary()]
+            target = wheels.image_target(podman, base.id, podman_env(settings))
+            try:
+                found = wheels.download(
+                    context / "deps", "requirements.overnight.txt", target, progress
+                )
+            except wheels.WheelError as exc:
+                raise ImageBuildError(str(exc)) from exc
+            argv += ["--network", "none", "-v", f"{found}:/run/wheels:ro"]
+        else:
+            argv += ["--network", "host"]
+            if HOST_CA.exists():
+                argv += ["-v", f"{HOST_CA}:/run/host-ca.crt:ro"]
         _run([*argv, str(context)], settings, progress)
     iid = _built(tag, settings, progress, started)
     return ImageRecord(

@@ -87,6 +87,12 @@ class ContainerSettings(_Section):
     deps_image: str = "localhost/overnight-deps"
     """Repository name of dependency layers; the tag is a hash of base image and dependency
     files."""
+    deps_build_network: Literal["none", "host"] = "none"
+    """How a dependency layer gets its packages. `none`: the runner's pip downloads wheels on
+    the host (its proxy, its certificates) into a cache keyed by the dependency files, and the
+    build installs them with no network at all, which works rootless where build networking
+    does not (slirp4netns needs /dev/net/tun) and is reproducible. `host`: pip runs inside the
+    build on the host's network, for dependencies published without wheels."""
     registry_base: str | None = None
     """An image to use as the base instead of building one offline (e.g. a Debian bookworm image
     with python3 and git), where a registry is reachable."""
