@@ -91,9 +91,7 @@ def verify(root: Path) -> dict[str, float]:
                 for command in (REPRO, REPRO, tests, tests):
                     run.exec(command, 300)
                 serial_times.append(time.perf_counter() - started)
-            say(
-                f"check {checker_times[-1]:.2f} s, the four in one box {serial_times[-1]:.2f} s"
-            )
+            say(f"check {checker_times[-1]:.2f} s, the four in one box {serial_times[-1]:.2f} s")
     check_s, serial_s = statistics.median(checker_times), statistics.median(serial_times)
     return {
         "verify_s": round(check_s, 3),

@@ -24,6 +24,7 @@ import sqlite_utils
 from runner.containers import wheels
 from runner.containers.service import PodmanUnavailable, podman_binary, podman_env
 from runner.containers.settings import ContainerSettings
+from runner.git import show_file
 from store.runs import ImageRecord, record_image
 
 Progress = Callable[[str], None]
@@ -216,11 +217,9 @@ def dependency_files(repo: Path, commit: str) -> dict[str, bytes]:
     """The dependency files present at `commit`, read from git (never the work tree)."""
     found: dict[str, bytes] = {}
     for name in DEPENDENCY_FILES:
-        proc = subprocess.run(
-            ["git", "-C", str(repo), "show", f"{commit}:{name}"], capture_output=True
-        )
-        if proc.returncode == 0:
-            found[name] = proc.stdout
+        content = show_file(repo, commit, name)
+        if content is not None:
+            found[name] = content
     return found
 
 
