@@ -123,7 +123,7 @@ def run_run(ctx: Context) -> int:
             done_for = start
             wait = (start - start.now(start.tzinfo)).total_seconds()
             if wait > 0:
-                print(f"waiting for the window: {start:%Y-%m-%d %H:%M} to {end:%H:%M}")
+                print(f"waiting for the window: {start:%Y-%m-%d %H:%M} to {end:%H:%M}", flush=True)
                 if stop.wait(wait):
                     return 0
         funnel = run_night(

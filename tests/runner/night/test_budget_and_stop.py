@@ -135,3 +135,21 @@ def test_an_issue_with_an_open_proposal_waits_until_new_signals_arrive(
         )
     db.close()
     assert night().dispatched == 1  # a new signal came
+
+
+def test_the_runner_waits_for_its_window_and_stops_on_sigterm(
+    make_case: Callable[..., Any],
+) -> None:
+    now = time.localtime()
+    start = f"{(now.tm_hour + 2) % 24:02d}:00"
+    case = make_case(night=f'window = "{start}-{(now.tm_hour + 3) % 24:02d}:00"')
+    argv = [sys.executable, "-m", "runner.cli", "--config", str(case.config_file), "run"]
+    runner = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert runner.stdout is not None
+    line = runner.stdout.readline()
+    assert line.startswith("waiting for the window:") and start in line
+    runner.send_signal(signal.SIGTERM)
+    assert runner.wait(timeout=10) == 0
+    db = open_db(case.db_path)
+    assert list_nights(db) == []  # no night began outside the window
+    db.close()
