@@ -240,9 +240,14 @@ def _check_models(ctx: Context, report: _Report) -> None:
     from runner.commands.triage import routines_of
     from runner.night.doctor import check_profiles
 
-    for what, problem in check_profiles(routines_of(ctx), ctx.config.night, os.environ):
+    night = ctx.config.night
+    if night.repository is None:
+        report.note("no [night] repository in overnight.toml yet: agents have nothing to work on")
+    for what, problem in check_profiles(routines_of(ctx), night, os.environ):
         if problem is None:
             report.ok(what)
+        elif night.repository is None:  # nothing would be dispatched to it yet
+            report.warn(f"{what}: {problem}", "start the model, or point the profile elsewhere")
         else:
             report.fail(f"{what}: {problem}", "fix the profile in routines.toml, or start it")
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from runner.containers.pool import RunPool
 from runner.containers.settings import LimitSettings
 from runner.containers.spec import REDACTED
+from store.night import set_run_role
 from store.runs import (
     ImageRecord,
     RunEvent,
@@ -157,6 +158,7 @@ def rerun(
         limits=limits,
         rerun_of=original.id,
     )
+    set_run_role(pool.db, new.id, "replay", proposal_id=original.proposal_id)
     results: list[StepResult] = []
     with new:
         for step in steps:
