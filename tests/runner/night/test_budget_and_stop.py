@@ -106,6 +106,23 @@ def test_sigterm_ends_the_night_cleanly(make_case: Callable[..., Any]) -> None:
     )
     ours = {r.container_id for r in runs}
     assert not ours & set(listed.stdout.split())
+    # The next night resumes each interrupted run from its last completed step.
+    interrupted = {p.issue_id for p in case.proposals() if p.outcome == "interrupted"}
+    again = subprocess.run(
+        [*argv, "--once"],
+        env={**os.environ, **case.environ},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    db = open_db(case.db_path)
+    resumed = [d for d in list_dispatches(db) if d.why == "resume"]
+    db.close()
+    assert {d.issue_id for d in resumed} == interrupted
+    assert all(d.state == "done" and d.from_run for d in resumed)
+    finished = {p.issue_id for p in case.proposals() if p.outcome == "gave_up"}
+    assert interrupted <= finished
 
 
 def test_an_issue_with_an_open_proposal_waits_until_new_signals_arrive(
