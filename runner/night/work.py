@@ -206,7 +206,6 @@ def work_on(night: Night, dispatch: Dispatch) -> Proposal:
                 max_steps=profile.max_steps,
                 max_seconds=profile.max_minutes * 60,
                 max_cost_usd=profile.max_cost_usd,
-                max_tokens=profile.max_tokens,
                 prices=profile.prices,
             ),
             spending=night.budget,

@@ -10,7 +10,7 @@ import email.utils
 import json
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from runner.agents.models.errors import (
     redact,
 )
 from runner.agents.models.settings import Endpoint
+from runner.agents.models.types import ModelReply, StopReason, ToolCall, Usage
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 
@@ -215,3 +216,31 @@ def _describe(exc: httpx.HTTPError, endpoint: Endpoint) -> str:
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return "dropped the connection before replying"
     return f"failed: {type(exc).__name__}: {exc}"
+
+
+def reply_of(
+    exchange: Exchange,
+    request: dict[str, Any],
+    url: str,
+    read: Callable[[dict[str, Any]], tuple[str | None, list[ToolCall], StopReason, str | None]],
+    read_usage: Callable[[dict[str, Any]], Usage],
+    request_id_header: str,
+) -> ModelReply:
+    """A protocol-neutral reply from a wire exchange, with that protocol's readers."""
+    try:
+        text, calls, stop, stop_raw = read(exchange.body)
+    except ValueError as exc:
+        raise ModelError(f"{url} sent a reply that cannot be read: {exc}") from None
+    return ModelReply(
+        text=text,
+        tool_calls=calls,
+        stop=stop,
+        stop_raw=stop_raw,
+        usage=read_usage(exchange.body),
+        model=exchange.body.get("model"),
+        request_id=exchange.headers.get(request_id_header) or exchange.body.get("id"),
+        latency_s=exchange.latency_s,
+        attempts=exchange.attempts,
+        request=request,
+        response=exchange.body,
+    )

@@ -140,3 +140,7 @@ class Model(Protocol):
     def complete(
         self, system: str, messages: list[Message], tools: list[ToolSpec]
     ) -> ModelReply: ...
+
+    def max_cost(self, system: str, messages: list[Message], tools: list[ToolSpec]) -> float:
+        """The most the next `complete` with these arguments can cost, in US dollars."""
+        ...
