@@ -19,7 +19,7 @@ import pytest
 from runner.config import load_config
 from runner.dispatch import request_dispatch
 from runner.git import Author, init_repository
-from runner.night.night import night_session, run_dispatches
+from runner.night.night import night_session, run_dispatches, run_night
 from runner.routines import load_routines
 from store import open_db
 from store.issues import Issue, insert_issues, next_issue_id
@@ -158,6 +158,18 @@ class Case:
         ) as night:
             run_dispatches(night, list_dispatches(night.db, state="queued"), 4)
         return said
+
+    def night(self) -> Any:
+        """One whole night (`run_night`), as `overnight run --once` does it; its funnel."""
+        return run_night(
+            self.db_path,
+            self.config,
+            load_routines(self.root / "routines.toml"),
+            self.root,
+            self.config_file,
+            report=lambda _line: None,
+            environ=self.environ,
+        )
 
     def proposals(self, issue_id: int | None = None) -> list[Proposal]:
         db = open_db(self.db_path)

@@ -11,9 +11,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from runner.config import load_config
-from runner.night.night import run_night
-from runner.routines import load_routines
 from store import open_db
 from store.night import list_dispatches, list_nights
 from store.runs import list_runs
@@ -44,16 +41,7 @@ def test_a_spent_night_budget_starts_no_new_run_and_the_funnel_says_why(
     )
     first = case.issue("OVERNIGHT-PROBE-STUCK one")
     second = case.issue("OVERNIGHT-PROBE-STUCK two")
-    config, _ = load_config(case.config_file)
-    funnel = run_night(
-        case.db_path,
-        config,
-        load_routines(case.root / "routines.toml"),
-        case.root,
-        case.config_file,
-        report=lambda _line: None,
-        environ=case.environ,
-    )
+    funnel = case.night()
     assert funnel.stopped_because and "night's budget of $0.50 is spent" in funnel.stopped_because
     assert funnel.outcomes == {"gave_up": 1} and funnel.dispatched == 1
     ran = [p.issue_id for p in case.proposals()]
@@ -130,28 +118,15 @@ def test_an_issue_with_an_open_proposal_waits_until_new_signals_arrive(
 ) -> None:
     case = make_case()
     issue = case.issue("OVERNIGHT-PROBE-STUCK again and again")
-    config, _ = load_config(case.config_file)
-
-    def night() -> Any:
-        return run_night(
-            case.db_path,
-            config,
-            load_routines(case.root / "routines.toml"),
-            case.root,
-            case.config_file,
-            report=lambda _line: None,
-            environ=case.environ,
-        )
-
-    assert night().dispatched == 1
-    assert night().dispatched == 0  # worked on, nothing new: it waits for a person
+    assert case.night().dispatched == 1
+    assert case.night().dispatched == 0  # worked on, nothing new: it waits for a person
     db = open_db(case.db_path)
     with db.conn:
         db.conn.execute(
             "UPDATE issues SET last_seen = '2999-01-01T00:00:00+00:00' WHERE id = ?", [issue]
         )
     db.close()
-    assert night().dispatched == 1  # a new signal came
+    assert case.night().dispatched == 1  # a new signal came
 
 
 def test_the_runner_waits_for_its_window_and_stops_on_sigterm(
