@@ -1,0 +1,114 @@
+"""The store's read path: read-only connections for readers, and a cheap "has anything changed?".
+
+A reader never migrates and never writes: it opens the file with SQLite's `mode=ro` URI, so a
+console left open beside a running night can neither take the write lock nor hold up a
+checkpoint with a write transaction. Each thread gets a connection of its own (sqlite3
+connections are not for sharing across threads). `DataVersion` polls `PRAGMA data_version` on a
+connection kept for that alone: the value changes whenever another connection commits, and
+reading it costs no I/O.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import sqlite_utils
+
+from store.db import BUSY_TIMEOUT_MS
+from store.schema import migrations
+
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot be read: missing, not an Overnight store, or at another schema version."""
+
+
+def _connect_ro(path: Path) -> sqlite3.Connection:
+    if not path.exists():
+        raise StoreUnavailable(
+            f"no store at {path}: run `overnight run --once` (or `overnight demo`) first"
+        )
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    # Used by one thread only; `check_same_thread=False` lets `Reader.close` close them all.
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The store's schema version, 0 for a file no Overnight has migrated."""
+    try:
+        row = conn.execute(
+            "SELECT COALESCE(MAX(version), 0) FROM _schema WHERE app = ?", [migrations.name]
+        ).fetchone()
+    except sqlite3.OperationalError:
+        return 0
+    return int(row[0])
+
+
+class Reader:
+    """Read-only access to one store file: one connection per thread, opened on first use."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        with self._lock:
+            conn = _connect_ro(self.path)
+        version = schema_version(conn)
+        conn.close()
+        if version != migrations.version:
+            raise StoreUnavailable(
+                f"the store at {self.path} is at schema version {version}, this Overnight "
+                f"reads version {migrations.version}: open it once with an `overnight` command "
+                "that writes (e.g. `overnight setup`) to migrate it"
+            )
+
+    def db(self) -> sqlite_utils.Database:
+        """This thread's read-only database (the typed reads in `store` all take one)."""
+        db: sqlite_utils.Database | None = getattr(self._local, "db", None)
+        if db is None:
+            conn = _connect_ro(self.path)
+            with self._lock:
+                self._all.append(conn)
+            db = sqlite_utils.Database(conn)
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        """Close every thread's connection (call once no worker is reading any more)."""
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+class DataVersion:
+    """Tells whether anyone committed to the store since the last look.
+
+    `PRAGMA data_version` changes when a *different* connection commits, so it lives on a
+    connection that does nothing else: the console's own writes show up as changes too.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._conn = _connect_ro(Path(path))
+        self._conn_lock = threading.Lock()
+        self._last = self._read()
+
+    def _read(self) -> int:
+        with self._conn_lock:
+            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def changed(self) -> bool:
+        """True once for each batch of commits made since the previous call."""
+        now = self._read()
+        if now == self._last:
+            return False
+        self._last = now
+        return True
+
+    def close(self) -> None:
+        self._conn.close()
