@@ -2,7 +2,7 @@
 
 A reader never migrates and never writes: it opens the file with SQLite's `mode=ro` URI, so a
 console left open beside a running night can neither take the write lock nor hold up a
-checkpoint with a write transaction. Each thread gets a connection of its own (sqlite3
+checkpoint with a write transaction. A connection serves one thread at a time (sqlite3
 connections are not for sharing across threads). `DataVersion` polls `PRAGMA data_version` on a
 connection kept for that alone: the value changes whenever another connection commits, and
 reading it costs no I/O.
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -48,15 +50,19 @@ def schema_version(conn: sqlite3.Connection) -> int:
 
 
 class Reader:
-    """Read-only access to one store file: one connection per thread, opened on first use."""
+    """Read-only access to one store file.
+
+    `borrow()` lends a connection to one thread at a time and takes it back after: Textual
+    starts a thread per worker, so a connection per thread *ever* would pile up; a small pool
+    keeps "one connection per worker thread" without that.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._idle: list[sqlite_utils.Database] = []
         self._lock = threading.Lock()
-        with self._lock:
-            conn = _connect_ro(self.path)
+        self._opened = 0
+        conn = _connect_ro(self.path)
         version = schema_version(conn)
         conn.close()
         if version != migrations.version:
@@ -66,24 +72,35 @@ class Reader:
                 "that writes (e.g. `overnight setup`) to migrate it"
             )
 
-    def db(self) -> sqlite_utils.Database:
-        """This thread's read-only database (the typed reads in `store` all take one)."""
-        db: sqlite_utils.Database | None = getattr(self._local, "db", None)
+    @contextmanager
+    def borrow(self) -> Iterator[sqlite_utils.Database]:
+        """A read-only database for this thread until the block ends (the typed reads in
+        `store` all take one)."""
+        with self._lock:
+            db = self._idle.pop() if self._idle else None
         if db is None:
-            conn = _connect_ro(self.path)
+            db = sqlite_utils.Database(_connect_ro(self.path))
             with self._lock:
-                self._all.append(conn)
-            db = sqlite_utils.Database(conn)
-            self._local.db = db
-        return db
+                self._opened += 1
+        try:
+            yield db
+        finally:
+            if db.conn.in_transaction:  # never keep a snapshot open between reads
+                db.conn.rollback()
+            with self._lock:
+                self._idle.append(db)
+
+    @property
+    def opened(self) -> int:
+        """How many connections the pool has opened (at most the threads reading at once)."""
+        return self._opened
 
     def close(self) -> None:
-        """Close every thread's connection (call once no worker is reading any more)."""
+        """Close the idle connections (call once no worker is reading any more)."""
         with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
+            for db in self._idle:
+                db.conn.close()
+            self._idle.clear()
 
 
 class DataVersion:

@@ -12,7 +12,7 @@ from tests.console.seed import NOW, seed_bulk, seed_morning
 
 def test_each_lane_holds_its_rows_with_what_a_reviewer_needs(tmp_path: Path) -> None:
     m = seed_morning(tmp_path)
-    db = Reader(m.db_path).db()
+    db = Reader(m.db_path).borrow().__enter__()
     proposals = lane_page(db, "proposals", now=NOW)
     assert [r.proposal_id for r in proposals] == [
         m.proposals["verified"],
@@ -44,13 +44,13 @@ def test_a_live_dispatch_shows_on_its_issues_row(tmp_path: Path) -> None:
     from store import open_db
 
     queue_dispatch(open_db(m.db_path), Dispatch(issue_id=m.issues["unverified"], why="redirect"))
-    rows = lane_page(Reader(m.db_path).db(), "proposals", now=NOW)
+    rows = lane_page(Reader(m.db_path).borrow().__enter__(), "proposals", now=NOW)
     assert [r.dispatch_state for r in rows] == [None, "queued"]
 
 
 def test_the_filter_keeps_rows_whose_title_has_every_word(tmp_path: Path) -> None:
     m = seed_morning(tmp_path)
-    db = Reader(m.db_path).db()
+    db = Reader(m.db_path).borrow().__enter__()
     rows = lane_page(db, "proposals", flt=QueueFilter(text="CHECKOUT zero"), now=NOW)
     assert [r.issue_id for r in rows] == [m.issues["verified"]]
     assert lane_counts(db, QueueFilter(text="cart"))["needs_confirmation"] == 1
@@ -62,7 +62,7 @@ def test_the_filter_keeps_rows_whose_title_has_every_word(tmp_path: Path) -> Non
 def test_a_page_is_one_statement_whatever_its_size(tmp_path: Path) -> None:
     m = seed_morning(tmp_path)
     seed_bulk(m.db_path, m.repo, m.base, issues=600, proposals=300)
-    db = Reader(m.db_path).db()
+    db = Reader(m.db_path).borrow().__enter__()
     statements: list[str] = []
     db.conn.set_trace_callback(statements.append)
     page = lane_page(db, "proposals", limit=150, now=NOW)

@@ -18,8 +18,8 @@ from store.writer import StoreBusy, Writer, retry_busy_for
 def test_a_reader_cannot_write_and_never_migrates(db_path: Path) -> None:
     open_db(db_path).close()
     reader = Reader(db_path)
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        reader.db().execute("CREATE TABLE nope (x)")
+    with pytest.raises(sqlite3.OperationalError, match="readonly"), reader.borrow() as db:
+        db.execute("CREATE TABLE nope (x)")
     conn = sqlite3.connect(db_path)
     conn.execute("DELETE FROM _schema WHERE version = ?", [migrations.version])
     conn.commit()
@@ -36,23 +36,26 @@ def test_a_missing_store_says_what_to_do(tmp_path: Path) -> None:
     assert not (tmp_path / "absent.db").exists()
 
 
-def test_each_thread_reads_through_its_own_connection(db_path: Path) -> None:
+def test_threads_reading_at_once_each_have_a_connection_and_return_it(db_path: Path) -> None:
     open_db(db_path).close()
     reader = Reader(db_path)
     seen: list[int] = []
+    together = threading.Barrier(3)
 
     def read() -> None:
-        db = reader.db()
-        assert db is reader.db()
-        seen.append(id(db.conn))
-        db.execute("SELECT COUNT(*) FROM issues").fetchone()
+        with reader.borrow() as db:
+            together.wait()  # all three hold a connection at the same time
+            seen.append(id(db.conn))
+            db.execute("SELECT COUNT(*) FROM issues").fetchone()
 
-    threads = [threading.Thread(target=read) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    for _round in range(4):  # later threads reuse the pool: no connection per thread ever
+        threads = [threading.Thread(target=read) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     assert len(set(seen)) == 3
+    assert reader.opened == 3
     reader.close()
 
 
