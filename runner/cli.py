@@ -28,6 +28,8 @@ COMMAND_MODULES = [
     "runner.commands.triage",
     "runner.commands.ingest_services",
     "runner.commands.containers",
+    "runner.commands.night",
+    "runner.commands.demo",
 ]
 
 

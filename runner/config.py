@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from runner.containers.settings import ContainerSettings
 from runner.errors import UserError
+from runner.night.settings import NightSettings
 from runner.triage.settings import TriageSettings
 
 
@@ -83,6 +84,8 @@ class Config(Section):
     """De-duplication thresholds and the routines file (`overnight triage`)."""
     containers: ContainerSettings = ContainerSettings()
     """Podman connections, images, checkouts and run limits (`overnight doctor`)."""
+    night: NightSettings = NightSettings()
+    """The repository agents work on, the runner's check, the window and the budget."""
 
 
 def config_path(explicit: Path | None) -> Path:
@@ -110,6 +113,11 @@ def load_config(explicit: Path | None = None) -> tuple[Config, Path | None]:
         config.store.path = base / config.store.path
     if not config.inbox.path.is_absolute():
         config.inbox.path = base / config.inbox.path
+    night = config.night
+    if night.repository and not night.repository.is_absolute():
+        night.repository = base / night.repository
+    if night.scripted_model and not night.scripted_model.scripts.is_absolute():
+        night.scripted_model.scripts = base / night.scripted_model.scripts
     return config, path
 
 

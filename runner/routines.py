@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from runner.agents.models import Endpoint, Prices
 from runner.errors import UserError
 from store.issues import Issue
 
@@ -52,13 +53,25 @@ class _Section(BaseModel):
 class AgentProfile(_Section):
     """An agent and the box it runs in: model, prompt, limits, image, network, memory, env."""
 
+    protocol: Literal["openai", "anthropic"] = "openai"
+    """The wire protocol: `openai` (Chat Completions: OpenAI, Ollama, llama.cpp, vLLM, LM
+    Studio) or `anthropic` (the Messages API)."""
     endpoint: str
-    """The model endpoint (an OpenAI-compatible base URL), e.g. `http://127.0.0.1:11434/v1`."""
+    """The model's base URL: for `openai` ending in `/v1` (e.g. `http://127.0.0.1:11434/v1`),
+    for `anthropic` without it (e.g. `https://api.anthropic.com`)."""
     model: str
     """The model name the endpoint serves."""
     api_key_env: str | None = None
     """Environment variable holding the endpoint's key. Read on the host; never enters the
-    container."""
+    container, an event, a log line or an error message."""
+    prices: Prices = Field(default_factory=Prices)
+    """US dollars per million input, output, cache-read and cache-write tokens (0 for local)."""
+    max_tokens: int = Field(default=4096, gt=0)
+    """Most tokens one reply may have."""
+    request_timeout_s: float = Field(default=120, gt=0)
+    """Seconds one model request may take."""
+    max_retries: int = Field(default=4, ge=0)
+    """Retries of a request after 429, 5xx or a dropped connection."""
     prompt: str = "fix-with-repro"
     """The prompt template: a built-in name, or a path relative to the routines file."""
     max_steps: int = Field(default=40, gt=0, le=1000)
@@ -66,7 +79,8 @@ class AgentProfile(_Section):
     max_minutes: float = Field(default=20, gt=0, le=24 * 60)
     """Wall-clock limit for one run."""
     max_cost_usd: float = Field(default=2.0, ge=0)
-    """Stop when the model spend of one run reaches this (0 for local models with no cost)."""
+    """The most one run may spend on the model; a request that could cross it is not sent.
+    Not applied to a model whose prices are all 0."""
     image: str = "overnight/python:3.11"
     """The container image commands run in."""
     network: bool = False
@@ -87,7 +101,28 @@ class AgentProfile(_Section):
             raise ValueError(f"env: {self.api_key_env} is the model key; it never enters")
         if not _MEMORY.match(self.memory):
             raise ValueError(f"memory: {self.memory!r} is not like 512m or 2g")
+        self.endpoint_settings()  # the URL fits the protocol
         return self
+
+    def endpoint_settings(self) -> Endpoint:
+        """The model client's settings."""
+        return Endpoint(
+            protocol=self.protocol,
+            base_url=self.endpoint,
+            model=self.model,
+            api_key_env=self.api_key_env,
+            max_tokens=self.max_tokens,
+            timeout_s=self.request_timeout_s,
+            max_retries=self.max_retries,
+            prices=self.prices,
+        )
+
+    def memory_mb(self) -> int:
+        """The memory limit in MiB."""
+        number, unit = float(self.memory[:-1] or 0), self.memory[-1].lower()
+        if unit.isdigit():
+            return max(1, int(float(self.memory) / 1_048_576))
+        return max(1, int(number * {"k": 1 / 1024, "m": 1, "g": 1024}[unit]))
 
 
 class Match(_Section):
@@ -115,7 +150,10 @@ class Guardrails(_Section):
     deny: list[str] = Field(default_factory=lambda: list(DEFAULT_DENY))
     """Glob patterns (on file paths, modules and routes, lower case) the agent must not touch."""
     max_files: int = Field(default=5, ge=1)
-    """Most suspected files; more means the blast radius is not bounded."""
+    """Most suspected files, and most files a fix may change; more means the blast radius is
+    not bounded."""
+    max_changed_lines: int = Field(default=200, ge=1)
+    """Most lines a fix may add and remove together; a bigger diff is flagged out of scope."""
     min_confidence: float = Field(default=0.6, ge=0, le=1)
     """Least triage confidence in the issue's definition."""
     allow_production_data: bool = False

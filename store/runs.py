@@ -18,10 +18,11 @@ from store.signal import utcnow
 
 RunStatus = Literal["running", "ok", "failed", "timeout", "interrupted"]
 RunPurpose = Literal["agent", "check_before", "check_after", "replay", "adhoc"]
-EventKind = Literal["setup", "exec", "model_request", "model_reply", "tool", "outcome"]
-"""`setup`/`exec`: a command (re-run by a replay); `model_request`/`model_reply`: one exchange
-with the model; `tool`: a tool call answered on the host (submit, a malformed call); `outcome`:
-how an agent run ended and why."""
+EventKind = Literal["setup", "exec", "collect", "model_request", "model_reply", "tool", "outcome"]
+"""`setup`/`exec`: a command (re-run by a replay); `collect`: a diff or file taken out of the
+container (`Run.diff`, `Run.read_file`); `model_request`/`model_reply`: one exchange with the
+model; `tool`: a tool call answered on the host (submit, a malformed call); `outcome`: how an
+agent run ended and why."""
 FINAL_STATUSES: tuple[RunStatus, ...] = ("ok", "failed", "timeout", "interrupted")
 
 _write_lock = threading.RLock()

@@ -29,7 +29,6 @@ from runner.containers.replay import (
     resolve_run,
     transcript,
 )
-from runner.containers.run import container_spec
 from runner.containers.service import (
     Connection,
     PodmanUnavailable,
@@ -39,6 +38,7 @@ from runner.containers.service import (
     use_project_conf,
 )
 from runner.containers.settings import ContainerSettings
+from runner.containers.spec import container_spec
 from runner.errors import UserError
 from store.runs import list_events, list_runs
 

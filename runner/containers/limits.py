@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import socket
 from typing import Any
 
@@ -40,6 +41,19 @@ class HostFacts(BaseModel):
         )
 
 
+HOST_CHANGE = (
+    "cgroup v2 with the memory, pids and cpu controllers delegated to this user (on systemd: "
+    "boot with systemd.unified_cgroup_hierarchy=1 and add `Delegate=memory pids cpu` for "
+    "user@.service), or rootful Podman"
+)
+ACCEPT_SETTING = "[containers.limits] allow_unenforced = true"
+
+
+class LimitsUnenforced(RuntimeError):
+    """The host cannot enforce limits the run asks for, and running without them is not
+    allowed; the message names the host change and the setting that accepts it."""
+
+
 class Limits(BaseModel):
     """The limits a run asked for, those in force, and why any were dropped."""
 
@@ -50,6 +64,20 @@ class Limits(BaseModel):
     cpu_period: int = 100_000
     dropped: dict[str, str] = {}
     """Limit name -> why the host cannot enforce it."""
+
+    def require_enforced(self) -> None:
+        """Fail closed: raise `LimitsUnenforced` when a limit is dropped and that is not
+        allowed by `allow_unenforced`."""
+        if not self.dropped or self.requested.allow_unenforced:
+            return
+        names = ", ".join(self.dropped)
+        reasons = "; ".join(f"{k}: {v}" for k, v in self.dropped.items())
+        raise LimitsUnenforced(
+            f"this Podman host cannot enforce the {names} limit(s) ({reasons}). Either give "
+            f"it {HOST_CHANGE}; or accept runs without them with `{ACCEPT_SETTING}` in "
+            "overnight.toml (each run then records them as dropped), or set those limits to "
+            "none"
+        )
 
     def in_force(self) -> dict[str, object]:
         """For the record and for `overnight doctor`: each limit and its value or None."""
@@ -73,20 +101,33 @@ def resolve_limits(requested: LimitSettings, facts: HostFacts) -> Limits:
         if "memory" in controllers:
             memory = requested.memory_mb * 1024 * 1024
         else:
-            dropped["memory"] = "no memory cgroup controller (rootless cgroup v1, or delegated)"
+            dropped["memory"] = (
+                "the Podman service has no memory cgroup controller (rootless on cgroup v1, "
+                "or cgroup v2 without it delegated)"
+            )
     if requested.pids is not None:
         if "pids" in controllers:
             pids = requested.pids
         else:
-            dropped["pids"] = "no pids cgroup controller"
+            dropped["pids"] = "the Podman service has no pids cgroup controller"
     if requested.cpus is not None:
         if "cpu" in controllers:
             quota = int(requested.cpus * 100_000)
         else:
-            dropped["cpus"] = "no cpu cgroup controller"
+            dropped["cpus"] = "the Podman service has no cpu cgroup controller"
     return Limits(
         requested=requested, memory_bytes=memory, pids=pids, cpu_quota=quota, dropped=dropped
     )
+
+
+def user_token() -> str:
+    """`uid:name` of the host user running this process: the owner of its runs' containers."""
+    uid = os.getuid()
+    try:
+        name = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        name = ""
+    return f"{uid}:{name}"
 
 
 def owner_token() -> str:

@@ -16,8 +16,8 @@ import sqlite_utils
 from pydantic import BaseModel
 
 from runner.containers.pool import RunPool
-from runner.containers.run import REDACTED
 from runner.containers.settings import LimitSettings
+from runner.containers.spec import REDACTED
 from store.runs import (
     ImageRecord,
     RunEvent,
@@ -98,7 +98,11 @@ def transcript(run: RunRecord, events: list[RunEvent]) -> str:
         if e.command is None:
             lines.append(f"[{e.seq}] {e.kind} {e.data}")
             continue
-        code = "killed (timeout)" if e.data.get("timed_out") else e.exit_code
+        code: object = e.exit_code
+        if e.data.get("timed_out"):
+            code = f"{e.exit_code} (stopped at its {e.data.get('limit', 'command')} time limit)"
+        if e.data.get("error"):
+            code = f"{e.exit_code} ({e.data['error']})"
         took = f"{e.duration_s:.2f} s" if e.duration_s is not None else "did not finish"
         lines.append(f"[{e.seq}] {e.kind}: {display_command(e.command)}")
         lines.append(f"  exit {code}, {took}")
@@ -174,7 +178,7 @@ def rerun(
             results.append(result)
             if on_step:
                 on_step(result)
-            if got.timed_out:
+            if new.record.status != "running":  # the run's own limit ended it
                 break
         status: RunStatus = "ok" if all(r.matched for r in results) else "failed"
         new.finish(status, None if status == "ok" else "re-run diverged from the record")

@@ -4,14 +4,17 @@
     result = run.exec("pytest -x", timeout=120)   # or an argv list
     run.finish("ok")                             # or use `with run:`
 
-A command past its time limit, or past the run's, gets the container killed and removed and
-the run recorded as `timeout`; later calls to `exec` raise `RunEnded`.
+    patch = run.diff()                           # before the run ends: its changes, new files too
+    report = run.read_file("/tmp/junit.xml")     # bytes, or None when absent
+
+A command past its time limit is stopped inside the container (exit 124, `timed_out`), and
+the run goes on. Past the run's own limit the container is killed and removed and the run
+recorded as `timeout`; later calls to `exec` raise `RunEnded`.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import threading
 import time
@@ -24,13 +27,21 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from podman.api import stream_frames
 
+from runner.containers import collect
 from runner.containers.checkout import Checkout, checkout_root, materialise, resolve_commit, tar_of
+from runner.containers.execute import (
+    KILL_AFTER_S,
+    TIMEOUT_EXIT,
+    Sink,
+    Streamed,
+    stream_exec,
+)
 from runner.containers.limits import Limits, owner_token, resolve_limits
 from runner.containers.output import CappedBuffer
 from runner.containers.service import Connection
 from runner.containers.settings import ContainerSettings, LimitSettings
+from runner.containers.spec import BASE_ENV, WORKSPACE, container_spec, redact
 from store.runs import (
     EventKind,
     ImageRecord,
@@ -46,29 +57,6 @@ from store.runs import (
 )
 from store.signal import utcnow
 
-LABEL_RUN = "overnight.run"
-LABEL_OWNER = "overnight.owner"
-WORKSPACE = "/workspace"
-REDACTED = "<redacted>"
-# A name part (between underscores) that marks a secret: API_TOKEN, DB_PASSWORD, AWS_SECRET_KEY.
-_SECRET_NAME = re.compile(
-    r"(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|PASS|KEY|APIKEY|CREDENTIALS?|AUTH|COOKIE|SESSION|DSN)"
-    r"(_|$)",
-    re.I,
-)
-# What every command sees; nothing comes from the host's environment.
-BASE_ENV = {
-    "HOME": "/tmp",
-    "LANG": "C.UTF-8",
-    "GIT_AUTHOR_NAME": "overnight",
-    "GIT_AUTHOR_EMAIL": "overnight@localhost",
-    "GIT_COMMITTER_NAME": "overnight",
-    "GIT_COMMITTER_EMAIL": "overnight@localhost",
-    # Bytecode caches key on mtime in whole seconds: an edit within the second of an import
-    # ran stale code, so a re-run diverged. No caches: the same steps give the same output,
-    # and the workspace diff stays clean.
-    "PYTHONDONTWRITEBYTECODE": "1",
-}
 _checkout_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="overnight-checkout")
 
 
@@ -82,65 +70,12 @@ class ExecResult:
 
     seq: int
     exit_code: int | None
-    """None when the command was killed at its time limit."""
+    """124 when stopped at its time limit (`timed_out`); None when the container had to be
+    killed (the run has then ended) or the command could not be run."""
     stdout: str
     stderr: str
     duration_s: float
     timed_out: bool = False
-
-
-def redact(env: dict[str, str], secret_names: set[str]) -> dict[str, str]:
-    return {
-        k: REDACTED if k in secret_names or _SECRET_NAME.search(k) else v for k, v in env.items()
-    }
-
-
-def container_spec(
-    run_id: str,
-    image_id: str,
-    settings: ContainerSettings,
-    limits: Limits,
-    env: dict[str, str],
-    workspace: Path | None,
-) -> dict[str, Any]:
-    """The libpod create spec. Written out field by field (podman-py's `create` cannot set
-    the server-side timeout, and its `security_opt` does not reach no_new_privileges)."""
-    tmpfs_opts = ["rw", "nosuid", "nodev", f"size={limits.requested.tmp_mb}m", "mode=1777"]
-    if workspace is not None:
-        ws: dict[str, Any] = {"type": "bind", "source": str(workspace), "options": ["rbind", "rw"]}
-    else:  # a remote service cannot see our files: the checkout is copied in after start
-        ws = {"type": "tmpfs", "source": "tmpfs", "options": ["rw", "nodev", "mode=1777"]}
-    resources: dict[str, Any] = {}
-    if limits.memory_bytes:
-        resources["memory"] = {"limit": limits.memory_bytes, "swap": limits.memory_bytes}
-    if limits.pids:
-        resources["pids"] = {"limit": limits.pids}
-    if limits.cpu_quota:
-        resources["cpu"] = {"quota": limits.cpu_quota, "period": limits.cpu_period}
-    return {
-        "image": image_id,
-        "command": ["sleep", "infinity"],
-        "init": True,
-        "labels": {LABEL_RUN: run_id, LABEL_OWNER: owner_token()},
-        "user": settings.user,
-        "work_dir": WORKSPACE,
-        "hostname": "overnight",
-        "env": env,
-        "env_host": False,
-        "httpproxy": False,
-        "netns": {"nsmode": "bridge" if limits.requested.network else "none"},
-        "cap_drop": ["ALL"],
-        "no_new_privileges": True,
-        "read_only_filesystem": True,
-        "read_write_tmpfs": False,
-        "mounts": [
-            {"destination": WORKSPACE, **ws},
-            {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": tmpfs_opts},
-        ],
-        "resource_limits": resources,
-        "timeout": int(limits.requested.run_timeout_s) + 1,
-        "stop_timeout": 1,
-    }
 
 
 @dataclass
@@ -189,6 +124,7 @@ class Run:
         sha = resolve_commit(repo, commit)
         run_id = uuid.uuid4().hex[:12]
         resolved = resolve_limits(limits or settings.limits, conn.facts())
+        resolved.require_enforced()
         run_env = {**BASE_ENV, **(env or {})}
         uid, gid = (int(x) for x in settings.user.split(":"))
         root = checkout_root(settings.checkout_root)
@@ -261,85 +197,108 @@ class Run:
         *,
         kind: EventKind = "exec",
         workdir: str = WORKSPACE,
+        data: dict[str, Any] | None = None,
     ) -> ExecResult:
         """Run a command in the container; a string is run by `bash -c`. Recorded as a run
-        event when it starts and completed when it ends."""
+        event when it starts and completed when it ends.
+
+        Past its time limit (`timeout`, default the run's `command_timeout_s`) the command is
+        stopped inside the container: the result has `timed_out=True` and exit code 124, and
+        the run goes on. Only the run's own limit, or a command that cannot be stopped, ends
+        the run (as `timeout`); later calls then raise `RunEnded`. `data` rides along in the
+        event (what the command was for: the tool call, the part of a check)."""
         argv = ["bash", "-c", command] if isinstance(command, str) else list(command)
-        if self._ended:
-            raise RunEnded(f"run {self.id} has ended ({self.record.status})")
-        limit = timeout if timeout is not None else self.limits.requested.command_timeout_s
-        remaining = self.deadline - time.monotonic()
-        run_limited = remaining < limit
-        limit = max(0.0, min(limit, remaining))
+        limit, run_limited = self.time_limit(timeout)
         event = append_event(
             self.db,
             RunEvent(
                 run_id=self.id,
                 kind=kind,
                 command=argv,
-                data={"timeout_s": timeout, "workdir": workdir},
+                data={**(data or {}), "timeout_s": timeout, "workdir": workdir},
             ),
         )
-        started = time.monotonic()
         out, err = CappedBuffer(self.output_cap), CappedBuffer(self.output_cap)
-        timed_out = threading.Event()
-
-        def on_timeout() -> None:
-            timed_out.set()
-            self._kill()
-
-        timer = threading.Timer(limit, on_timeout)
-        exit_code: int | None = None
-        try:
-            api = self.conn.client.api
-            body = {"AttachStdout": True, "AttachStderr": True, "Cmd": argv, "WorkingDir": workdir}
-            created = api.post(f"/containers/{self.container_id}/exec", data=json.dumps(body))
-            created.raise_for_status()
-            exec_id = created.json()["Id"]
-            timer.start()
-            stream = api.post(
-                f"/exec/{exec_id}/start",
-                data=json.dumps({"Detach": False, "Tty": False}),
-                stream=True,
-            )
-            stream.raise_for_status()
-            for frame in stream_frames(stream, demux=True):
-                chunk_out, chunk_err = frame if isinstance(frame, tuple) else (frame, None)
-                if chunk_out:
-                    out.write(bytes(chunk_out))
-                if chunk_err:
-                    err.write(bytes(chunk_err))
-            timer.cancel()
-            if not timed_out.is_set():
-                exit_code = api.get(f"/exec/{exec_id}/json").json().get("ExitCode")
-        except Exception as exc:
-            timer.cancel()
-            if not timed_out.is_set():  # a failure becomes recorded output, not a crash
-                err.write(f"\n[overnight: exec failed: {exc}]\n".encode())
-        duration = time.monotonic() - started
+        got = self.stream(argv, workdir, limit, out.write, err.write)
         data = {**event.data, "stdout_cut": out.cut, "stderr_cut": err.cut}
-        if timed_out.is_set():
-            data["timed_out"] = True
-            data["limit"] = "run" if run_limited else "command"
+        exit_code = got.exit_code
+        if got.timed_out or got.backstop:
+            data.update(timed_out=True, limit="run" if run_limited else "command")
+            data["limit_s"] = round(limit, 3)
+            exit_code = TIMEOUT_EXIT if got.timed_out else None
+            if got.killed:
+                data["killed_after_s"] = KILL_AFTER_S  # it ignored SIGTERM
+            if got.backstop:
+                data["backstop"] = True  # the container was killed from the host
         done = event.model_copy(
             update={
                 "stdout": out.text(),
                 "stderr": err.text(),
                 "exit_code": exit_code,
-                "duration_s": round(duration, 4),
+                "duration_s": round(got.duration_s, 4),
                 "ended_at": utcnow(),
                 "data": data,
             }
         )
         complete_event(self.db, done)
-        if timed_out.is_set():
-            which = "run" if run_limited else "command"
-            self._teardown(
-                "timeout", f"{which} time limit of {limit:.0f} s reached: {argv!r}"[:500]
-            )
+        if got.backstop or (got.timed_out and run_limited):
+            why = f"run time limit of {self.limits.requested.run_timeout_s:.0f} s reached"
+            if not run_limited:
+                why = f"a command outlived its time limit of {limit:.0f} s and was killed"
+            self._teardown("timeout", f"{why}: {argv!r}"[:500])
         return ExecResult(
-            done.seq, exit_code, done.stdout or "", done.stderr or "", duration, timed_out.is_set()
+            done.seq,
+            exit_code,
+            done.stdout or "",
+            done.stderr or "",
+            got.duration_s,
+            bool(data.get("timed_out")),
         )
+
+    def diff(self, base: str | None = None) -> str:
+        """The workspace's changes against `base` (default: the run's commit) as a binary-safe
+        patch, new files included; see `diff_bytes`. Decoded as UTF-8 with surrogate escapes:
+        `.encode("utf-8", "surrogateescape")` gives back the exact bytes."""
+        return self.diff_bytes(base).decode("utf-8", "surrogateescape")
+
+    def diff_bytes(self, base: str | None = None, max_bytes: int = collect.DIFF_CAP_BYTES) -> bytes:
+        """The workspace's changes against `base` (default: the run's commit): `git diff
+        --binary` of a temporary index holding the whole work tree, so new files (not ignored)
+        are in it and the workspace's own index is untouched. Taken in the container, so call
+        it before the run ends. Recorded as a `collect` event with the whole patch. Raises
+        `CollectError` when git fails or the patch is larger than `max_bytes`."""
+        return collect.diff(self, base or self.record.commit_sha, max_bytes)
+
+    def read_file(self, path: str, max_bytes: int = 5_000_000) -> bytes | None:
+        """The bytes of a file in the container (e.g. a JUnit XML report under /tmp), or None
+        when there is no such file; a relative path is taken from /workspace. Recorded as a
+        `collect` event with the size and sha256 (not the content). Raises `CollectError` when
+        the file is larger than `max_bytes` or cannot be read."""
+        return collect.read_file(self, path, max_bytes)
+
+    def time_limit(self, timeout: float | None) -> tuple[float, bool]:
+        """The time limit for the next command, and whether the run's deadline sets it (for
+        `exec` and `collect`).
+        Raises `RunEnded` when the run has ended or its deadline has passed."""
+        if self._ended:
+            raise RunEnded(f"run {self.id} has ended ({self.record.status})")
+        limit = timeout if timeout is not None else self.limits.requested.command_timeout_s
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            why = f"run time limit of {self.limits.requested.run_timeout_s:.0f} s reached"
+            self._teardown("timeout", why)
+            raise RunEnded(f"run {self.id} has ended (timeout: {why})")
+        return min(limit, remaining), remaining < limit
+
+    def stream(
+        self, argv: list[str], workdir: str, limit: float, on_out: Sink, on_err: Sink
+    ) -> Streamed:
+        """Run `argv` under `limit`, output to the sinks; not recorded (`exec` records)."""
+        api, cid = self.conn.client.api, self.container_id
+        got = stream_exec(api, cid, argv, workdir, limit, on_out, on_err, self._kill)
+        if got.error is not None:  # a failure becomes recorded output, not a crash
+            on_err(f"\n[overnight: exec failed: {got.error}]\n".encode())
+        return got
 
     def setup(self, command: list[str] | str, timeout: float | None = None) -> ExecResult:
         """A setup step (dependency install, fixtures): recorded, and replayed by a re-run."""

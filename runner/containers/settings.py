@@ -28,7 +28,8 @@ class ConnectionSettings(_Section):
 
 
 class LimitSettings(_Section):
-    """Limits for one run. A limit the host cannot enforce is dropped and recorded as such."""
+    """Limits for one run. A limit the host cannot enforce stops the run from starting, unless
+    `allow_unenforced` accepts running without it (then it is recorded as dropped)."""
 
     memory_mb: int | None = Field(default=2048, gt=0)
     """Memory (and memory + swap) in MiB; None for no limit."""
@@ -37,7 +38,8 @@ class LimitSettings(_Section):
     cpus: float | None = Field(default=None, gt=0)
     """CPUs' worth of time (CFS quota), e.g. 1.5; None for no limit."""
     command_timeout_s: float = Field(default=600.0, gt=0)
-    """Wall clock for one command; past it the container is killed and the run ends as timeout."""
+    """Wall clock for one command; past it the command is stopped (exit 124) and the run goes
+    on."""
     run_timeout_s: float = Field(default=3600.0, gt=0)
     """Wall clock for the whole run, from start to finish."""
     tmp_mb: int = Field(default=512, gt=0)
@@ -47,6 +49,13 @@ class LimitSettings(_Section):
     replaced by a marker."""
     network: bool = False
     """Give the container a network. Off unless a routine opts in."""
+    allow_unenforced: bool = False
+    """Run even where the host cannot enforce the memory, pids or cpus limit (rootless Podman
+    on cgroup v1, or cgroup v2 without those controllers delegated to the user). Off: such a
+    run refuses to start and says what to change on the host. On: it starts, and its record
+    lists each limit as dropped with the reason. The isolation that needs no cgroups (no
+    network, no capabilities, no new privileges, read-only root, a non-root user, time
+    limits) holds either way."""
 
 
 class ContainerSettings(_Section):

@@ -9,8 +9,8 @@ from pathlib import Path
 import sqlite_utils
 
 from runner.containers.limits import owner_alive
-from runner.containers.run import LABEL_OWNER, LABEL_RUN
 from runner.containers.service import Connection
+from runner.containers.spec import LABEL_OWNER, LABEL_RUN
 from store.runs import FINAL_STATUSES, finish_run, get_run, list_runs
 
 

@@ -6,7 +6,7 @@ import os
 import socket
 
 from runner.containers.pool import RunPool
-from runner.containers.run import BASE_ENV
+from runner.containers.spec import BASE_ENV
 from tests.runner.containers.conftest import MakeRepo
 
 

@@ -14,6 +14,7 @@ import sqlite_utils
 from runner.cli import main
 from runner.containers.pool import RunPool
 from runner.containers.replay import rerun, transcript
+from runner.containers.run import RunEnded
 from runner.containers.service import Connection, Connections, PrivateService, client_for
 from runner.containers.settings import ContainerSettings, LimitSettings
 from store import open_db
@@ -25,24 +26,35 @@ def _gone(conn: Connection, container_id: str) -> bool:
     return conn.client.api.get(f"/containers/{container_id}/json").status_code == 404
 
 
-def test_a_command_past_its_limit_is_killed_and_recorded_as_timeout(
+def test_a_command_past_its_limit_is_output_and_the_run_goes_on(
     pool: RunPool, make_repo: MakeRepo, fresh_db: sqlite_utils.Database
 ) -> None:
     repo, [sha] = make_repo({"README": "hi\n"})
-    run = pool.start(repo, sha)
-    assert run.exec("echo ready").stdout == "ready\n"
-    result = run.exec("echo started; sleep 60", timeout=1)
-    assert result.timed_out and result.exit_code is None
-    assert result.stdout == "started\n"
-    assert 1 <= result.duration_s < 5
+    with pool.start(repo, sha) as run:
+        assert run.exec("echo ready").stdout == "ready\n"
+        result = run.exec("echo started; sleep 30", timeout=1)
+        assert result.timed_out and result.exit_code == 124
+        assert result.stdout == "started\n"
+        assert 1 <= result.duration_s < 3
+        # A command that ignores SIGTERM gets SIGKILL after the grace: still output.
+        stubborn = run.exec("trap '' TERM; sleep 30", timeout=0.5)
+        assert stubborn.timed_out and stubborn.exit_code == 124
+        assert 5 <= stubborn.duration_s < 8
+        # The container lives on: the next command runs, in the same workspace.
+        after = run.exec("echo next > note && cat note")
+        assert after.exit_code == 0 and after.stdout == "next\n" and not after.timed_out
+        # A command's own exit 124, well within its limit, is not a time-out.
+        own = run.exec("exit 124", timeout=30)
+        assert own.exit_code == 124 and not own.timed_out
     record = get_run(fresh_db, run.id)
-    assert record is not None and record.status == "timeout"
-    assert "command time limit" in (record.reason or "")
+    assert record is not None and record.status == "ok"
     events = list_events(fresh_db, run.id)
-    assert [e.data.get("timed_out", False) for e in events] == [False, True]
-    assert _gone(run.conn, run.container_id)
-    with pytest.raises(RuntimeError, match="has ended"):
-        run.exec("true")
+    assert [e.data.get("timed_out", False) for e in events] == [False, True, True, False, False]
+    assert events[1].exit_code == 124 and events[1].data["limit"] == "command"
+    assert events[2].data["killed_after_s"] == 5
+    # The record keeps the command as given, not the wrapper it ran under.
+    assert events[1].command == ["bash", "-c", "echo started; sleep 30"]
+    assert "stopped at its command time limit" in transcript(record, events)
 
 
 def test_the_run_wall_clock_limit_ends_the_run(
@@ -51,10 +63,16 @@ def test_the_run_wall_clock_limit_ends_the_run(
     repo, [sha] = make_repo({"README": "hi\n"})
     run = pool.start(repo, sha, limits=LimitSettings(run_timeout_s=2, command_timeout_s=30))
     result = run.exec("sleep 20")
-    assert result.timed_out
+    assert result.timed_out and result.exit_code == 124
+    assert result.duration_s < 4
     events = list_events(fresh_db, run.id)
     assert events[-1].data["limit"] == "run"
-    assert get_run(fresh_db, run.id).status == "timeout"  # type: ignore[union-attr]
+    record = get_run(fresh_db, run.id)
+    assert record is not None and record.status == "timeout"
+    assert "run time limit" in (record.reason or "")
+    assert _gone(run.conn, run.container_id)
+    with pytest.raises(RunEnded, match="has ended"):
+        run.exec("true")
 
 
 def test_output_is_capped_with_a_marker(pool: RunPool, make_repo: MakeRepo) -> None:

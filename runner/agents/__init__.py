@@ -1,0 +1,1 @@
+"""Coding agents: the model clients (`models`), the scripted stand-in model (`scripted`)."""

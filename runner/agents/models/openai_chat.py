@@ -1,0 +1,201 @@
+"""The OpenAI-compatible Chat Completions API (OpenAI, Ollama, llama.cpp, vLLM, LM Studio).
+
+Lenient where local servers differ (see the model-apis reference, part E): arguments as an
+object or empty, ids missing, `finish_reason` "stop" with tool calls, content null or "".
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from runner.agents.models.arguments import arguments_for_history, read_arguments
+from runner.agents.models.errors import ModelError
+from runner.agents.models.http import JsonPoster
+from runner.agents.models.settings import Endpoint
+from runner.agents.models.types import (
+    AssistantMessage,
+    Message,
+    ModelReply,
+    StopReason,
+    ToolCall,
+    ToolResult,
+    ToolSpec,
+    Usage,
+    UserMessage,
+)
+
+DUMMY_KEY = "not-needed"
+
+
+def wire_messages(system: str, messages: list[Message]) -> list[dict[str, Any]]:
+    """The conversation as Chat Completions messages: one `role: tool` message per result."""
+    out: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
+    for message in messages:
+        if isinstance(message, UserMessage):
+            out.append({"role": "user", "content": message.text})
+        elif isinstance(message, AssistantMessage):
+            entry: dict[str, Any] = {"role": "assistant", "content": message.text}
+            if message.tool_calls:
+                entry["tool_calls"] = [
+                    {
+                        "id": call.id,
+                        "type": "function",
+                        "function": {
+                            "name": call.name,
+                            "arguments": arguments_for_history(call.raw_arguments, call.arguments),
+                        },
+                    }
+                    for call in message.tool_calls
+                ]
+            elif message.text is None:
+                entry["content"] = ""  # llama.cpp rejects a message with neither
+            out.append(entry)
+        elif isinstance(message, ToolResult):
+            out.append(
+                {"role": "tool", "tool_call_id": message.call_id, "content": message.content}
+            )
+    return out
+
+
+def wire_tools(tools: list[ToolSpec]) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "function",
+            "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
+        }
+        for t in tools
+    ]
+
+
+def read_reply(body: dict[str, Any]) -> tuple[str | None, list[ToolCall], StopReason, str | None]:
+    """(text, tool calls, stop, raw stop) from a Chat Completions reply body."""
+    choices = body.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise ValueError("the reply has no choices")
+    choice = choices[0]
+    message = choice.get("message") or {}
+    content = message.get("content")
+    if isinstance(content, list):  # content parts
+        content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    text = content if isinstance(content, str) and content != "" else None
+    calls = [_read_call(raw, n) for n, raw in enumerate(message.get("tool_calls") or [])]
+    raw_stop = choice.get("finish_reason")
+    stop: StopReason
+    if raw_stop == "length":
+        stop = "max_tokens"
+    elif calls:  # decide by the calls, never by finish_reason alone
+        stop = "tool_use"
+    elif raw_stop in ("stop", None):
+        stop = "end_turn"
+    else:
+        stop = "other"
+    return text, calls, stop, raw_stop if isinstance(raw_stop, str) else None
+
+
+def _read_call(raw: Any, n: int) -> ToolCall:
+    raw = raw if isinstance(raw, dict) else {}
+    function = raw.get("function") if isinstance(raw.get("function"), dict) else raw
+    arguments, raw_arguments, error = read_arguments(function.get("arguments"))
+    name = str(function.get("name") or "")
+    if not name and error is None:
+        arguments, error = None, "the call has no tool name"
+    call_id = raw.get("id") or f"call_{n}_{uuid.uuid4().hex[:12]}"
+    return ToolCall(
+        id=str(call_id), name=name, arguments=arguments, raw_arguments=raw_arguments, error=error
+    )
+
+
+def read_usage(body: dict[str, Any]) -> Usage:
+    usage = body.get("usage")
+    if not isinstance(usage, dict):
+        return Usage(reported=False)
+    details = usage.get("prompt_tokens_details") or {}
+    prompt = int(usage.get("prompt_tokens") or 0)
+    cached = int(details.get("cached_tokens") or 0)
+    written = int(details.get("cache_write_tokens") or 0)
+    return Usage(
+        input_tokens=max(prompt - cached - written, 0),
+        output_tokens=int(usage.get("completion_tokens") or 0),
+        cache_read_tokens=cached,
+        cache_write_tokens=written,
+    )
+
+
+class OpenAIChat:
+    """A model behind `POST {base_url}/chat/completions`."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        api_key: str | None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.name = endpoint.model
+        self.url = f"{endpoint.root}/chat/completions"
+        headers = {"Authorization": f"Bearer {api_key or DUMMY_KEY}"}
+        self._http = JsonPoster(endpoint, headers, api_key, transport=transport)
+
+    def __repr__(self) -> str:
+        return f"OpenAIChat(model={self.name!r}, url={self.url!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> OpenAIChat:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def listed_models(self) -> set[str]:
+        """The model ids `GET {base_url}/models` lists (one try, no retries)."""
+        url = f"{self.endpoint.root}/models"
+        response = self._http.get(url)
+        if response.status_code >= 300:
+            raise self._http.error(url, response)
+        try:
+            data = response.json().get("data") or []
+        except (ValueError, AttributeError):
+            return set()
+        return {str(m.get("id")) for m in data if isinstance(m, dict)}
+
+    def request_body(
+        self, system: str, messages: list[Message], tools: list[ToolSpec]
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.endpoint.model,
+            "messages": wire_messages(system, messages),
+            self.endpoint.max_tokens_field: self.endpoint.max_tokens,
+        }
+        if self.endpoint.temperature is not None:
+            body["temperature"] = self.endpoint.temperature
+        if tools:
+            body["tools"] = wire_tools(tools)
+            body["tool_choice"] = "auto"  # vLLM's default is "none"
+        return body
+
+    def complete(self, system: str, messages: list[Message], tools: list[ToolSpec]) -> ModelReply:
+        body = self.request_body(system, messages, tools)
+        exchange = self._http.post(self.url, body)
+        try:
+            text, calls, stop, stop_raw = read_reply(exchange.body)
+        except ValueError as exc:
+            raise ModelError(f"{self.url} sent a reply that cannot be read: {exc}") from None
+        return ModelReply(
+            text=text,
+            tool_calls=calls,
+            stop=stop,
+            stop_raw=stop_raw,
+            usage=read_usage(exchange.body),
+            model=exchange.body.get("model"),
+            request_id=exchange.headers.get("x-request-id") or exchange.body.get("id"),
+            latency_s=exchange.latency_s,
+            attempts=exchange.attempts,
+            request=body,
+            response=exchange.body,
+        )

@@ -1,0 +1,59 @@
+"""Progress of the night on the command line: in a terminal one line per run, updated in
+place (rich); otherwise plain, timestamped log lines."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TextIO
+
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+
+class LineProgress:
+    """Told `update(dispatch_id, what)` from any thread; `say` prints a line above."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.console = Console(file=stream, highlight=False)
+        self.interactive = self.console.is_terminal
+        self._lines: dict[int, str] = {}
+        self._started: dict[int, float] = {}
+        self._lock = threading.Lock()
+        self._live: Live | None = None
+
+    def _render(self) -> Text:
+        text = Text()
+        now = time.monotonic()
+        for key, what in self._lines.items():
+            text.append(f"{now - self._started[key]:6.0f}s  ", style="dim")
+            text.append(what[:150] + "\n")
+        return text
+
+    def update(self, dispatch_id: int, what: str) -> None:
+        with self._lock:
+            self._started.setdefault(dispatch_id, time.monotonic())
+            self._lines[dispatch_id] = what
+            if not self.interactive:
+                self.console.print(f"{time.strftime('%H:%M:%S')} {what}", soft_wrap=True)
+                return
+            if self._live is None:
+                self._live = Live(self._render(), console=self.console, auto_refresh=False)
+                self._live.start()
+            self._live.update(self._render(), refresh=True)
+
+    def say(self, line: str) -> None:
+        with self._lock:
+            if self._live is not None:
+                self._live.console.print(line, soft_wrap=True)
+            else:
+                prefix = "" if self.interactive else f"{time.strftime('%H:%M:%S')} "
+                self.console.print(prefix + line, soft_wrap=True)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._live is not None:
+                self._live.stop()
+                self._live = None
+            self._lines.clear()
