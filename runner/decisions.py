@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from runner import dispatch
+from runner import dispatch, git
 from runner.errors import UserError
 from runner.routines import Routines
 from runner.triage import review as triage_review
@@ -52,15 +52,13 @@ def merge_proposal(
     *,
     repo: Path | None = None,
     into: str = "main",
-    mode: str = "auto",
+    mode: git.MergeMode = "auto",
     expected_tip: str | None = None,
     by: str = "person",
 ) -> Decision:
     """Merge the proposal's branch into `into` (fast-forward or merge commit per `mode`) and
     record it. A refusal (conflict, dirty tree, moved target) raises `UserError` and leaves the
     repository exactly as it was; so does a failure to record the decision."""
-    from runner import git  # the gitops module; imported here so the rest works without git
-
     proposal = _open_proposal(db, proposal_id)
     if proposal.outcome not in WITH_DIFF or not proposal.branch:
         raise UserError(f"proposal #{proposal_id} has no branch to merge ({proposal.outcome})")
@@ -78,8 +76,7 @@ def merge_proposal(
         )
     except git.MergeRefused as exc:
         raise UserError(
-            f"merge of {proposal.branch} into {into} refused: {exc.reason} "
-            "(the repository is as it was)"
+            f"merge of #{proposal.issue_id} refused: {exc} (the repository is as it was)"
         ) from exc
     detail: dict[str, Any] = {
         "repository": str(repository),
@@ -179,8 +176,6 @@ def undo_last_decision(db: sqlite_utils.Database, *, repo: Path | None = None) -
         raise UserError("nothing to undo")
     what = f"the {decision.action} of proposal #{decision.proposal_id}"
     if decision.action == "merge":
-        from runner import git
-
         detail = decision.detail
         repository = Path(repo or detail["repository"])
         result = git.MergeResult(
@@ -192,7 +187,7 @@ def undo_last_decision(db: sqlite_utils.Database, *, repo: Path | None = None) -
         try:
             git.undo_merge(repository, result)
         except git.MergeRefused as exc:
-            raise UserError(f"cannot undo {what}: {exc.reason}") from exc
+            raise UserError(f"cannot undo {what}: {exc}") from exc
         retry_busy(mark_undone, db, decision)
     elif decision.action == "redirect":
         dispatch_id = decision.detail.get("dispatch_id")

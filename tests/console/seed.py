@@ -9,14 +9,14 @@ time (`NOW`) so screens are the same on every run.
 
 from __future__ import annotations
 
-import os
-import subprocess
+import difflib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
 
+from runner.git import Author, commit_diff, init_repository, show_file
 from store import open_db
 from store.issues import Issue
 from store.night import Night, start_night
@@ -27,50 +27,48 @@ from store.signals import insert_signals
 from store.triage_batches import NewLink, TriageBatch, write_triage_batch
 
 NOW = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
-GIT_DATE = "2026-11-30T22:00:00+00:00"
 BASE_FILE = "def total(items):\n    return sum(i.price for i in items) / len(items)\n"
 
 
-def git(repo: Path, *args: str) -> str:
-    """Run git in `repo` with a fixed identity and clock (test set-up only)."""
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Overnight Test",
-        "GIT_AUTHOR_EMAIL": "test@overnight.invalid",
-        "GIT_COMMITTER_NAME": "Overnight Test",
-        "GIT_COMMITTER_EMAIL": "test@overnight.invalid",
-        "GIT_AUTHOR_DATE": GIT_DATE,
-        "GIT_COMMITTER_DATE": GIT_DATE,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "HOME": str(repo),
-    }
-    return subprocess.run(
-        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
-    ).stdout.strip()
+AUTHOR = Author(name="Overnight Test", email="test@overnight.invalid")
+GIT_DATE = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
 
 
 def make_repo(path: Path) -> tuple[Path, str]:
-    """A repository with one commit on `main`; returns it and that commit."""
-    path.mkdir(parents=True, exist_ok=True)
-    git(path, "init", "-q", "-b", "main")
-    (path / "shop.py").write_text(BASE_FILE)
-    (path / "README.md").write_text("# shop\n")
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "Initial")
-    return path, git(path, "rev-parse", "HEAD")
+    """A repository with one commit on `main` (checked out); returns it and that commit."""
+    source = path.parent / f"{path.name}-source"
+    source.mkdir(parents=True, exist_ok=True)
+    (source / "shop.py").write_text(BASE_FILE)
+    (source / "README.md").write_text("# shop\n")
+    base = init_repository(
+        source, path, branch="main", author=AUTHOR, message="Initial", date=GIT_DATE
+    )
+    return path, base
 
 
-def make_branch(repo: Path, branch: str, base: str, files: dict[str, str]) -> tuple[str, str]:
-    """A branch from `base` changing `files`; returns its head and its diff against `base`.
-    The working tree is left on `main`, clean."""
-    git(repo, "checkout", "-q", "-b", branch, base)
-    for name, text in files.items():
-        (repo / name).write_text(text)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", f"Fix on {branch}")
-    head = git(repo, "rev-parse", "HEAD")
-    diff = git(repo, "diff", base, head)
-    git(repo, "checkout", "-q", "main")
+def unified_diff(name: str, before: str, after: str) -> str:
+    """`git diff` of one file, as an agent submits it."""
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{name}", f"b/{name}"
+    )
+    return f"diff --git a/{name} b/{name}\n" + "".join(lines)
+
+
+def make_branch(repo: Path, branch: str, base: str, name: str, after: str) -> tuple[str, str]:
+    """A proposal branch from `base` with `name` changed to `after` (via `commit_diff`, as the
+    runner makes them); returns its head and its diff."""
+    before = (show_file(repo, base, name) or b"").decode()
+    diff = unified_diff(name, before, after)
+    head = commit_diff(
+        repo,
+        base,
+        diff,
+        branch=branch,
+        message=f"Fix on {branch}",
+        author=AUTHOR,
+        trailers={"Overnight-Run": branch.rsplit("-", 1)[-1]},
+        date=GIT_DATE,
+    )
     return head, diff
 
 
@@ -168,9 +166,9 @@ def seed_morning(root: Path) -> Morning:
     """The small morning every console test starts from (a fresh store and repository)."""
     repo, base = make_repo(root / "shop")
     fixed = BASE_FILE.replace("/ len(items)", "/ max(len(items), 1)")
-    head_v, diff_v = make_branch(repo, "overnight/1-run-a", base, {"shop.py": fixed})
+    head_v, diff_v = make_branch(repo, "overnight/1-run-a", base, "shop.py", fixed)
     head_u, diff_u = make_branch(
-        repo, "overnight/2-run-b", base, {"README.md": "# shop\n\nDashboard notes.\n"}
+        repo, "overnight/2-run-b", base, "README.md", "# shop\n\nDashboard notes.\n"
     )
     db_path = root / "overnight.db"
     db = open_db(db_path)
