@@ -11,24 +11,26 @@ notification, so a failure reads as a sentence, never a traceback.
 from __future__ import annotations
 
 import getpass
-import itertools
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
 
-import sqlite_utils
 from textual import on, work
-from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from console.actions import CommentsRead, DecisionFlows
 from console.messages import DecisionMade, StoreChanged
 from console.screens.help import HelpScreen
+from console.screens.proposal import ProposalScreen
 from console.screens.queue import QueueScreen
+from console.widgets.proposal.diff_lines import LineNote
+from console.widgets.proposal.diff_pane import DiffPane
+from console.widgets.proposal.replay import ReplayStepper
 from runner.errors import UserError
+from runner.git import MergeMode
+from store.comments import LineComment
 from store.read import DataVersion, Reader
 from store.signal import utcnow
 from store.writer import StoreBusy, Writer
@@ -37,10 +39,9 @@ Clock = Callable[[], datetime]
 ProposalScreenFactory = Callable[[int, Path], Screen[None]]
 
 POLL_SECONDS = 0.5
-T = TypeVar("T")
 
 
-class OvernightApp(App[None]):
+class OvernightApp(DecisionFlows):
     """`overnight review`: the queue, a proposal's tabs, the stats."""
 
     CSS_PATH = "overnight.tcss"
@@ -50,6 +51,11 @@ class OvernightApp(App[None]):
     BINDINGS = [
         Binding("q", "leave", "Back/quit", id="app.leave"),
         Binding("question_mark", "help", "Help", id="app.help"),
+        # On the Proposal screen: decide on the proposal in view (the Queue has its own).
+        Binding("m", "merge_shown", "Merge", id="app.merge"),
+        Binding("r", "redirect_shown", "Redirect", id="app.redirect"),
+        Binding("c", "close_shown", "Close", id="app.close"),
+        Binding("u", "undo", "Undo", id="app.undo"),
     ]
 
     def __init__(
@@ -61,6 +67,7 @@ class OvernightApp(App[None]):
         version: DataVersion,
         repo: Path | None = None,
         target: str = "main",
+        merge_mode: MergeMode = "auto",
         clock: Clock = utcnow,
         user: str = "person",
         poll_seconds: float = POLL_SECONDS,
@@ -74,16 +81,15 @@ class OvernightApp(App[None]):
         """The repository merges go into; None means each proposal's own `repository`."""
         self.target = target
         """The branch proposals merge into."""
+        self.merge_mode: MergeMode = merge_mode
+        """Fast-forward when possible (`auto`), only then (`ff-only`), or a merge commit."""
         self.clock = clock
         self.user = user
         self.poll_seconds = poll_seconds
         self.proposal_screen: ProposalScreenFactory | None = None
         """Builds the Proposal screen; `make_app` sets it when that screen is installed."""
-        self.decisions_made: list[DecisionMade] = []
+        self.decisions_made = []
         """Every decision this session carried out, in order (what the person was told)."""
-        self._tickets = itertools.count()
-        self._turn = 0
-        self._turns = threading.Condition()
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
@@ -127,36 +133,53 @@ class OvernightApp(App[None]):
                 timeout=12,
             )
 
-    def decide(
-        self,
-        description: str,
-        write: Callable[[sqlite_utils.Database], T],
-        summary: Callable[[T], str],
-    ) -> Worker[None]:
-        """Carry out a decision in a thread worker, through the writer, in the order the keys
-        were pressed (an `u` right after an `m` undoes that merge, not the one before)."""
-        ticket = next(self._tickets)
-
-        def job() -> None:
-            with self._turns:
-                self._turns.wait_for(lambda: self._turn == ticket)
-            try:
-                result = self.writer.call(write)
-            finally:
-                with self._turns:
-                    self._turn += 1
-                    self._turns.notify_all()
-            self.post_message(DecisionMade(summary(result)))
-
-        return self.run_worker(
-            job, thread=True, group="decide", description=description, exit_on_error=False
-        )
-
     @on(DecisionMade)
     def decision_made(self, message: DecisionMade) -> None:
         self.decisions_made.append(message)
         self.notify(message.summary, title="Done", timeout=6)
+        shown = self.shown_proposal()
+        if shown is not None and message.proposal_id == shown:
+            self.pop_screen()  # decided: back to the queue for the next one
         self.forward_store_changed(StoreChanged())
+
+    # -- the Proposal screen ----------------------------------------------------------
+
+    def shown_proposal(self) -> int | None:
+        """The id of the proposal whose screen is in view, if one is."""
+        proposal_id = getattr(self.screen, "proposal_id", None)
+        return proposal_id if isinstance(proposal_id, int) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("merge_shown", "redirect_shown", "close_shown"):
+            return self.shown_proposal() is not None
+        return True
+
+    def _shown(self) -> tuple[int, int, str] | None:
+        detail = getattr(self.screen, "detail", None)
+        if detail is None:
+            self.notify("the proposal is still loading", severity="warning")
+            return None
+        return detail.proposal.id, detail.proposal.issue_id, detail.issue_title
+
+    def action_merge_shown(self) -> None:
+        if shown := self._shown():
+            self.merge(*shown)
+
+    def action_close_shown(self) -> None:
+        if shown := self._shown():
+            self.close(*shown)
+
+    def action_redirect_shown(self) -> None:
+        if shown := self._shown():
+            self.redirect(shown[0], shown[2])
+
+    def action_undo(self) -> None:
+        self.undo()
+
+    def on_comments_read(self, message: CommentsRead) -> None:
+        screen = self.screen
+        if self.shown_proposal() == message.proposal_id and hasattr(screen, "set_notes"):
+            screen.set_notes([note_of(c) for c in message.comments])
 
     def action_leave(self) -> None:
         """`q`: back to the previous screen, or quit from the queue."""
@@ -175,6 +198,27 @@ class OvernightApp(App[None]):
             self.notify("the Proposal screen is not installed in this build", severity="warning")
             return
         self.push_screen(self.proposal_screen(proposal_id, self.db_path))
+        self.read_comments(proposal_id)
+
+    @on(DiffPane.LineCommented)
+    def line_commented(self, message: DiffPane.LineCommented) -> None:
+        self.keep_comment(
+            LineComment(
+                proposal_id=message.proposal_id,
+                file=message.file,
+                line=message.line,
+                side=message.side,
+                line_text=message.line_text,
+                body=message.body,
+                created_at=self.clock(),
+            )
+        )
+
+    @on(ReplayStepper.RedirectRequested)
+    def redirect_from_step(self, message: ReplayStepper.RedirectRequested) -> None:
+        detail = getattr(self.screen, "detail", None)
+        title = detail.issue_title if detail is not None else f"proposal #{message.proposal_id}"
+        self.redirect(message.proposal_id, title, at_step=message.seq, from_run=message.run_id)
 
 
 def make_app(
@@ -183,6 +227,7 @@ def make_app(
     repo: Path | None = None,
     clock: Clock | None = None,
     target: str = "main",
+    merge_mode: MergeMode = "auto",
     user: str | None = None,
     poll_seconds: float = POLL_SECONDS,
 ) -> OvernightApp:
@@ -198,17 +243,24 @@ def make_app(
         version=DataVersion(db_path),
         repo=repo,
         target=target,
+        merge_mode=merge_mode,
         clock=clock or utcnow,
         user=user or _reviewer(),
         poll_seconds=poll_seconds,
     )
-    try:
-        from console.screens.proposal import ProposalScreen  # built beside this one
-    except ImportError:
-        pass
-    else:
-        app.proposal_screen = ProposalScreen
+    app.proposal_screen = ProposalScreen
     return app
+
+
+def note_of(comment: LineComment) -> LineNote:
+    """A stored line comment as the diff's margin shows it."""
+    return LineNote(
+        file=comment.file,
+        line=comment.line,
+        line_text=comment.line_text,
+        body=comment.body,
+        side=comment.side,
+    )
 
 
 def _reviewer() -> str:

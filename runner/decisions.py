@@ -136,17 +136,20 @@ def redirect_proposal(
     context: str,
     *,
     at_step: int | None = None,
+    from_run: str | None = None,
     by: str = "person",
 ) -> Decision:
     """Send the issue's agent back with `context`: from the start, or (with `at_step`) from that
-    step of the proposal's run. The new dispatch is queued; the decision records its id."""
+    step of `from_run` (default: the proposal's run). The new dispatch is queued; the decision
+    records its id."""
     proposal = _open_proposal(db, proposal_id)
+    from_run = (from_run or proposal.run_id) if at_step is not None else None
     dispatch_id = retry_busy(
         dispatch.redispatch,
         db,
         proposal.issue_id,
         context,
-        from_run=proposal.run_id if at_step is not None else None,
+        from_run=from_run,
         at_step=at_step,
         requested_by=by,
     )
@@ -155,7 +158,7 @@ def redirect_proposal(
         issue_id=proposal.issue_id,
         action="redirect",
         context=context,
-        detail={"dispatch_id": dispatch_id, "at_step": at_step, "from_run": proposal.run_id},
+        detail={"dispatch_id": dispatch_id, "at_step": at_step, "from_run": from_run},
         decided_by=by,
     )
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 
 import sqlite_utils
 from pydantic import BaseModel, Field
@@ -24,7 +25,9 @@ class LineComment(BaseModel):
     proposal_id: int
     file: str
     line: int
-    """The line's number in the file after the change."""
+    """The line's number on its side of the diff."""
+    side: Literal["new", "old"] = "new"
+    """`old` for a removed line (numbered in the base version), else `new`."""
     line_text: str
     """The line as it read when the note was written."""
     body: str
@@ -68,5 +71,6 @@ def redirect_context(comments: Sequence[LineComment]) -> str:
     """The notes as a reviewer would write them on a pull request, for the agent's next run."""
     parts = []
     for c in comments:
-        parts.append(f"{c.file}:{c.line}: `{c.line_text.strip()}`\n  {c.body.strip()}")
+        where = f"{c.file}:{c.line}" + (" (removed line)" if c.side == "old" else "")
+        parts.append(f"{where}: `{c.line_text.strip()}`\n  {c.body.strip()}")
     return "\n".join(parts)

@@ -402,7 +402,8 @@ def m006_console(db: sqlite_utils.Database) -> None:
             id INTEGER PRIMARY KEY,
             proposal_id INTEGER NOT NULL REFERENCES proposals (id),
             file TEXT NOT NULL,
-            line INTEGER NOT NULL,        -- the line's number in the file after the change
+            line INTEGER NOT NULL,        -- the line's number on its side of the diff
+            side TEXT NOT NULL DEFAULT 'new',  -- new (after the change) | old (a removed line)
             line_text TEXT NOT NULL,      -- the line itself, kept in case the file moves on
             body TEXT NOT NULL,
             created_at TEXT NOT NULL

@@ -21,12 +21,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
 from console.messages import StoreChanged
-from console.screens.close import CloseChoice, CloseScreen
-from console.screens.redirect import RedirectScreen
 from console.widgets.queue.lane_table import LaneTable
 from console.widgets.queue.row_details import RowDetails
 from runner import decisions
-from store.comments import list_comments, redirect_context
 from store.queue import (
     LANE_NAMES,
     PAGE_SIZE,
@@ -113,14 +110,6 @@ class QueueScreen(Screen[None]):
         generation: int
         lane: LaneName
         rows: list[QueueRow]
-
-    @dataclass
-    class RedirectDraft(Message):
-        """The proposal's line comments, ready to prefill the redirect box."""
-
-        proposal_id: int
-        title: str
-        draft: str
 
     def __init__(self) -> None:
         super().__init__()
@@ -310,78 +299,19 @@ class QueueScreen(Screen[None]):
         return row
 
     def action_merge(self) -> None:
-        row = self._proposal_row()
-        if row is None or row.proposal_id is None:
-            return
-        app = self.overnight
-        self.overnight.decide(
-            f"merging proposal #{row.proposal_id}",
-            lambda db: decisions.merge_proposal(
-                db, row.proposal_id or 0, repo=app.repo, into=app.target, by=app.user
-            ),
-            lambda d: (
-                f"Merged #{row.issue_id} “{row.title}” into {d.detail['target']} "
-                f"({'fast-forward' if d.detail['fast_forward'] else 'merge commit'}); u undoes"
-            ),
-        )
+        if row := self._proposal_row():
+            self.overnight.merge(row.proposal_id or 0, row.issue_id, row.title)
 
     def action_close(self) -> None:
-        row = self._proposal_row()
-        if row is None or row.proposal_id is None:
-            return
-        proposal_id, user = row.proposal_id, self.overnight.user
-
-        def chosen(choice: CloseChoice | None) -> None:
-            if choice is None:
-                return
-            self.overnight.decide(
-                f"closing proposal #{proposal_id}",
-                lambda db: decisions.close_proposal(
-                    db, proposal_id, choice.reason, duplicate_of=choice.duplicate_of, by=user
-                ),
-                lambda d: f"Closed #{row.issue_id}: {d.reason}; u undoes",
-            )
-
-        self.app.push_screen(CloseScreen(row.title), chosen)
+        if row := self._proposal_row():
+            self.overnight.close(row.proposal_id or 0, row.issue_id, row.title)
 
     def action_redirect(self) -> None:
-        row = self._proposal_row()
-        if row is not None and row.proposal_id is not None:
-            self.prepare_redirect(row.proposal_id, row.title)
-
-    @work(
-        thread=True,
-        group="queue-redirect",
-        description="reading the line comments",
-        exit_on_error=False,
-    )
-    def prepare_redirect(self, proposal_id: int, title: str) -> None:
-        with self.overnight.reader.borrow() as db:
-            draft = redirect_context(list_comments(db, proposal_id))
-        self.post_message(self.RedirectDraft(proposal_id, title, draft))
-
-    @on(RedirectDraft)
-    def open_redirect(self, message: RedirectDraft) -> None:
-        proposal_id, user = message.proposal_id, self.overnight.user
-
-        def written(context: str | None) -> None:
-            if not context:
-                return
-            self.overnight.decide(
-                f"redirecting proposal #{proposal_id}",
-                lambda db: decisions.redirect_proposal(db, proposal_id, context, by=user),
-                lambda d: f"Redirected “{message.title}”: the agent is queued; u undoes",
-            )
-
-        self.app.push_screen(RedirectScreen(message.title, message.draft), written)
+        if row := self._proposal_row():
+            self.overnight.redirect(row.proposal_id or 0, row.title)
 
     def action_undo(self) -> None:
-        app = self.overnight
-        app.decide(
-            "undoing the last decision",
-            lambda db: decisions.undo_last_decision(db, repo=app.repo),
-            lambda d: f"Undone: the {d.action} of proposal #{d.proposal_id}",
-        )
+        self.overnight.undo()
 
     def action_confirm(self) -> None:
         row = self.current_row()
