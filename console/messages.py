@@ -12,8 +12,11 @@ from textual.message import Message
 
 
 @dataclass
-class StoreChanged(Message):
-    """Someone committed to the store (the runner, triage, or this console's own writer)."""
+class StoreChanged(Message, bubble=False):
+    """Someone committed to the store (the runner, triage, or this console's own writer).
+
+    The app posts it to itself from its poll, then to each screen; it does not bubble, or a
+    screen's copy would come back to the app and go round again."""
 
 
 @dataclass

@@ -44,17 +44,21 @@ class HelpScreen(ModalScreen[None]):
     @classmethod
     def for_screen(cls, screen: Screen[object]) -> HelpScreen:
         """The overlay for `screen`: the bindings its class declares, then the focused
-        widget's, then the app's, each marked with whether it applies right now."""
+        widget's, then the app's (less a key already listed), each marked with whether it
+        applies right now."""
         active = {a.binding.action for a in screen.active_bindings.values()}
         nodes: list[DOMNode] = [screen]
         if screen.focused is not None:
             nodes.append(screen.focused)
         nodes.append(screen.app)
         rows: dict[str, tuple[str, str, bool]] = {}
+        taken: set[str] = set()
         for node in nodes:
             for binding in declared_bindings(node):
-                if not binding.description or binding.system:
-                    continue
+                keys = set(binding.key.split(","))
+                if not binding.description or binding.system or keys <= taken:
+                    continue  # a nearer node's binding of the same key wins
+                taken |= keys
                 shown = screen.app.get_key_display(binding)
                 if binding.action in rows:
                     keys, text, enabled = rows[binding.action]

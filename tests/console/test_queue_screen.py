@@ -11,20 +11,10 @@ from console.app import OvernightApp, make_app
 from console.screens.queue import QueueScreen
 from console.widgets.queue.lane_table import LaneTable
 from console.widgets.queue.row_details import RowDetails
+from tests.console.pilot import until
 from tests.console.seed import NOW, Morning
 
 pytestmark = pytest.mark.anyio
-
-
-async def until(pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    """Let the app run until `condition` holds (workers post their results asynchronously)."""
-    import time
-
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
 
 
 async def test_the_queue_shows_every_lane_and_the_row_in_full(
@@ -36,8 +26,10 @@ async def test_the_queue_shows_every_lane_and_the_row_in_full(
         assert isinstance(screen, QueueScreen)
         await until(pilot, lambda: screen.loaded)
         table = screen.query_one("#table-proposals", LaneTable)
-        assert table.order == [f"proposal:{morning.proposals['verified']}",
-                               f"proposal:{morning.proposals['unverified']}"]
+        assert table.order == [
+            f"proposal:{morning.proposals['verified']}",
+            f"proposal:{morning.proposals['unverified']}",
+        ]
         details = screen.query_one(RowDetails)
         assert details.shown_key == table.order[0]
         await pilot.press("j")
