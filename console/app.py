@@ -28,6 +28,7 @@ from console.screens.queue import QueueScreen
 from console.widgets.proposal.diff_lines import LineNote
 from console.widgets.proposal.diff_pane import DiffPane
 from console.widgets.proposal.replay import ReplayStepper
+from runner.containers.settings import ContainerSettings
 from runner.errors import UserError
 from runner.git import MergeMode
 from store.comments import LineComment
@@ -71,8 +72,11 @@ class OvernightApp(DecisionFlows):
         clock: Clock = utcnow,
         user: str = "person",
         poll_seconds: float = POLL_SECONDS,
+        containers: ContainerSettings | None = None,
     ) -> None:
         super().__init__()
+        self.containers = containers
+        """Podman settings for a live re-run from the Replay tab; None: re-runs are off."""
         self.db_path = db_path
         self.reader = reader
         self.writer = writer
@@ -214,6 +218,40 @@ class OvernightApp(DecisionFlows):
             )
         )
 
+    @on(ReplayStepper.RerunRequested)
+    def rerun_requested(self, message: ReplayStepper.RerunRequested) -> None:
+        if self.containers is None:
+            self.notify(
+                "a live re-run needs the containers configuration: open the console with "
+                "`overnight review`",
+                severity="warning",
+            )
+            return
+        self.notify(f"re-running {message.run_id} in a fresh container…", timeout=4)
+        self.rerun(message.proposal_id, message.run_id)
+
+    @work(thread=True, group="rerun", description="re-running the run", exit_on_error=False)
+    def rerun(self, proposal_id: int, run_id: str) -> None:
+        """`replay --rerun` in a worker: a fresh container from the same image and commit."""
+        from runner.containers.pool import RunPool
+        from runner.containers.replay import ReplayError, rerun
+
+        assert self.containers is not None
+        try:
+            with RunPool(self.writer.db, self.containers) as pool:
+                report = rerun(pool, run_id)
+        except ReplayError as exc:
+            raise UserError(str(exc)) from exc
+        pairs = [(step.seq, not step.matched) for step in report.steps]
+        self.call_from_thread(self._show_rerun, proposal_id, run_id, pairs)
+
+    def _show_rerun(self, proposal_id: int, run_id: str, pairs: list[tuple[int, bool]]) -> None:
+        differ = sum(d for _seq, d in pairs)
+        self.notify(f"re-run of {run_id}: {differ} of {len(pairs)} steps differ", timeout=8)
+        screen = self.screen
+        if self.shown_proposal() == proposal_id and hasattr(screen, "show_rerun"):
+            screen.show_rerun(run_id, pairs)
+
     @on(ReplayStepper.RedirectRequested)
     def redirect_from_step(self, message: ReplayStepper.RedirectRequested) -> None:
         detail = getattr(self.screen, "detail", None)
@@ -230,6 +268,7 @@ def make_app(
     merge_mode: MergeMode = "auto",
     user: str | None = None,
     poll_seconds: float = POLL_SECONDS,
+    containers: ContainerSettings | None = None,
 ) -> OvernightApp:
     """The console on the store at `db_path` (created and migrated if needed: the writer may).
 
@@ -247,6 +286,7 @@ def make_app(
         clock=clock or utcnow,
         user=user or _reviewer(),
         poll_seconds=poll_seconds,
+        containers=containers,
     )
     app.proposal_screen = ProposalScreen
     return app

@@ -55,10 +55,10 @@ class HelpScreen(ModalScreen[None]):
         taken: set[str] = set()
         for node in nodes:
             for binding in declared_bindings(node):
-                keys = set(binding.key.split(","))
-                if not binding.description or binding.system or keys <= taken:
+                bound = set(binding.key.split(","))
+                if not binding.description or binding.system or bound <= taken:
                     continue  # a nearer node's binding of the same key wins
-                taken |= keys
+                taken |= bound
                 shown = screen.app.get_key_display(binding)
                 if binding.action in rows:
                     keys, text, enabled = rows[binding.action]
