@@ -46,7 +46,6 @@ class HelpScreen(ModalScreen[None]):
         """The overlay for `screen`: the bindings its class declares, then the focused
         widget's, then the app's (less a key already listed), each marked with whether it
         applies right now."""
-        active = {a.binding.action for a in screen.active_bindings.values()}
         nodes: list[DOMNode] = [screen]
         if screen.focused is not None:
             nodes.append(screen.focused)
@@ -58,6 +57,8 @@ class HelpScreen(ModalScreen[None]):
                 bound = set(binding.key.split(","))
                 if not binding.description or binding.system or bound <= taken:
                     continue  # a nearer node's binding of the same key wins
+                if "copy" in binding.action:  # Textual's own ctrl+c, not one of ours
+                    continue  # a nearer node's binding of the same key wins
                 taken |= bound
                 shown = screen.app.get_key_display(binding)
                 if binding.action in rows:
@@ -65,7 +66,9 @@ class HelpScreen(ModalScreen[None]):
                     if shown not in keys.split(" "):
                         rows[binding.action] = (f"{keys} {shown}", text, enabled)
                     continue
-                rows[binding.action] = (shown, binding.description, binding.action in active)
+                name = binding.action.split("(", 1)[0].removeprefix("app.")
+                enabled = node.check_action(name, ()) is not False
+                rows[binding.action] = (shown, binding.description, enabled)
         title = type(screen).__name__.removesuffix("Screen") or "Screen"
         return cls(title, list(rows.values()))
 
@@ -74,7 +77,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Key", no_wrap=True, style="bold cyan")
         table.add_column("Does")
         for keys, text, enabled in self.rows:
-            table.add_row(keys, text if enabled else Text(f"{text} (not here)", "dim"))
+            table.add_row(keys, Text(text) if enabled else Text(f"{text} (not here)", style="dim"))
         with VerticalScroll(id="help-box", classes="modal-box"):
             yield Label(f"Keys of the {self.screen_title} screen", classes="modal-title")
             yield Static(table, id="help-table")

@@ -138,6 +138,9 @@ class QueueScreen(Screen[None]):
         self.query_one("#filter", Input).display = False
         self.load()
 
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < 32, "-short")
+
     # -- reading ------------------------------------------------------------------------
 
     @work(

@@ -18,9 +18,9 @@ import sqlite_utils
 
 from runner.git import Author, commit_diff, init_repository, show_file
 from store import open_db
-from store.issues import Issue
-from store.night import Night, start_night
-from store.review import CheckTest, Proposal, add_proposal
+from store.issues import Issue, insert_issues
+from store.night import Dispatch, Night, queue_dispatch, start_night
+from store.review import CheckTest, Decision, Proposal, add_proposal, record_decision
 from store.runs import RunEvent, RunRecord, append_event, insert_run
 from store.signal import Actor, Signal
 from store.signals import insert_signals
@@ -89,8 +89,15 @@ class Morning:
     branches: dict[str, str] = field(default_factory=dict)
 
 
-def _issue(issue_id: int, title: str, *, lane: str = "dispatchable", **extra: object) -> Issue:
-    seen = NOW - timedelta(hours=30 - issue_id)
+def _issue(
+    issue_id: int,
+    title: str,
+    *,
+    lane: str = "dispatchable",
+    seen: datetime | None = None,
+    **extra: object,
+) -> Issue:
+    seen = seen or NOW - timedelta(hours=30 - issue_id)
     return Issue.model_validate(
         {
             "id": issue_id,
@@ -224,6 +231,16 @@ def seed_morning(root: Path) -> Morning:
     ):  # fmt: skip
         issue_id = m.issues[key]
         _run(db, run_id, issue_id, repo, base)
+        dispatch_id = queue_dispatch(
+            db,
+            Dispatch(
+                issue_id=issue_id,
+                night_id=m.night_id,
+                state="done",
+                run_id=run_id,
+                created_at=NOW - timedelta(hours=5),
+            ),
+        )
         tests = [
             CheckTest(
                 proposal_id=0, phase="before", test_id="tests/test_shop.py::t", outcome="failed"
@@ -235,6 +252,7 @@ def seed_morning(root: Path) -> Morning:
                 {
                     "issue_id": issue_id,
                     "run_id": run_id,
+                    "dispatch_id": dispatch_id,
                     "night_id": m.night_id,
                     "outcome": outcome,
                     "repository": str(repo),
@@ -308,4 +326,64 @@ def seed_bulk(db_path: Path, repo: Path, base: str, *, issues: int, proposals: i
                 updated_at=NOW - timedelta(hours=4),
             ),
         )
+    db.close()
+
+
+def seed_history(m: Morning, nights: int = 6) -> None:
+    """Earlier nights with decided proposals, one wrong-tree close more every other night, so
+    the Stats screen has a funnel, merge times and a chart to show."""
+    db = open_db(m.db_path)
+    for n in range(nights):
+        started = NOW - timedelta(days=nights - n)
+        night_id = start_night(db, Night(owner="seed:1:0", status="done", started_at=started))
+        after = int(db.execute("SELECT last_seq FROM triage_progress").fetchone()[0])
+        issues, signals, links = [], [], []
+        for k in range(4):
+            issue_id = 100 + n * 10 + k
+            seen = started - timedelta(hours=6 + 3 * k)
+            issues.append(_issue(issue_id, f"Old issue {issue_id}", seen=seen, signal_count=3))
+            for s in _signals(issue_id, f"Old issue {issue_id}", 3, 2):
+                s = s.model_copy(update={"id": f"old-{s.id}", "received_at": seen})
+                signals.append(s)
+                links.append(NewLink(s.id, issue_id, "linked", 1.0, 1.0, 1.0, "seed"))
+        with db.conn:
+            insert_signals(db, signals)
+        through = int(db.execute("SELECT MAX(seq) FROM signals").fetchone()[0])
+        with db.conn:
+            write_triage_batch(
+                db, TriageBatch(issues, [], links, [], [], after, through, NOW.isoformat(), [])
+            )
+        for k in range(4):
+            issue_id = 100 + n * 10 + k
+            run_id = f"old-{issue_id}"
+            _run(db, run_id, issue_id, m.repo, m.base)
+            queue_dispatch(
+                db,
+                Dispatch(issue_id=issue_id, night_id=night_id, state="done", created_at=started),
+            )
+            proposal_id = add_proposal(
+                db,
+                Proposal(
+                    issue_id=issue_id,
+                    run_id=run_id,
+                    night_id=night_id,
+                    outcome="proposed",
+                    repository=str(m.repo),
+                    base_commit=m.base,
+                    cost_usd=0.25,
+                    created_at=started,
+                    updated_at=started,
+                ),
+            )
+            wrong = k < n // 2
+            record_decision(
+                db,
+                Decision(
+                    proposal_id=proposal_id,
+                    issue_id=issue_id,
+                    action="close" if wrong else "merge",
+                    reason="wrong tree" if wrong else None,
+                    decided_at=started + timedelta(hours=8),
+                ),
+            )
     db.close()

@@ -38,17 +38,25 @@ def arrivals(counts: Sequence[int], width: int = 12, hours: int = 24) -> str:
     return "".join(_BARS[round(s / top * (len(_BARS) - 1))] if s else " " for s in sums)
 
 
+def cut(text: str) -> Text:
+    """Text cut with an ellipsis where its column ends."""
+    return Text(text, no_wrap=True, overflow="ellipsis")
+
+
 def signals(row: QueueRow) -> Text:
-    return Text.assemble((f"{row.signal_count:>5} ", "bold"), (arrivals(row.arrivals), "cyan"))
+    """The count and the last day's arrivals, 3 hours a bar."""
+    bars = arrivals(row.arrivals, width=8)
+    return Text.assemble((f"{row.signal_count:>4} ", "bold"), (bars, "cyan"))
 
 
 def check_badge(row: QueueRow) -> Text:
-    """The runner's check in three words: before, after, new failures."""
+    """The runner's check in three words: the repro before and after the fix, and how many
+    tests newly fail (`✓ fail/pass/0 new`)."""
     if row.repro_before is None and row.repro_after is None:
         return Text("no check", style="dim")
-    before = "fails" if row.repro_before else "passes"
-    after = "passes" if row.repro_after == 0 else "fails"
-    news = "0 new" if row.new_failures == 0 else f"{row.new_failures} new"
+    before = "fail" if row.repro_before else "pass"
+    after = "pass" if row.repro_after == 0 else "fail"
+    news = f"{row.new_failures} new"
     style = "green" if row.verified else "red"
     mark = "✓" if row.verified else "✗"
     return Text(f"{mark} {before}/{after}/{news}", style=style)

@@ -13,11 +13,21 @@ from console.widgets.queue import cells
 from store.queue import LaneName, QueueRow
 
 Cell = Callable[[QueueRow, datetime], str | Text]
+NARROW = 100
+"""Below this many columns the table keeps to what fits in 80."""
+_WIDE_ONLY = {"Age", "Cost", "Rule", "Reason"}
+_WIDTHS: dict[str, tuple[int, int]] = {
+    # (wide, narrow): text columns are cut with an ellipsis; the details pane has them whole.
+    "Title": (40, 22),
+    "Held because": (44, 30),
+    "Reason": (36, 20),
+    "Rule": (30, 20),
+}
 
 _COLUMNS: dict[LaneName, list[tuple[str, Cell]]] = {
     "proposals": [
         ("Issue", lambda r, _n: f"#{r.issue_id}"),
-        ("Title", lambda r, _n: r.title),
+        ("Title", lambda r, _n: cells.cut(r.title)),
         ("Signals", lambda r, _n: cells.signals(r)),
         ("Age", lambda r, n: cells.age(r.first_seen, n)),
         ("Check", lambda r, _n: cells.check_badge(r)),
@@ -27,27 +37,27 @@ _COLUMNS: dict[LaneName, list[tuple[str, Cell]]] = {
     ],
     "needs_confirmation": [
         ("Issue", lambda r, _n: f"#{r.home_issue_id}→#{r.issue_id}"),
-        ("Title", lambda r, _n: r.title),
+        ("Title", lambda r, _n: cells.cut(r.title)),
         ("Signals", lambda r, _n: cells.signals(r)),
         ("Age", lambda r, n: cells.age(r.first_seen, n)),
         ("Scores", lambda r, _n: cells.scores(r)),
-        ("Rule", lambda r, _n: r.rule or ""),
+        ("Rule", lambda r, _n: cells.cut(r.rule or "")),
     ],
     "held": [
         ("Issue", lambda r, _n: f"#{r.issue_id}"),
-        ("Title", lambda r, _n: r.title),
+        ("Title", lambda r, _n: cells.cut(r.title)),
         ("Signals", lambda r, _n: cells.signals(r)),
         ("Age", lambda r, n: cells.age(r.first_seen, n)),
-        ("Held because", lambda r, _n: r.reason),
+        ("Held because", lambda r, _n: cells.cut(r.reason)),
         ("Agent", lambda r, _n: cells.state(r)),
     ],
     "no_proposal": [
         ("Issue", lambda r, _n: f"#{r.issue_id}"),
-        ("Title", lambda r, _n: r.title),
+        ("Title", lambda r, _n: cells.cut(r.title)),
         ("Signals", lambda r, _n: cells.signals(r)),
         ("Age", lambda r, n: cells.age(r.first_seen, n)),
         ("Outcome", lambda r, _n: (r.outcome or "").replace("_", " ")),
-        ("Reason", lambda r, _n: r.reason),
+        ("Reason", lambda r, _n: cells.cut(r.reason)),
         ("Cost", lambda r, _n: cells.cost(r)),
         ("Agent", lambda r, _n: cells.state(r)),
     ],
@@ -69,8 +79,18 @@ class LaneTable(DataTable[str | Text]):
         self.order: list[str] = []
 
     def on_mount(self) -> None:
-        for label, _cell in _COLUMNS[self.lane]:
-            self.add_column(label, key=label.lower())
+        # Narrow terminals drop the columns the details pane repeats (age, cost, rule).
+        narrow = self.app.size.width < NARROW
+        for label, _cell in self.columns_shown(narrow):
+            widths = _WIDTHS.get(label)
+            width = widths[narrow] if widths else None
+            self.add_column(label, key=label.lower(), width=width)
+
+    def columns_shown(self, narrow: bool | None = None) -> list[tuple[str, Cell]]:
+        if narrow is None:
+            narrow = self.app.size.width < NARROW
+        columns = _COLUMNS[self.lane]
+        return [c for c in columns if not (narrow and c[0] in _WIDE_ONLY)]
 
     def show_rows(self, rows: Sequence[QueueRow], now: datetime) -> bool:
         """Replace the rows, keeping the cursor on the same row if it is still there.
@@ -87,7 +107,7 @@ class LaneTable(DataTable[str | Text]):
         return True
 
     def append_rows(self, rows: Sequence[QueueRow], now: datetime) -> None:
-        columns = _COLUMNS[self.lane]
+        columns = self.columns_shown()
         fresh = [r for r in rows if r.key not in self.rows_by_key]
         for r in fresh:
             self.rows_by_key[r.key] = r

@@ -54,6 +54,7 @@ def _describe(row: QueueRow, now: datetime) -> Text:
     if row.lane in ("proposals", "no_proposal"):
         out.append(f"\n{(row.outcome or '').replace('_', ' ')}: ", style="bold")
         out.append(row.reason or "")
+        out.append(f"  (cost {cells.cost(row)})", style="dim")
         if row.check_summary:
             out.append("\ncheck: ")
             out.append_text(cells.check_badge(row))

@@ -11,7 +11,7 @@ _STAGES = (
     ("signals", "signals received"),
     ("issues", "unique issues"),
     ("dispatched", "issues dispatched"),
-    ("proposals", "proposals with a diff"),
+    ("proposals", "proposals"),
 )
 _DECIDED = (("merged", "merged"), ("redirected", "redirected"), ("closed", "closed"))
 
@@ -22,7 +22,7 @@ class FunnelView(Static):
     def show(self, report: StatsReport) -> None:
         funnel = report.funnel.model_dump()
         table = Table(box=None, expand=False, show_header=False, pad_edge=False)
-        table.add_column("stage")
+        table.add_column("stage", no_wrap=True)
         table.add_column("count", justify="right", style="bold")
         table.add_column("share", justify="right", style="dim")
         previous: int | None = None

@@ -23,7 +23,7 @@ class WrongTreeChart(PlotextPlot):
         nights = report.nights
         if nights:
             labels = [n.started_at.strftime("%m-%d") for n in nights]
-            plt.bar(labels, [round(n.rate * 100, 1) for n in nights])
+            plt.bar(labels, [round(n.rate * 100, 1) for n in nights], width=0.5)
             plt.ylim(0, 100)
         else:
             plt.bar(["no nights"], [0])
