@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "runner.commands.containers",
     "runner.commands.night",
     "runner.commands.demo",
+    "runner.commands.review",
 ]
 
 

@@ -6,6 +6,7 @@ Tables by area:
 - runs: `runs`, `run_events`, `images`
 - review: `proposals`, `decisions` (m004, rebuilt by m005), `check_tests`
 - the night: `nights`, `dispatches` (m005)
+- the console: `line_comments`, `decisions.undone_at` (m006)
 """
 
 from __future__ import annotations
@@ -386,5 +387,31 @@ def m005_night(db: sqlite_utils.Database) -> None:
             decided_at TEXT NOT NULL
         );
         CREATE INDEX decisions_issue ON decisions (issue_id);
+        """,
+    )
+
+
+@migrations
+def m006_console(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- A reviewer's note on one line of a proposal's diff, as on a pull request. Notes
+        -- accumulate on the proposal and become the context of its next redirect.
+        CREATE TABLE line_comments (
+            id INTEGER PRIMARY KEY,
+            proposal_id INTEGER NOT NULL REFERENCES proposals (id),
+            file TEXT NOT NULL,
+            line INTEGER NOT NULL,        -- the line's number on its side of the diff
+            side TEXT NOT NULL DEFAULT 'new',  -- new (after the change) | old (a removed line)
+            line_text TEXT NOT NULL,      -- the line itself, kept in case the file moves on
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX line_comments_proposal ON line_comments (proposal_id);
+
+        -- A decision taken back with `u`: kept (the stats count it as undone, not forgotten).
+        ALTER TABLE decisions ADD COLUMN undone_at TEXT;
+        CREATE INDEX decisions_decided ON decisions (decided_at);
         """,
     )

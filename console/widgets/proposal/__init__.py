@@ -1,0 +1,1 @@
+"""Widgets of the Proposal screen, one a file: diff, reasoning, signals, replay."""

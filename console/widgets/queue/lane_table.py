@@ -1,0 +1,129 @@
+"""One lane of the queue as a table: rows keyed by what they are, cursor kept across reloads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from console.widgets.queue import cells
+from store.queue import LaneName, QueueRow
+
+Cell = Callable[[QueueRow, datetime], str | Text]
+NARROW = 100
+"""Below this many columns the table keeps to what fits in 80."""
+_WIDE_ONLY = {"Age", "Cost", "Rule", "Reason"}
+_WIDTHS: dict[str, tuple[int, int]] = {
+    # (wide, narrow): text columns are cut with an ellipsis; the details pane has them whole.
+    "Title": (40, 22),
+    "Held because": (44, 30),
+    "Reason": (36, 20),
+    "Rule": (30, 20),
+}
+
+_COLUMNS: dict[LaneName, list[tuple[str, Cell]]] = {
+    "proposals": [
+        ("Issue", lambda r, _n: f"#{r.issue_id}"),
+        ("Title", lambda r, _n: cells.cut(r.title)),
+        ("Signals", lambda r, _n: cells.signals(r)),
+        ("Age", lambda r, n: cells.age(r.first_seen, n)),
+        ("Check", lambda r, _n: cells.check_badge(r)),
+        ("Diff", lambda r, _n: cells.diff_size(r)),
+        ("Cost", lambda r, _n: cells.cost(r)),
+        ("Agent", lambda r, _n: cells.state(r)),
+    ],
+    "needs_confirmation": [
+        ("Issue", lambda r, _n: f"#{r.home_issue_id}→#{r.issue_id}"),
+        ("Title", lambda r, _n: cells.cut(r.title)),
+        ("Signals", lambda r, _n: cells.signals(r)),
+        ("Age", lambda r, n: cells.age(r.first_seen, n)),
+        ("Scores", lambda r, _n: cells.scores(r)),
+        ("Rule", lambda r, _n: cells.cut(r.rule or "")),
+    ],
+    "held": [
+        ("Issue", lambda r, _n: f"#{r.issue_id}"),
+        ("Title", lambda r, _n: cells.cut(r.title)),
+        ("Signals", lambda r, _n: cells.signals(r)),
+        ("Age", lambda r, n: cells.age(r.first_seen, n)),
+        ("Held because", lambda r, _n: cells.cut(r.reason)),
+        ("Agent", lambda r, _n: cells.state(r)),
+    ],
+    "no_proposal": [
+        ("Issue", lambda r, _n: f"#{r.issue_id}"),
+        ("Title", lambda r, _n: cells.cut(r.title)),
+        ("Signals", lambda r, _n: cells.signals(r)),
+        ("Age", lambda r, n: cells.age(r.first_seen, n)),
+        ("Outcome", lambda r, _n: (r.outcome or "").replace("_", " ")),
+        ("Reason", lambda r, _n: cells.cut(r.reason)),
+        ("Cost", lambda r, _n: cells.cost(r)),
+        ("Agent", lambda r, _n: cells.state(r)),
+    ],
+}
+
+
+class LaneTable(DataTable[str | Text]):
+    """The rows of one lane; `j`/`k` move as the arrows do."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="queue.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="queue.up"),
+    ]
+
+    def __init__(self, lane: LaneName, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.lane: LaneName = lane
+        self.rows_by_key: dict[str, QueueRow] = {}
+        self.order: list[str] = []
+
+    def on_mount(self) -> None:
+        # Narrow terminals drop the columns the details pane repeats (age, cost, rule).
+        narrow = self.app.size.width < NARROW
+        for label, _cell in self.columns_shown(narrow):
+            widths = _WIDTHS.get(label)
+            width = widths[narrow] if widths else None
+            self.add_column(label, key=label.lower(), width=width)
+
+    def columns_shown(self, narrow: bool | None = None) -> list[tuple[str, Cell]]:
+        if narrow is None:
+            narrow = self.app.size.width < NARROW
+        columns = _COLUMNS[self.lane]
+        return [c for c in columns if not (narrow and c[0] in _WIDE_ONLY)]
+
+    def show_rows(self, rows: Sequence[QueueRow], now: datetime) -> bool:
+        """Replace the rows, keeping the cursor on the same row if it is still there.
+        Returns False (and changes nothing) when the rows are the same as shown."""
+        keys = [r.key for r in rows]
+        if keys == self.order and all(self.rows_by_key[r.key] == r for r in rows):
+            return False
+        current = self.current_key()
+        self.clear()
+        self.rows_by_key, self.order = {}, []
+        self.append_rows(rows, now)
+        if current in self.rows_by_key:
+            self.move_cursor(row=self.order.index(current), animate=False)
+        return True
+
+    def append_rows(self, rows: Sequence[QueueRow], now: datetime) -> None:
+        columns = self.columns_shown()
+        fresh = [r for r in rows if r.key not in self.rows_by_key]
+        for r in fresh:
+            self.rows_by_key[r.key] = r
+            self.order.append(r.key)
+        for r in fresh:
+            self.add_row(*(cell(r, now) for _label, cell in columns), key=r.key)
+
+    def current_key(self) -> str | None:
+        if not self.order or self.cursor_row < 0 or self.cursor_row >= len(self.order):
+            return None
+        return self.order[self.cursor_row]
+
+    def current(self) -> QueueRow | None:
+        key = self.current_key()
+        return self.rows_by_key.get(key) if key else None
+
+    def near_end(self) -> bool:
+        """Whether the cursor is within a screenful of the last loaded row."""
+        return bool(self.order) and self.cursor_row >= len(self.order) - 20
