@@ -49,7 +49,13 @@ def _from_git(repository: str, base: str, head: str) -> tuple[list[FilePatch], l
     repo = git.Repo(repository)
     try:
         text = repo.git.diff(
-            base, head, "--no-color", "--no-ext-diff", "-M", "-U3", "--src-prefix=a/",
+            base,
+            head,
+            "--no-color",
+            "--no-ext-diff",
+            "-M",
+            "-U3",
+            "--src-prefix=a/",
             "--dst-prefix=b/",
         )
         old_commit, new_commit = repo.commit(base), repo.commit(head)
@@ -67,9 +73,7 @@ def _from_git(repository: str, base: str, head: str) -> tuple[list[FilePatch], l
     return files, highlighters
 
 
-def prepare_diff(
-    repository: str, base: str, head: str | None, stored_diff: str
-) -> PreparedDiff:
+def prepare_diff(repository: str, base: str, head: str | None, stored_diff: str) -> PreparedDiff:
     """Parse a proposal's diff and highlight its first screenful; blocking (run in a thread)."""
     origin: Literal["git", "stored", "none"] = "git"
     note = ""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from rich.segment import Segment
+from rich.style import Style as RichStyle
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -62,7 +63,7 @@ class DiffLines(ScrollView, can_focus=True):
         Binding("right_square_bracket", "file(1)", "Next file", id="diff.next_file"),
         Binding("left_square_bracket", "file(-1)", "Prev file", id="diff.previous_file"),
         Binding("v", "toggle_split", "Split/unified", id="diff.toggle_split"),
-        Binding("a", "toggle_annotations", "+/− marks", id="diff.toggle_annotations"),
+        Binding("a", "toggle_annotations", "+/\u2212 marks", id="diff.toggle_annotations"),
         Binding("i", "note", "Note on line", id="diff.note"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -86,7 +87,7 @@ class DiffLines(ScrollView, can_focus=True):
         & > .diff-lines--gutter { color: $foreground 45%; }
         & > .diff-lines--hunk { color: $text-primary; background: $primary 10%; }
         & > .diff-lines--file { color: $text; background: $panel; text-style: bold; }
-        & > .diff-lines--cursor { background: $accent 35%; }
+        & > .diff-lines--cursor { background: $accent 30%; }
         & > .diff-lines--note { color: $text-warning; background: $warning 10%; }
         & > .diff-lines--mark-added { color: $text-success; text-style: bold; }
         & > .diff-lines--mark-removed { color: $text-error; text-style: bold; }
@@ -132,12 +133,11 @@ class DiffLines(ScrollView, can_focus=True):
 
     # -- data ---------------------------------------------------------------------------
 
-    def load(self, prepared: PreparedDiff) -> None:
+    def load(self, prepared: PreparedDiff, notes: list[LineNote] | None = None) -> None:
         """Show a prepared diff (on the event loop: it only lays out rows already parsed)."""
         self._files, self._highlighters = prepared.files, prepared.highlighters
-        numbers = [
-            max(r.old_no or 0, r.new_no or 0) for f in self._files for r in f.rows[-1:]
-        ]
+        self._notes = list(notes or [])
+        numbers = [max(r.old_no or 0, r.new_no or 0) for f in self._files for r in f.rows[-1:]]
         self._number_width = len(str(max(numbers, default=1)))
         self._code_width = max(
             (len(r.text) for f in self._files for r in f.rows if r.kind != "hunk"), default=0
@@ -185,7 +185,7 @@ class DiffLines(ScrollView, can_focus=True):
     def _note_rows(
         by_line: dict[tuple[str, Side, int], list[LineNote]], path: str, index: int, row: DiffRow
     ) -> list[_Row]:
-        if row.kind == "hunk" or row.line_no is None:
+        if not by_line or row.kind == "hunk" or row.line_no is None:
             return []
         notes = by_line.get((path, row.side, row.line_no), [])
         return [_Row("note", index, note=note) for note in notes]
@@ -309,7 +309,7 @@ class DiffLines(ScrollView, can_focus=True):
             strip = self._unified_strip(row.file, row.row, base, width)
         if cursor is not None:
             # Added on top of each segment, so the cursor's background wins over the line's.
-            over = cursor.rich_style
+            over = RichStyle(bgcolor=(base + cursor).rich_style.bgcolor)
             strip = Strip(
                 [Segment(text, style + over if style else over) for text, style, _ in strip],
                 strip.cell_length,
@@ -322,7 +322,7 @@ class DiffLines(ScrollView, can_focus=True):
     def _file_strip(self, index: int, style: Style, width: int) -> Strip:
         patch = self._files[index]
         name = patch.path if patch.status != "renamed" else f"{patch.old_path} → {patch.path}"
-        text = f" {_STATUS[patch.status]} {name}   +{patch.added} −{patch.removed}"
+        text = f" {_STATUS[patch.status]} {name}   +{patch.added} \u2212{patch.removed}"
         if patch.status == "binary":
             text += "   (binary: not shown)"
         return self._text_strip(text, style, width)
@@ -354,7 +354,9 @@ class DiffLines(ScrollView, can_focus=True):
             content = self._highlighters[index].line(row.side, row.line_no, row.text)
             content_segments = [
                 Segment(text, part.rich_style)
-                for text, part in content.render(style, end="", parse_style=self.app.stylesheet.parse_style)
+                for text, part in content.render(
+                    style, end="", parse_style=self.app.stylesheet.parse_style
+                )
             ]
         x = int(self.scroll_x)
         return Strip(content_segments).crop_extend(x, x + max(width, 0), style.rich_style)
@@ -385,13 +387,18 @@ class DiffLines(ScrollView, can_focus=True):
         )
         return Strip.join([head, self._code(index, row, style, width - head.cell_length)])
 
-    def _half(self, index: int, row: DiffRow | None, base: Style, width: int) -> Strip:
+    def _half(self, index: int, row: DiffRow | None, side: Side, base: Style, width: int) -> Strip:
         if row is None:
             return Strip.blank(width, (base + self._style("gutter")).rich_style)
         style = self._line_style(row, base)
         gutter = base + self._style("gutter")
+        number = row.old_no if side == "old" else row.new_no
+        noted = self._notes and row.side == side and self._has_note(self._files[index].path, row)
         head = Strip(
-            [Segment(f"{self._number(row.line_no)} ", gutter.rich_style), self._mark(row, style)]
+            [
+                Segment(f"{self._number(number)}{'●' if noted else ' '}", gutter.rich_style),
+                self._mark(row, style),
+            ]
         )
         return Strip.join([head, self._code(index, row, style, width - head.cell_length)])
 
@@ -403,8 +410,8 @@ class DiffLines(ScrollView, can_focus=True):
         divider = Strip([Segment("│", (base + self._style("gutter")).rich_style)])
         return Strip.join(
             [
-                self._half(index, pair.left, base, left_width),
+                self._half(index, pair.left, "old", base, left_width),
                 divider,
-                self._half(index, pair.right, base, width - left_width - 1),
+                self._half(index, pair.right, "new", base, width - left_width - 1),
             ]
         )
