@@ -8,7 +8,9 @@ Prints one JSON object on the last line:
 `{"open_diff_ms": ..., "open_diff_small_ms": ..., "open_diff_ratio": ...,
 "baseline_screen_ms": ..., "open_diff_cpu_ms": ..., ...}`. The baseline is a screen of one
 line and a footer, to tell Textual's cost of any screen from this one's; the CPU figures are
-the process's CPU time per open, less swayed than wall time by other work on the machine.
+the process's CPU time per open, less swayed than wall time by other work on the machine;
+`page_down_cpu_ms` is the median CPU time of a `pagedown` through the 5,000-line diff (40
+pages, each newly highlighted), for smoothness.
 Targets (issue 10): `open_diff_ms` ≤ 150 and `open_diff_ratio` ≤ 3.
 """
 
@@ -101,9 +103,25 @@ async def open_once(app: Bench, store: Seeded, size: str | None = None) -> float
     return elapsed * 1000
 
 
+async def page_through(app: Bench, pilot: Pilot[None], store: Seeded, pages: int) -> list[float]:
+    """CPU milliseconds per `pagedown` in the large diff, each until the screen is updated
+    (wall time would mostly measure the Pilot's own waits between keys)."""
+    screen = ProposalScreen(store.proposal_id, store.db_path)
+    await app.push_screen(screen)
+    while not (screen.query(DiffLines) and screen.query_one(DiffLines).painted):
+        await asyncio.sleep(0.0005)
+    times = []
+    for _ in range(pages):
+        start = time.process_time()
+        await pilot.press("pagedown")
+        times.append((time.process_time() - start) * 1000)
+    await app.pop_screen()
+    return times
+
+
 async def measure(large: Seeded, small: Seeded, repeat: int) -> dict[str, list[float]]:
     app = Bench()
-    runs: dict[str, list[float]] = {"large": [], "small": [], "baseline": []}
+    runs: dict[str, list[float]] = {"large": [], "small": [], "baseline": [], "page": []}
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await open_once(app, small)  # warm imports and caches once, not measured
@@ -114,6 +132,7 @@ async def measure(large: Seeded, small: Seeded, repeat: int) -> dict[str, list[f
             await pilot.pause()
             runs["baseline"].append(await baseline_once(app, pilot))
             await pilot.pause()
+        runs["page"] = await page_through(app, pilot, large, 40)
     return runs
 
 
@@ -127,6 +146,8 @@ def main() -> None:
         print(f"diff lines: {large_lines} and {small_lines}", file=sys.stderr)
         runs = asyncio.run(measure(large, small, args.repeat))
     for name, values in runs.items():
+        if name == "page":
+            continue
         print(f"{name} runs (ms): {[round(x, 1) for x in values]}", file=sys.stderr)
     big, little = statistics.median(runs["large"]), statistics.median(runs["small"])
     print(
@@ -136,6 +157,8 @@ def main() -> None:
                 "open_diff_small_ms": round(little, 1),
                 "open_diff_ratio": round(big / little, 2),
                 "baseline_screen_ms": round(statistics.median(runs["baseline"]), 1),
+                "page_down_cpu_ms": round(statistics.median(runs["page"]), 1),
+                "page_down_max_cpu_ms": round(max(runs["page"]), 1),
                 "open_diff_cpu_ms": round(statistics.median(CPU["large"]), 1),
                 "open_diff_small_cpu_ms": round(statistics.median(CPU["small"]), 1),
                 "diff_lines": large_lines,

@@ -16,8 +16,9 @@ from git.exc import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchP
 
 from console.diff_model import FilePatch, Highlighter, lines_of, numbered, parse_unified
 
-WARM_ROWS = 120
-"""Rows highlighted in the worker before the first paint: more than a tall screen shows."""
+WARM_ROWS = 60
+"""Rows highlighted in the worker before the first paint: a screenful and some (a window of
+`HIGHLIGHT_WINDOW` lines is highlighted at once, so this is one lexer run)."""
 
 _GIT_ERRORS = (GitCommandError, InvalidGitRepositoryError, NoSuchPathError, BadName, ValueError)
 

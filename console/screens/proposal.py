@@ -22,7 +22,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from console.gitview import PreparedDiff, prepare_diff
-from console.widgets.proposal.diff_lines import DiffLines, LineNote
+from console.widgets.proposal.diff_lines import LineNote
 from console.widgets.proposal.diff_pane import DiffPane
 from console.widgets.proposal.reasoning import ReasoningView
 from console.widgets.proposal.replay import ReplayStepper
@@ -69,6 +69,8 @@ class ProposalScreen(Screen[None]):
         TabPane { padding: 0; height: 1fr; }
     }
     """
+    AUTO_FOCUS = "#diff-lines"
+    """Focused from the start, so the footer is laid out once, not again when the diff loads."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "back", "Back", id="proposal.back"),
         Binding("1", "tab('diff')", "Diff", id="proposal.tab_diff"),
@@ -212,8 +214,6 @@ class ProposalScreen(Screen[None]):
     @on(_DiffPrepared)
     def _diff_prepared(self, event: _DiffPrepared) -> None:
         self.query_one(DiffPane).show(event.prepared, self._notes)
-        if self.query_one(TabbedContent).active == "diff":
-            self.query_one(DiffLines).focus()
 
     @on(_SignalsLoaded)
     async def _signals_loaded(self, event: _SignalsLoaded) -> None:
