@@ -21,8 +21,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
+from console.diff_model import LineNote
 from console.gitview import PreparedDiff, prepare_diff
-from console.widgets.proposal.diff_lines import LineNote
 from console.widgets.proposal.diff_pane import DiffPane
 from console.widgets.proposal.reasoning import ReasoningView
 from console.widgets.proposal.replay import ReplayStepper

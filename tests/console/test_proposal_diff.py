@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from console.diff_model import LineNote
 from console.screens.proposal import ProposalScreen
-from console.widgets.proposal.diff_lines import DiffLines, LineNote
+from console.widgets.proposal.diff_lines import DiffLines
 from console.widgets.proposal.diff_pane import DiffPane
 from tests.console.proposal_host import ProposalHost
 from tests.console.proposal_seed import Seeded, seed, seeded, settle

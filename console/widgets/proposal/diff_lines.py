@@ -9,7 +9,7 @@ tell green from red are a toggle; notes on lines show under the line they are ab
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style as RichStyle
@@ -22,34 +22,22 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.style import Style
 
-from console.diff_model import DiffRow, FilePatch, Highlighter, Side, SplitRow
+from console.diff_model import (
+    DiffRow,
+    DisplayRow,
+    FilePatch,
+    Highlighter,
+    LineNote,
+    Side,
+    SplitRow,
+    display_rows,
+)
 from console.gitview import PreparedDiff
 
 SPLIT_MIN_WIDTH = 140
 """Side by side from this many columns on (two halves of 70 keep 80-column code readable)."""
 
 _STATUS = {"modified": "M", "added": "A", "deleted": "D", "renamed": "R", "binary": "B"}
-
-
-@dataclass(frozen=True)
-class LineNote:
-    """A reviewer's note on one line of the diff (`file:line`, with the line's text)."""
-
-    file: str
-    line: int
-    line_text: str
-    body: str
-    side: Side = "new"
-    """`old` for a note on a removed line (numbered in the base version), else `new`."""
-
-
-@dataclass(slots=True)
-class _Row:
-    kind: Literal["file", "line", "note"]
-    file: int
-    row: DiffRow | None = None
-    pair: SplitRow | None = None
-    note: LineNote | None = None
 
 
 class DiffLines(ScrollView, can_focus=True):
@@ -123,7 +111,7 @@ class DiffLines(ScrollView, can_focus=True):
         self._files: list[FilePatch] = []
         self._highlighters: list[Highlighter] = []
         self._notes: list[LineNote] = []
-        self._rows: list[_Row] = []
+        self._rows: list[DisplayRow] = []
         self._file_starts: list[int] = []
         self._number_width = 1
         self._code_width = 0
@@ -156,39 +144,11 @@ class DiffLines(ScrollView, can_focus=True):
         self._layout()
 
     def _layout(self) -> None:
-        by_line: dict[tuple[str, Side, int], list[LineNote]] = {}
-        for note in self._notes:
-            by_line.setdefault((note.file, note.side, note.line), []).append(note)
-        rows: list[_Row] = []
-        starts: list[int] = []
-        for index, patch in enumerate(self._files):
-            starts.append(len(rows))
-            rows.append(_Row("file", index))
-            if self.split:
-                for pair in patch.split_rows():
-                    rows.append(_Row("line", index, pair=pair))
-                    sides = [pair.left] if pair.left is pair.right else [pair.left, pair.right]
-                    for line in sides:
-                        if line is not None:
-                            rows.extend(self._note_rows(by_line, patch.path, index, line))
-            else:
-                for row in patch.rows:
-                    rows.append(_Row("line", index, row=row))
-                    rows.extend(self._note_rows(by_line, patch.path, index, row))
-        self._rows, self._file_starts = rows, starts
+        self._rows, self._file_starts = display_rows(self._files, self.split, self._notes)
         gutter = self._gutter_width()
-        self.virtual_size = Size(gutter + self._code_width + 1, len(rows))
-        self.cursor = min(self.cursor, max(len(rows) - 1, 0))
+        self.virtual_size = Size(gutter + self._code_width + 1, len(self._rows))
+        self.cursor = min(self.cursor, max(len(self._rows) - 1, 0))
         self.refresh()
-
-    @staticmethod
-    def _note_rows(
-        by_line: dict[tuple[str, Side, int], list[LineNote]], path: str, index: int, row: DiffRow
-    ) -> list[_Row]:
-        if not by_line or row.kind == "hunk" or row.line_no is None:
-            return []
-        notes = by_line.get((path, row.side, row.line_no), [])
-        return [_Row("note", index, note=note) for note in notes]
 
     def current_file(self) -> int:
         """The index of the file the cursor is in."""

@@ -15,9 +15,9 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.diff_model import Side
+from console.diff_model import LineNote, Side
 from console.gitview import PreparedDiff
-from console.widgets.proposal.diff_lines import DiffLines, LineNote
+from console.widgets.proposal.diff_lines import DiffLines
 
 FILE_LIST_MIN_WIDTH = 100
 """Below this width the file list is hidden and the header names the file instead."""
