@@ -16,8 +16,9 @@ from git.exc import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchP
 
 from console.diff_model import FilePatch, Highlighter, lines_of, numbered, parse_unified
 
-WARM_ROWS = 120
-"""Rows highlighted in the worker before the first paint: more than a tall screen shows."""
+WARM_ROWS = 60
+"""Rows highlighted in the worker before the first paint: a screenful and some (a window of
+`HIGHLIGHT_WINDOW` lines is highlighted at once, so this is one lexer run)."""
 
 _GIT_ERRORS = (GitCommandError, InvalidGitRepositoryError, NoSuchPathError, BadName, ValueError)
 
@@ -49,7 +50,13 @@ def _from_git(repository: str, base: str, head: str) -> tuple[list[FilePatch], l
     repo = git.Repo(repository)
     try:
         text = repo.git.diff(
-            base, head, "--no-color", "--no-ext-diff", "-M", "-U3", "--src-prefix=a/",
+            base,
+            head,
+            "--no-color",
+            "--no-ext-diff",
+            "-M",
+            "-U3",
+            "--src-prefix=a/",
             "--dst-prefix=b/",
         )
         old_commit, new_commit = repo.commit(base), repo.commit(head)
@@ -67,9 +74,7 @@ def _from_git(repository: str, base: str, head: str) -> tuple[list[FilePatch], l
     return files, highlighters
 
 
-def prepare_diff(
-    repository: str, base: str, head: str | None, stored_diff: str
-) -> PreparedDiff:
+def prepare_diff(repository: str, base: str, head: str | None, stored_diff: str) -> PreparedDiff:
     """Parse a proposal's diff and highlight its first screenful; blocking (run in a thread)."""
     origin: Literal["git", "stored", "none"] = "git"
     note = ""
