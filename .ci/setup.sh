@@ -24,6 +24,7 @@ command -v mmdebstrap >/dev/null || apt_packages+=(mmdebstrap)
 command -v catatonit >/dev/null || [ -x /usr/libexec/podman/catatonit ] || apt_packages+=(catatonit)
 command -v newuidmap >/dev/null || apt_packages+=(uidmap)
 command -v git >/dev/null || apt_packages+=(git)
+command -v tmux >/dev/null || apt_packages+=(tmux)  # the console test in a real terminal
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   say "installing ${apt_packages[*]} with apt"
   as_root apt-get update -qq
