@@ -17,6 +17,7 @@ from runner.git import is_dirty, resolve_commit
 from store import open_db
 from store.night import list_dispatches
 from store.review import list_decisions, list_proposals
+from tests.conftest import copy_demo
 
 SESSION = "overnight-morning-test"
 
@@ -68,17 +69,9 @@ class Terminal:
         subprocess.run([self.tmux, "kill-session", "-t", SESSION], capture_output=True)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("morning") / "demo"
-    done = subprocess.run(
-        [sys.executable, "-m", "runner.cli", "demo", "--dir", str(dest), "--no-review"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return dest
+@pytest.fixture
+def demo(demo_night: Path, tmp_path: Path) -> Path:
+    return copy_demo(demo_night, tmp_path)
 
 
 def test_a_whole_morning_in_a_real_terminal(demo: Path) -> None:

@@ -113,9 +113,7 @@ def test_a_moved_target_refuses_the_merge(m: Morning) -> None:
     db = open_db(m.db_path)
     before = repo_state(m.repo)
     with pytest.raises(UserError, match="moved since the proposal was shown"):
-        decisions.merge_proposal(
-            db, m.proposals["verified"], repo=m.repo, expected_tip="0" * 40
-        )
+        decisions.merge_proposal(db, m.proposals["verified"], repo=m.repo, expected_tip="0" * 40)
     assert repo_state(m.repo) == before
 
 

@@ -23,16 +23,10 @@ FIXED = {
 }
 
 
-def test_the_demo_night_makes_verified_proposals_and_every_other_outcome(tmp_path: Path) -> None:
-    dest = tmp_path / "demo"
-    done = subprocess.run(
-        [sys.executable, "-m", "runner.cli", "demo", "--dir", str(dest), "--no-review"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "unique issues" in done.stdout and "verified" in done.stdout
+def test_the_demo_night_makes_verified_proposals_and_every_other_outcome(demo_night: Path) -> None:
+    dest = demo_night
+    printed = (dest / "demo.out").read_text()
+    assert "unique issues" in printed and "verified" in printed
     db = open_db(dest / "overnight.db")
     proposals = list_proposals(db)
     outcomes = sorted(p.outcome for p in proposals)
