@@ -113,10 +113,14 @@ class DataVersion:
     def __init__(self, path: Path) -> None:
         self._conn = _connect_ro(Path(path))
         self._conn_lock = threading.Lock()
+        self._closed = False
+        self._last = 0
         self._last = self._read()
 
     def _read(self) -> int:
         with self._conn_lock:
+            if self._closed:  # a poll that outlived the app: nothing changes any more
+                return self._last
             return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     def changed(self) -> bool:
@@ -128,4 +132,7 @@ class DataVersion:
         return True
 
     def close(self) -> None:
-        self._conn.close()
+        # Under the lock: closing a connection another thread is reading crashes sqlite3.
+        with self._conn_lock:
+            self._closed = True
+            self._conn.close()
