@@ -283,10 +283,18 @@ def _limits(report: _Report, settings: ContainerSettings, facts: HostFacts) -> N
             "`podman system reset` (this removes the user's images and containers)",
         )
     if facts.rootless and not os.access("/dev/net/tun", os.R_OK | os.W_OK):
-        report.note(
-            "rootless, /dev/net/tun is not usable: containers and builds cannot have a "
-            "network here (slirp4netns needs it); dependency layers are built offline"
-        )
+        if settings.limits.network:
+            report.fail(
+                "runs are given a network, but rootless containers get one from slirp4netns, "
+                "which needs /dev/net/tun, and it is not usable by this user",
+                "chmod 666 /dev/net/tun (most distributions' default), or "
+                "[containers.limits] network = false",
+            )
+        else:
+            report.note(
+                "rootless, /dev/net/tun is not usable: containers and builds cannot have a "
+                "network here (slirp4netns needs it); dependency layers are built offline"
+            )
 
 
 def _probe(conn: Connection, settings: ContainerSettings, base: str, report: _Report) -> None:

@@ -98,6 +98,7 @@ def base_recipe(settings: ContainerSettings) -> str:
         f"mirror={settings.mirror or ''}",
         f"packages={','.join(sorted(settings.packages))}",
         f"epoch={settings.source_date_epoch}",
+        "skip=output/dev",
         f"registry_base={settings.registry_base or ''}",
         _containerfile("base.Containerfile"),
     ]
@@ -196,6 +197,10 @@ def _mmdebstrap(settings: ContainerSettings, tarball: Path, progress: Progress) 
         mmdebstrap,
         "--variant=minbase",
         "--mode=auto",
+        # No /dev in the tarball: Podman mounts its own at run time, and a rootless build
+        # cannot create device nodes, so with them the image id differed between rootful and
+        # rootless builds of the same tarball.
+        "--skip=output/dev",
         f"--include={','.join(settings.packages)}",
         settings.suite,
         str(tarball),

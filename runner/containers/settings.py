@@ -77,8 +77,9 @@ class ContainerSettings(_Section):
     """The uid:gid commands run as in the container; never root."""
     checkout_root: Path | None = None
     """Where per-run checkouts are made. Should be a tmpfs (the ext4 inode churn makes repeated
-    checkouts on disk slow); default: `$XDG_RUNTIME_DIR/overnight` or `/dev/shm/overnight`,
-    whichever is a tmpfs, else the temporary directory."""
+    checkouts on disk slow); default: `$XDG_RUNTIME_DIR/overnight` or `/dev/shm/overnight-<uid>`,
+    whichever is a tmpfs, else `overnight-<uid>` in the temporary directory. It is made mode 700
+    and must belong to this user: a folder another user made first is refused."""
     history_depth: int | None = Field(default=1, gt=0)
     """Commits of history the run's checkout gets, ending at the target (None: all of them).
     Later commits are never present."""
