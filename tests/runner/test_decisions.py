@@ -166,7 +166,7 @@ def test_a_redirect_whose_agent_started_is_not_undone(m: Morning) -> None:
 def test_dispatch_anyway_is_only_for_held_issues_and_says_who(m: Morning) -> None:
     db = open_db(m.db_path)
     dispatch_id = decisions.dispatch_anyway(db, m.issues["held"], by="ana")
-    [d] = list_dispatches(db)
+    [d] = list_dispatches(db, state="queued")
     assert (d.id, d.why, d.requested_by) == (dispatch_id, "held_override", "ana")
     with pytest.raises(UserError, match="is not held"):
         decisions.dispatch_anyway(db, m.issues["verified"])
