@@ -84,13 +84,18 @@ async def next_rows(db_path: Path, repo: Path, presses: int = 30) -> list[float]
         table = screen.query_one("#table-proposals", LaneTable)
         details = screen.query_one(RowDetails)
         shown: dict[str, float] = {}
+
         # The moment the details take the new row, not when the Pilot's own waits end.
-        details.watch(details, "shown_key", lambda key: shown.setdefault(key, time.perf_counter()))
+        def seen(key: str | None) -> None:
+            if key is not None:
+                shown.setdefault(key, time.perf_counter())
+
+        details.watch(details, "shown_key", seen)
         for n in range(1, presses + 1):
             want = table.order[n]
             start = time.perf_counter()
             await pilot.press("j")
-            await until(pilot, lambda want=want: want in shown)  # type: ignore[misc]
+            await until(pilot, lambda: want in shown)
             await pilot.pause()  # let the new details paint before the next press
             times.append(shown[want] - start)
     return times
@@ -102,7 +107,9 @@ def tip(repo: Path, ref: str) -> str:
     ).stdout.strip()
 
 
-async def decisions(db_path: Path, repo: Path, proposal_id: int, branch: str, runs: int = 5):  # type: ignore[no-untyped-def]
+async def decisions(
+    db_path: Path, repo: Path, proposal_id: int, branch: str, runs: int = 5
+) -> list[float]:
     app = build(db_path, repo)
     times = []
     async with app.run_test(size=SIZE) as pilot:
@@ -120,7 +127,7 @@ async def decisions(db_path: Path, repo: Path, proposal_id: int, branch: str, ru
             done = len(app.decisions_made)
             start = time.perf_counter()
             await pilot.press("m")
-            await until(pilot, lambda done=done: len(app.decisions_made) > done)  # type: ignore[misc]
+            await until(pilot, lambda: len(app.decisions_made) > done)
             times.append(time.perf_counter() - start)
             assert tip(repo, "main") == tip(repo, branch), "main did not move"
             status = (
@@ -130,7 +137,7 @@ async def decisions(db_path: Path, repo: Path, proposal_id: int, branch: str, ru
             )
             assert status == "merged", status
             await pilot.press("u")
-            await until(pilot, lambda done=done: len(app.decisions_made) > done + 1)  # type: ignore[misc]
+            await until(pilot, lambda: len(app.decisions_made) > done + 1)
             await pilot.pause(0.3)  # the queue reloads after the undo before the next merge
         await pilot.press("q")
     return times

@@ -35,7 +35,7 @@ class WrongTreeChart(PlotextPlot):
         nights = report.nights
         labels = [n.started_at.strftime("%m-%d") for n in nights] or ["no nights"]
         rates = [round(n.rate * 100, 1) for n in nights] or [0.0]
-        positions = list(range(1, len(labels) + 1))
+        positions = [float(n) for n in range(1, len(labels) + 1)]
         plt.bar(positions, rates, width=0.5)
         # Ticks chosen here, not by plotext: its own choice depends on state it keeps between
         # plots, and the chart must read the same every time.
