@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import operator
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -95,10 +97,14 @@ async def next_rows(db_path: Path, repo: Path, presses: int = 30) -> list[float]
             want = table.order[n]
             start = time.perf_counter()
             await pilot.press("j")
-            await until(pilot, lambda: want in shown)
+            await until(pilot, partial(operator.contains, shown, want))
             await pilot.pause()  # let the new details paint before the next press
             times.append(shown[want] - start)
     return times
+
+
+def made_more_than(app: OvernightApp, count: int) -> bool:
+    return len(app.decisions_made) > count
 
 
 def tip(repo: Path, ref: str) -> str:
@@ -127,7 +133,7 @@ async def decisions(
             done = len(app.decisions_made)
             start = time.perf_counter()
             await pilot.press("m")
-            await until(pilot, lambda: len(app.decisions_made) > done)
+            await until(pilot, partial(made_more_than, app, done))
             times.append(time.perf_counter() - start)
             assert tip(repo, "main") == tip(repo, branch), "main did not move"
             status = (
@@ -137,7 +143,7 @@ async def decisions(
             )
             assert status == "merged", status
             await pilot.press("u")
-            await until(pilot, lambda: len(app.decisions_made) > done + 1)
+            await until(pilot, partial(made_more_than, app, done + 1))
             await pilot.pause(0.3)  # the queue reloads after the undo before the next merge
         await pilot.press("q")
     return times

@@ -19,7 +19,7 @@ import sqlite_utils
 
 from runner.git import Author, commit_diff, init_repository, show_file
 from store import open_db
-from store.issues import Issue, insert_issues
+from store.issues import Issue
 from store.night import Dispatch, Night, queue_dispatch, start_night
 from store.review import CheckTest, Decision, Proposal, add_proposal, record_decision
 from store.runs import RunEvent, RunRecord, append_event, insert_run
