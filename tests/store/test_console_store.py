@@ -39,8 +39,10 @@ def test_comments_keep_the_line_and_read_in_diff_order(tmp_path: Path) -> None:
 def test_an_undone_decision_stays_on_record_and_is_not_undone_twice(tmp_path: Path) -> None:
     m = seed_morning(tmp_path)
     db = open_db(m.db_path)
-    first = record_decision(db, Decision(proposal_id=m.proposals["verified"],
-                                         issue_id=m.issues["verified"], action="close"))  # fmt: skip
+    closing = Decision(
+        proposal_id=m.proposals["verified"], issue_id=m.issues["verified"], action="close"
+    )
+    first = record_decision(db, closing)
     decision = last_live_decision(db)
     assert decision is not None and decision.id == first
     mark_undone(db, decision)
