@@ -103,7 +103,7 @@ def test_a_conflict_refuses_the_merge_and_changes_nothing(m: Morning) -> None:
     (m.repo / "shop.py").write_text("def total(items):\n    return 0\n")
     git(m.repo, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qam", "diverge")
     before = repo_state(m.repo)
-    with pytest.raises(UserError, match="conflicts with main in shop.py"):
+    with pytest.raises(UserError, match=r"conflicts with main in shop\.py"):
         decisions.merge_proposal(db, m.proposals["verified"], repo=m.repo)
     assert repo_state(m.repo) == before
     assert list_decisions(db) == []
@@ -113,9 +113,7 @@ def test_a_moved_target_refuses_the_merge(m: Morning) -> None:
     db = open_db(m.db_path)
     before = repo_state(m.repo)
     with pytest.raises(UserError, match="moved since the proposal was shown"):
-        decisions.merge_proposal(
-            db, m.proposals["verified"], repo=m.repo, expected_tip="0" * 40
-        )
+        decisions.merge_proposal(db, m.proposals["verified"], repo=m.repo, expected_tip="0" * 40)
     assert repo_state(m.repo) == before
 
 
