@@ -79,11 +79,13 @@ def prepare_diff(repository: str, base: str, head: str | None, stored_diff: str)
     origin: Literal["git", "stored", "none"] = "git"
     note = ""
     try:
-        if not head:
-            raise ValueError("the proposal has no head commit")
+        if not head:  # the run submitted nothing: whatever text was kept is all there is
+            raise LookupError
         files, highlighters = _from_git(repository, base, head)
-    except _GIT_ERRORS as error:
-        origin, note = "stored", f"git unavailable ({type(error).__name__}): stored diff shown"
+    except (LookupError, *_GIT_ERRORS) as error:
+        origin = "stored"
+        if head:
+            note = f"git unavailable ({type(error).__name__}): the stored diff is shown"
         files = parse_unified(stored_diff)
         highlighters = [Highlighter(f.path, *lines_of(f)) for f in files]
     if not files:

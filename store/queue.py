@@ -26,7 +26,8 @@ from store.signal import utcnow
 LaneName = Literal["proposals", "needs_confirmation", "held", "no_proposal"]
 LANE_NAMES: tuple[LaneName, ...] = ("proposals", "needs_confirmation", "held", "no_proposal")
 SPARK_HOURS = 48
-PAGE_SIZE = 200
+PAGE_SIZE = 60
+"""Rows a page holds: two screenfuls; the next page is read as the cursor nears the end."""
 
 
 class QueueRow(BaseModel):
@@ -154,8 +155,9 @@ def lane_page(
     now = now or utcnow()
     since = (now - timedelta(hours=SPARK_HOURS)).isoformat()
     sql = (
-        f"WITH page AS ({base}{where} ORDER BY {order} LIMIT ? OFFSET ?), "
-        "arrivals AS (SELECT l.issue_id AS issue_id, "
+        # MATERIALIZED: each is computed once, not again for every row that refers to it.
+        f"WITH page AS MATERIALIZED ({base}{where} ORDER BY {order} LIMIT ? OFFSET ?), "
+        "arrivals AS MATERIALIZED (SELECT l.issue_id AS issue_id, "
         "  CAST((julianday(?) - julianday(s.occurred_at)) * 24 AS INTEGER) AS ago, "
         "  COUNT(*) AS n FROM links l JOIN signals s ON s.id = l.signal_id "
         "  WHERE l.state = 'linked' AND l.issue_id IN (SELECT issue_id FROM page) "

@@ -96,7 +96,7 @@ class QueueScreen(Screen[None]):
 
     @dataclass
     class Loaded(Message):
-        """A snapshot of every lane's first page."""
+        """A snapshot of lanes' first pages (the lane in view alone, then the others)."""
 
         generation: int
         pages: dict[LaneName, list[QueueRow]]
@@ -151,19 +151,25 @@ class QueueScreen(Screen[None]):
         exit_on_error=False,
     )
     def load(self) -> None:
-        """Every lane's first page, the counts, and whether any night ran: one snapshot."""
+        """Every lane's first page, the counts, and whether any night ran: one snapshot. The
+        lane in view is posted first, so it paints before the others are read."""
         self._generation += 1
         generation = self._generation
         flt = QueueFilter(text=self.filter_text)
         now = self.overnight.clock()
+        first = self.lane
         with self.overnight.reader.borrow() as db:
             db.conn.execute("BEGIN")  # one snapshot: counts and pages agree
             counts = lane_counts(db, flt)
-            pages = {
-                lane: lane_page(db, lane, limit=PAGE_SIZE, flt=flt, now=now) for lane in LANE_NAMES
-            }
             nights = nights_run(db)
-        self.post_message(self.Loaded(generation, pages, counts, nights))
+            page = lane_page(db, first, limit=PAGE_SIZE, flt=flt, now=now)
+            self.post_message(self.Loaded(generation, {first: page}, counts, nights))
+            rest = {
+                lane: lane_page(db, lane, limit=PAGE_SIZE, flt=flt, now=now)
+                for lane in LANE_NAMES
+                if lane != first
+            }
+        self.post_message(self.Loaded(generation, rest, counts, nights))
 
     @work(
         thread=True, group="queue-more", description="reading more of the lane", exit_on_error=False
@@ -182,9 +188,9 @@ class QueueScreen(Screen[None]):
         self._loading_more.clear()
         now = self.overnight.clock()
         tabs = self.query_one(TabbedContent)
-        for lane in LANE_NAMES:
+        for lane, rows in message.pages.items():
             table = self.query_one(f"#table-{lane}", LaneTable)
-            table.show_rows(message.pages[lane], now)
+            table.show_rows(rows, now)
             tabs.get_tab(lane).label = f"{LANE_TITLES[lane]} {message.counts[lane]}"
             empty = self.query_one(f"#empty-{lane}", Static)
             if message.counts[lane]:

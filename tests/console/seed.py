@@ -13,6 +13,7 @@ import difflib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -157,7 +158,7 @@ def _run(db: sqlite_utils.Database, run_id: str, issue_id: int, repo: Path, base
             db,
             RunEvent(
                 run_id=run_id,
-                kind=kind,  # type: ignore[arg-type]
+                kind=kind,
                 command=command,
                 exit_code=1 if command else None,
                 stdout="1 failed" if command else None,
@@ -181,7 +182,7 @@ def seed_morning(root: Path) -> Morning:
     db = open_db(db_path)
     m = Morning(db_path=db_path, repo=repo, base=base, night_id=0)
     m.branches = {"verified": "overnight/1-run-a", "unverified": "overnight/2-run-b"}
-    specs = [
+    specs: list[tuple[int, str, str, str, int, int, dict[str, Any]]] = [
         (1, "verified", "ZeroDivisionError in checkout total", "dispatchable", 30, 12, {}),
         (2, "unverified", "Dashboard goes blank after refresh", "dispatchable", 9, 4, {}),
         (3, "not_reproduced", "Export to CSV drops the last row", "dispatchable", 4, 2, {}),
@@ -211,7 +212,7 @@ def seed_morning(root: Path) -> Morning:
         )
     m.link_id = int(db.execute("SELECT id FROM links WHERE state = 'proposed'").fetchone()[0])
     m.night_id = start_night(db, Night(owner="seed:1:0", started_at=NOW - timedelta(hours=6)))
-    for key, run_id, outcome, extra in (
+    extras: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
         ("verified", "run-a", "proposed",
          {"branch": m.branches["verified"], "head_commit": head_v, "diff": diff_v,
           "files": ["shop.py"], "added": 1, "removed": 1, "verified": True,
@@ -228,7 +229,8 @@ def seed_morning(root: Path) -> Morning:
           "reason": "the reproduction still fails after the fix"}),
         ("not_reproduced", "run-c", "not_reproduced",
          {"reason": "the export test passes on the original commit", "cost_usd": 0.15}),
-    ):  # fmt: skip
+    )  # fmt: skip
+    for key, run_id, outcome, extra in extras:
         issue_id = m.issues[key]
         _run(db, run_id, issue_id, repo, base)
         dispatch_id = queue_dispatch(

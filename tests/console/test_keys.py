@@ -199,7 +199,7 @@ async def test_d_dispatches_a_held_issue_and_the_row_says_queued(
         table = queue(app).query_one("#table-held")
         key = f"issue:{morning.issues['held']}"
         await until(pilot, lambda: table.rows_by_key[key].dispatch_state == "queued")  # type: ignore[attr-defined]
-    [dispatch] = list_dispatches(open_db(morning.db_path))
+    [dispatch] = list_dispatches(open_db(morning.db_path), state="queued")
     assert (dispatch.issue_id, dispatch.why) == (morning.issues["held"], "held_override")
 
 
@@ -212,7 +212,7 @@ async def test_keys_that_do_not_apply_in_a_lane_do_nothing(
         await pilot.press("3", "m", "4", "m", "y", "1", "d")
         await pilot.pause(0.3)
     db = open_db(morning.db_path)
-    assert list_decisions(db) == [] and list_dispatches(db) == []
+    assert list_decisions(db) == [] and list_dispatches(db, state="queued") == []
     assert git(morning.repo, "rev-parse", "main") == morning.base
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,56 @@ async def test_the_stored_diff_is_shown_when_the_repository_is_gone(tmp_path: Pa
         lines = app.screen.query_one(DiffLines)
         assert [f.path for f in lines.files] == ["reports.py", "tests/test_reports.py"]
         assert any("if not whole:" in r for r in screen_text(lines))
+
+
+async def test_choosing_a_file_in_the_list_moves_the_cursor_to_it(seeded: Seeded) -> None:
+    app = ProposalHost(seeded.proposal_id, seeded.db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#diff-files").focus()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        lines = app.screen.query_one(DiffLines)
+        assert lines.current_file() == 1 and app.screen.focused is lines
+        header = str(app.screen.query_one("#diff-header").render())
+        assert header.startswith("file 2/2  tests/test_reports.py")
+
+
+async def test_a_run_without_a_diff_says_so(seeded: Seeded) -> None:
+    with sqlite3.connect(seeded.db_path) as conn:
+        conn.execute(
+            "UPDATE proposals SET outcome = 'not_reproduced', diff = '', head_commit = NULL, "
+            "branch = NULL, reason = 'the repro passed on the original commit' WHERE id = ?",
+            [seeded.proposal_id],
+        )
+    app = ProposalHost(seeded.proposal_id, seeded.db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        header = str(app.screen.query_one("#diff-header").render())
+        assert header == "No changes: the run left no diff."
+        assert not app._notifications  # no warning about git: there was nothing to read
+        await pilot.press("2")
+        await settle(pilot)
+        check = str(app.screen.query_one("#reasoning-check").render())
+        assert "not_reproduced: the repro passed on the original commit" in check
+
+
+async def test_escape_goes_back(seeded: Seeded) -> None:
+    app = ProposalHost(seeded.proposal_id, seeded.db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ProposalScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ProposalScreen)
+
+
+async def test_escape_in_the_note_box_cancels_the_note_only(seeded: Seeded) -> None:
+    app = ProposalHost(seeded.proposal_id, seeded.db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press(*["j"] * 7, "i", *"never mind", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ProposalScreen)
+        assert not app.screen.query("#diff-note.-open")
+        assert app.received == []

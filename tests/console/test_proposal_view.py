@@ -82,7 +82,7 @@ def test_git_gives_the_diff_and_the_whole_files_for_highlighting(seeded: Seeded)
         ("tests/test_reports.py", 4, 0),
     ]
     gone = prepare_diff(p.repository, p.base_commit, "0" * 40, p.diff)
-    assert gone.origin == "stored" and "stored diff shown" in gone.note
+    assert gone.origin == "stored" and "the stored diff is shown" in gone.note
     assert [f.path for f in gone.files] == ["reports.py", "tests/test_reports.py"]
 
 

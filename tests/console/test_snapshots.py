@@ -1,4 +1,4 @@
-"""Snapshots of the Queue, Stats and Help screens at 120×40 and 80×24, time and ids frozen.
+"""Snapshots of the Queue, Stats and Help screens at 120x40 and 80x24, time and ids frozen.
 
 Update only after looking at the report: `pytest tests/console/test_snapshots.py
 --snapshot-update`, then open the SVGs in `tests/console/__snapshots__/`.

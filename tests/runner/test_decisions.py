@@ -103,7 +103,7 @@ def test_a_conflict_refuses_the_merge_and_changes_nothing(m: Morning) -> None:
     (m.repo / "shop.py").write_text("def total(items):\n    return 0\n")
     git(m.repo, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qam", "diverge")
     before = repo_state(m.repo)
-    with pytest.raises(UserError, match="conflicts with main in shop.py"):
+    with pytest.raises(UserError, match=r"conflicts with main in shop\.py"):
         decisions.merge_proposal(db, m.proposals["verified"], repo=m.repo)
     assert repo_state(m.repo) == before
     assert list_decisions(db) == []
@@ -164,7 +164,7 @@ def test_a_redirect_whose_agent_started_is_not_undone(m: Morning) -> None:
 def test_dispatch_anyway_is_only_for_held_issues_and_says_who(m: Morning) -> None:
     db = open_db(m.db_path)
     dispatch_id = decisions.dispatch_anyway(db, m.issues["held"], by="ana")
-    [d] = list_dispatches(db)
+    [d] = list_dispatches(db, state="queued")
     assert (d.id, d.why, d.requested_by) == (dispatch_id, "held_override", "ana")
     with pytest.raises(UserError, match="is not held"):
         decisions.dispatch_anyway(db, m.issues["verified"])

@@ -155,6 +155,12 @@ class DiffPane(Widget):
             ]
         )
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Escape closes an open note box; otherwise it goes on to the screen (back).
+        if action == "close_note":
+            return self._pending is not None
+        return True
+
     def action_close_note(self) -> None:
         self._pending = None
         self.query("#diff-note").remove_class("-open")

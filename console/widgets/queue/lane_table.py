@@ -93,18 +93,37 @@ class LaneTable(DataTable[str | Text]):
         return [c for c in columns if not (narrow and c[0] in _WIDE_ONLY)]
 
     def show_rows(self, rows: Sequence[QueueRow], now: datetime) -> bool:
-        """Replace the rows, keeping the cursor on the same row if it is still there.
-        Returns False (and changes nothing) when the rows are the same as shown."""
+        """Show `rows`, keeping the cursor on the same row if it is still there. Rows that
+        left are removed and changed ones rewritten in place (a decision takes one row out of
+        hundreds); only a new order rebuilds the table. Returns False when nothing changed."""
         keys = [r.key for r in rows]
-        if keys == self.order and all(self.rows_by_key[r.key] == r for r in rows):
+        fresh = {r.key: r for r in rows}
+        if keys == self.order and all(self.rows_by_key[k] == fresh[k] for k in keys):
             return False
         current = self.current_key()
-        self.clear()
-        self.rows_by_key, self.order = {}, []
-        self.append_rows(rows, now)
+        kept = [k for k in self.order if k in fresh]
+        if kept == keys[: len(kept)]:
+            self._update_in_place(fresh, keys[len(kept) :], now)
+        else:
+            self.clear()
+            self.rows_by_key, self.order = {}, []
+            self.append_rows(rows, now)
         if current in self.rows_by_key:
             self.move_cursor(row=self.order.index(current), animate=False)
         return True
+
+    def _update_in_place(self, fresh: dict[str, QueueRow], added: list[str], now: datetime) -> None:
+        columns = self.columns_shown()
+        for key in [k for k in self.order if k not in fresh]:
+            self.remove_row(key)
+            del self.rows_by_key[key]
+        self.order = [k for k in self.order if k in fresh]
+        for key in self.order:
+            if self.rows_by_key[key] != fresh[key]:
+                self.rows_by_key[key] = fresh[key]
+                for label, cell in columns:
+                    self.update_cell(key, label.lower(), cell(fresh[key], now))
+        self.append_rows([fresh[k] for k in added], now)
 
     def append_rows(self, rows: Sequence[QueueRow], now: datetime) -> None:
         columns = self.columns_shown()

@@ -16,16 +16,31 @@ class WrongTreeChart(PlotextPlot):
     """One bar per night: the share of its decided proposals closed as wrong tree."""
 
     def show(self, report: StatsReport) -> None:
+        self._report = report
+        self._draw()
+
+    def on_resize(self) -> None:
+        if self._report is not None:
+            self._draw()
+
+    _report: StatsReport | None = None
+
+    def _draw(self) -> None:
+        report = self._report
+        assert report is not None
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         plt.title("wrong-tree rate by night (%)")
         nights = report.nights
-        if nights:
-            labels = [n.started_at.strftime("%m-%d") for n in nights]
-            plt.bar(labels, [round(n.rate * 100, 1) for n in nights], width=0.5)
-            plt.ylim(0, 100)
-        else:
-            plt.bar(["no nights"], [0])
-            plt.ylim(0, 100)
+        labels = [n.started_at.strftime("%m-%d") for n in nights] or ["no nights"]
+        rates = [round(n.rate * 100, 1) for n in nights] or [0.0]
+        positions = [float(n) for n in range(1, len(labels) + 1)]
+        plt.bar(positions, rates, width=0.5)
+        # Ticks chosen here, not by plotext: its own choice depends on state it keeps between
+        # plots, and the chart must read the same every time.
+        room = max(1, (self.size.width - 12) // 8)  # a label is 5 wide; keep 3 apart
+        step = -(-len(labels) // room)
+        plt.xticks(positions[::step], labels[::step])
+        plt.ylim(0, 100)
         self.refresh()
