@@ -104,6 +104,7 @@ def clear_winner(ranked: list[Fit], margin: float) -> bool:
     if len(ranked) < 2:
         return True
     best, second = ranked[0], ranked[1]
-    if second.votes < best.votes or (best.follows and not second.follows):
+    if second.votes < best.votes:
         return True
+    # A person's split is no tie-breaker: words that fit both sides of it equally need a person.
     return second.words < margin * best.words

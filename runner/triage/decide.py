@@ -2,8 +2,9 @@
 
 Two of three (fingerprint, structure, text) over their thresholds → the signal joins the issue.
 One of three → the signal founds its own issue and a proposed link to the look-alike waits in
-the "needs confirmation" lane. None → a new issue. Ties go to the issue a person split off, so
-later signals follow the person's decision, and two issues a person split are never linked.
+the "needs confirmation" lane. None → a new issue. A signal that fits the issue a person split
+off better than the one it was split from follows the person's decision; one that fits both
+equally is a proposal. Two issues a person split are never linked.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from runner.triage import across
 from runner.triage import structure as structure_mod
 from runner.triage.features import Features
 from runner.triage.fingerprint import in_app_frames
-from runner.triage.index import Index
+from runner.triage.index import Index, Profile
 from runner.triage.text import best_matches, similarity
 from store.issues import Issue, ScopeEntry
 
@@ -27,6 +28,8 @@ FEW_TEXTS = 4
 # Two issues whose summed scores are this close both look right: a person decides.
 AMBIGUITY_MARGIN = 0.25
 MAX_REPRO_ACTIONS = 5
+# Summed scores closer than this are a tie.
+TIE = 1e-9
 
 
 class Thresholds(BaseModel):
@@ -106,6 +109,8 @@ def _ranked(
             # on.
             continue
         votes = sum(hits)
+        if votes >= 2 and not is_owner and kept_apart(f, profile):
+            votes = 1  # a person decides
         if votes:
             scores = Scores(1.0 if is_owner else 0.0, s_st, text)
             # A split-off issue that competes with the issue it was split from wins the tie.
@@ -114,6 +119,21 @@ def _ranked(
             ranked.append((votes, follows, total, issue_id, scores, hits))
     ranked.sort(key=lambda r: (r[0], r[1], r[2], r[3]), reverse=True)
     return ranked
+
+
+def kept_apart(f: Features, profile: Profile) -> bool:
+    """Two errors whose fingerprints differ that only a person may merge.
+
+    Different exception types never merge without a person, nor do different in-app top
+    frames; and two errors that both have a grouping hash are apart as Sentry keeps them (the
+    hash already says everything their stacks, fingerprints or messages share).
+    """
+    ours, theirs = f.structure, profile.structure
+    if ours.error_type and theirs.error_type and ours.error_type != theirs.error_type:
+        return True
+    if ours.top_frame and theirs.top_frame and ours.top_frame != theirs.top_frame:
+        return True
+    return ours.kind == theirs.kind == "error" and bool(f.fingerprint.hash and profile.basis)
 
 
 def _text_scores(f: Features, index: Index, ids: Iterable[int], cutoff: float) -> dict[int, float]:
@@ -244,11 +264,25 @@ def _decide_with_stack(
         )
     if votes >= 2:
         rule = _rule(hits)
-        rivals = [r[3] for r in ranked[1:] if r[0] == votes]
         split_from = index.profiles[best].split_from
-        followed = next((r for r in rivals if r in split_from), None)
+        followed = next((r for r in ranked[1:] if r[0] == votes and r[3] in split_from), None)
         if followed is not None:
-            rule += f"; follows the split from #{followed}"
+            mine = structure_mod.agreement(f.structure, index.profiles[best].structure)
+            theirs = structure_mod.agreement(f.structure, index.profiles[followed[3]].structure)
+            fit = (ranked[0][2], mine)
+            other = (followed[2], theirs)
+            if abs(fit[0] - other[0]) <= TIE and abs(fit[1] - other[1]) <= TIE:
+                # It matches both sides of a person's split equally: only a person can say
+                # which side it is on.
+                return Decision(
+                    "propose",
+                    best,
+                    scores,
+                    f"{rule} with #{followed[3]} too, split apart by a person: needs confirmation",
+                )
+            if other > fit:  # the side it was split from fits it better
+                best, scores, followed = followed[3], followed[4], ranked[0]
+            rule += f"; follows the split from #{followed[3]}"
         return Decision("link", best, scores, rule)
     return Decision("propose", best, scores, _rule(hits) + ": needs confirmation")
 

@@ -103,6 +103,7 @@ def _define(profile: Profile, f: Features, now: datetime) -> IssueDefinition:
     draft = new_issue(f, profile.id, now)
     s = profile.structure
     profile.structure = f.structure._replace(location=s.location or f.structure.location)
+    profile.basis = f.fingerprint.basis if f.fingerprint.hash else None
     return IssueDefinition(
         id=profile.id,
         title=draft.title,
@@ -168,6 +169,7 @@ class Triage:
             labels=labels_of(f),
             test_id=f.test_id,
             actors={f.actor} if f.actor else set(),
+            basis=f.fingerprint.basis if f.fingerprint.hash else None,
         )
         self.index.add(profile)
         batch.founders.append((issue_id, f))

@@ -33,6 +33,9 @@ from store.issues import Issue, issue_fingerprints, list_issues, list_splits
 K = TypeVar("K")
 
 LOCATION_BUCKET = 48
+FINGERPRINT_BUCKET = 16
+"""Issues kept per fingerprint: a helper that crashes from many routes founds an issue per
+route on proposals, and each adds the same hash; the most recently active are kept."""
 TYPE_FRAME_BUCKET = 24
 TOKEN_BUCKET = 6
 TOKENS_PER_SIGNAL = 3
@@ -85,6 +88,8 @@ class Profile:
     """What it is known by, one word set per text (with its places and ids)."""
     bag: set[str] = field(default_factory=set)
     """Every word of its documents, for finding it by word."""
+    basis: str | None = None
+    """What its fingerprint rests on (`Fingerprint.basis`); None when it has none."""
 
 
 def profile_of(issue: Issue) -> Profile:
@@ -107,6 +112,7 @@ def profile_of(issue: Issue) -> Profile:
         sources=list(issue.sources),
         labels=list(issue.labels),
         test_id=issue.test_id,
+        basis=issue.fingerprint_basis if issue.fingerprint else None,
     )
 
 
@@ -146,7 +152,7 @@ class Index:
 
     def __init__(self) -> None:
         self.profiles: dict[int, Profile] = {}
-        self.by_fingerprint: dict[str, list[int]] = {}
+        self.by_fingerprint: dict[str, Bucket] = {}
         self.by_location: dict[str, Bucket] = {}
         self.by_location_plain: dict[str, Bucket] = {}
         """Issues without an error type (feedback), by location."""
@@ -284,11 +290,13 @@ class Index:
         return [i for _score, i in ranked[:WORD_CANDIDATES]]
 
     def add_fingerprint(self, fp: str, issue_id: int) -> bool:
-        """Record that `fp` was seen on an issue; False when it already was."""
-        ids = self.by_fingerprint.setdefault(fp, [])
-        if issue_id in ids:
+        """Record that `fp` was seen on an issue (now its most recent); False when it already
+        was. The bucket is capped like the others, so the cost per signal stays flat."""
+        bucket = _bucket(self.by_fingerprint, fp, FINGERPRINT_BUCKET)
+        if issue_id in bucket:
+            bucket.move_to_end(issue_id)
             return False
-        ids.append(issue_id)
+        bucket.push(issue_id)
         return True
 
     def fingerprint_owners(self, fp: str | None) -> list[int]:

@@ -116,6 +116,16 @@ _FEATURES = tuple(
 )
 
 
+def agreement(a: Structure, b: Structure) -> float:
+    """The summed weight of the features both sides know and share: more shared evidence,
+    where `score` (a share) calls two fits equal."""
+    return sum(
+        weight
+        for (weight, _e, _l), x, y in zip(_FEATURES, a, b, strict=True)
+        if x is not None and x == y
+    )
+
+
 def score(a: Structure, b: Structure) -> float:
     """Weighted share of the features known on both sides that agree, 0 to 1."""
     compared = agreed = 0.0

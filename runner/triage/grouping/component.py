@@ -31,8 +31,8 @@ class Component:
             # A node contributes when any of its values does: a string always, a child when
             # it says so.
             contributes = any(isinstance(v, str) or v.contributes for v in self.values)
-        self.contributes = contributes
-        self.hint = hint
+        self.contributes: bool = contributes
+        self.hint: str | None = hint
 
     def ignore(self, hint: str) -> Component:
         """Mark this node as not contributing, with the reason; returns itself."""

@@ -71,11 +71,17 @@ def filename(path: str) -> str:
 # Java and Kotlin generated classes: CGLIB and Guice enhancers, javassist, Hibernate proxies,
 # lambdas, reflection accessors and dynamic proxies.
 _JAVA_MODULE = (
-    (re.compile(r"\$\$(EnhancerBy[A-Za-z]*|FastClassBy[A-Za-z]*|SpringCGLIB)\$\$[0-9a-fA-F]+"), r"$$\1$$<auto>"),
+    (
+        re.compile(r"\$\$(EnhancerBy[A-Za-z]*|FastClassBy[A-Za-z]*|SpringCGLIB)\$\$[0-9a-fA-F]+"),
+        r"$$\1$$<auto>",
+    ),
     (re.compile(r"_\$\$_jvst[0-9a-f]+(_[0-9a-f]+)?"), "_$$_jvst<auto>"),
     (re.compile(r"\$HibernateProxy\$[A-Za-z0-9]+"), "$HibernateProxy$<auto>"),
     (re.compile(r"\$\$Lambda\$?[0-9]*(/0x[0-9a-fA-F]+|/[0-9]+)?(\$[0-9]+)?"), "$$Lambda$<auto>"),
-    (re.compile(r"\bGenerated(Serialization)?(Method|Constructor)Accessor[0-9]+"), r"Generated\1\2Accessor<auto>"),
+    (
+        re.compile(r"\bGenerated(Serialization)?(Method|Constructor)Accessor[0-9]+"),
+        r"Generated\1\2Accessor<auto>",
+    ),
     (re.compile(r"\$Proxy[0-9]+"), "$Proxy<auto>"),
     (re.compile(r"\bjdk\.proxy[0-9]+"), "jdk.proxy<auto>"),
 )
@@ -147,8 +153,16 @@ def _native_function(name: str) -> str:
 _PARAMETERS = (
     ("email", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")),
     ("url", re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.I)),
-    ("ip", re.compile(r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b|\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b", re.I)),
-    ("uuid", re.compile(r"\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b", re.I)),
+    (
+        "ip",
+        re.compile(
+            r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b|\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b", re.I
+        ),
+    ),
+    (
+        "uuid",
+        re.compile(r"\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b", re.I),
+    ),
     ("sha1", re.compile(r"\b[0-9a-f]{40}\b", re.I)),
     ("md5", re.compile(r"\b[0-9a-f]{32}\b", re.I)),
     (

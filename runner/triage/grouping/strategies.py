@@ -54,12 +54,16 @@ def frame(f: Frame, platform: str | None, variant: Variant, harness: bool = True
     if f.module:
         values.append(Component("module", [normalize.module(f.module, plat)]))
         if f.file:
-            values.append(Component("filename", [normalize.filename(f.file)], False,
-                                    "module takes precedence"))
+            values.append(
+                Component(
+                    "filename", [normalize.filename(f.file)], False, "module takes precedence"
+                )
+            )
     elif f.file:
         name = normalize.filename(f.file)
         if normalize.has_url_origin(path):
-            values.append(Component("filename", [name], False, "ignored because frame points to a URL"))
+            hint = "ignored because frame points to a URL"
+            values.append(Component("filename", [name], False, hint))
         elif name in {"<anonymous>", "[native code]", "native", ""}:
             values.append(Component("filename", [name], False, "anonymous filename"))
         else:
@@ -74,9 +78,9 @@ def frame(f: Frame, platform: str | None, variant: Variant, harness: bool = True
         return component.ignore("ignored native code frame")
     if variant == "app" and not f.in_app:
         return component.ignore("non app frame")
-    hint = _rule_hint(f, harness)
-    if hint:
-        return component.ignore(hint)
+    rule = _rule_hint(f, harness)
+    if rule:
+        return component.ignore(rule)
     if plat in normalize.JAVASCRIPT and function is None:
         # Sentry: a JavaScript frame without a function name is low quality (a URL and a line).
         return component.ignore("ignored low quality javascript frame")
@@ -98,8 +102,10 @@ def stacktrace(frames: list[Frame], platform: str | None, variant: Variant) -> C
     if not frames:
         return component.ignore("no frames")
     if not component.contributes:
-        hint = "ignored because it contains no in-app frames" if variant == "app" else (
-            "ignored because no frame contributes"
+        hint = (
+            "ignored because it contains no in-app frames"
+            if variant == "app"
+            else ("ignored because no frame contributes")
         )
         component.ignore(hint)
     return component

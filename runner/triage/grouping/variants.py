@@ -85,9 +85,7 @@ def default_trees(signal: Signal) -> dict[str, Component]:
 def _has_stack(tree: Component) -> bool:
     if tree.id == "stacktrace":
         return tree.contributes
-    return tree.contributes and any(
-        isinstance(v, Component) and _has_stack(v) for v in tree.values
-    )
+    return tree.contributes and any(isinstance(v, Component) and _has_stack(v) for v in tree.values)
 
 
 def _default(trees: dict[str, Component]) -> tuple[str, Component] | None:
@@ -140,16 +138,11 @@ def _variable(name: str, signal: Signal) -> str:
         "stack.abs_path": path,
         "release": signal.release,
     }
-    if name.startswith("tags."):
-        value = signal.tags.get(name[5:])
-    else:
-        value = values.get(name)
+    value = signal.tags.get(name[5:]) if name.startswith("tags.") else values.get(name)
     return value if value else f"<no-value-for-{name}>"
 
 
-def _custom(
-    signal: Signal, default: tuple[str, Component] | None
-) -> tuple[str, Component] | None:
+def _custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str, Component] | None:
     parts = signal.fingerprint
     if not parts:
         return None
