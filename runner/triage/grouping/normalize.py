@@ -136,13 +136,17 @@ def _native_function(name: str) -> str:
     name = _NATIVE_CLONE.sub("", name)
     depth = 0
     out: list[str] = []
-    for ch in name:  # fold template arguments and drop the argument list
+    in_arguments = False
+    for ch in name:  # fold template arguments; drop the argument list and what follows it
         if ch in "<(":
             if depth == 0:
                 out.append("<T>" if ch == "<" else "")
+                in_arguments = ch == "("
             depth += 1
         elif ch in ">)":
             depth = max(depth - 1, 0)
+            if depth == 0 and in_arguments:
+                break
         elif depth == 0:
             out.append(ch)
     text = "".join(out).strip()
