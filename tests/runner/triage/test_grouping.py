@@ -123,7 +123,7 @@ def test_javascript_frames_from_urls_and_files(snapshot: SnapshotAssertion) -> N
 
 def test_java_generated_names_fold(snapshot: SnapshotAssertion) -> None:
     def java(proxy: str, lam: str, accessor: int) -> Signal:
-        stack = [
+        stack: list[dict[str, Any]] = [
             {
                 "module": f"com.shop.Cart$$EnhancerBySpringCGLIB$${proxy}",
                 "function": "add",
