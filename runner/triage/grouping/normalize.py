@@ -95,7 +95,11 @@ _UNKNOWN = frozenset({"?", "<anonymous>", "anonymous", "<unknown>", "<anonymous 
 
 @lru_cache(maxsize=32_768)
 def module(name: str, platform: str) -> str:
-    """A module with generated parts folded (Java, .NET); others are kept as they are."""
+    """A module with generated parts folded (Java, .NET), a JavaScript module without its
+    query string or fragment (a cache-buster, as Sentry's module names of URLs drop them);
+    others are kept as they are."""
+    if platform in JAVASCRIPT:
+        return name.partition("?")[0].partition("#")[0]
     if platform in JAVA or "$" in name:
         for pattern, replacement in _JAVA_MODULE:
             name = pattern.sub(replacement, name)
