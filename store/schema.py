@@ -388,3 +388,15 @@ def m005_night(db: sqlite_utils.Database) -> None:
         CREATE INDEX decisions_issue ON decisions (issue_id);
         """,
     )
+
+
+@migrations
+def m007_link_candidates(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- A proposed link's best candidates, ranked: JSON [[issue_id, score], ...] (at most
+        -- three), so a person confirms one with a key. NULL when triage had none to offer.
+        ALTER TABLE links ADD COLUMN candidates TEXT;
+        """,
+    )

@@ -27,6 +27,8 @@ class NewLink(NamedTuple):
     structure_score: float
     text_score: float
     rule: str
+    candidates: str | None = None
+    """For a proposed link: JSON `[[issue_id, score], ...]`, best first (at most three)."""
 
 
 class IssueUpdate(NamedTuple):
@@ -106,7 +108,7 @@ def write_triage_batch(db: sqlite_utils.Database, batch: TriageBatch) -> None:
     )
     db.conn.executemany(
         "INSERT INTO links (signal_id, issue_id, state, fingerprint_score, structure_score, "
-        "text_score, rule, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "text_score, rule, candidates, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(*link, now) for link in links],
     )
     db.conn.executemany(

@@ -15,6 +15,7 @@ there; deciding stays here, one signal after another.
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -234,8 +235,11 @@ class Triage:
             rule = decision.rule
             if decision.action == "propose" and decision.issue_id is not None:
                 rule = f"new issue; proposed as a duplicate of #{decision.issue_id}"
+                offered = json.dumps(decision.candidates) if decision.candidates else None
                 batch.links.append(
-                    NewLink(signal_id, decision.issue_id, "proposed", *scores, decision.rule)
+                    NewLink(
+                        signal_id, decision.issue_id, "proposed", *scores, decision.rule, offered
+                    )
                 )
                 self.report.proposed += 1
             batch.links.append(NewLink(signal_id, home, "linked", *scores, rule))
@@ -251,6 +255,7 @@ class Triage:
                 "all three agree" if founded else decision.rule,
             )
         self.index.homes[signal_id] = home
+        self.index.sighted(f, home)
         event = f.event
         if event and event not in self.index.homes:
             self.index.awaiting_event[event] = home

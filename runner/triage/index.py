@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
 import sqlite_utils
@@ -33,6 +33,9 @@ from store.issues import Issue, issue_fingerprints, list_issues, list_splits
 K = TypeVar("K")
 
 LOCATION_BUCKET = 48
+SIGHTINGS_PER_ACTOR = 8
+ACTOR_WINDOW = timedelta(hours=2)
+"""How close in time an actor's error and their words must be to count as one experience."""
 FINGERPRINT_BUCKET = 16
 """Issues kept per fingerprint: a helper that crashes from many routes founds an issue per
 route on proposals, and each adds the same hash; the most recently active are kept."""
@@ -174,6 +177,37 @@ class Index:
         """Event id named by feedback that came first → the feedback's issue."""
         self.home_lookup: Callable[[str], int | None] = lambda _signal_id: None
         """Finds the issue of a signal triaged in an earlier run (set by the engine)."""
+        self.sightings: dict[str, list[tuple[datetime, int, bool]]] = {}
+        """Actor key → (when, issue, was feedback) of their latest signals in this run."""
+
+    def sighted(self, f: Features, issue_id: int) -> None:
+        """Remember that an actor's signal was placed in an issue (the latest few per actor)."""
+        if not f.actor_keys:
+            return
+        when = datetime.fromisoformat(f.seen)
+        feedback = f.kind == "feedback"
+        for key in f.actor_keys:
+            seen = self.sightings.setdefault(key, [])
+            seen.append((when, issue_id, feedback))
+            if len(seen) > SIGHTINGS_PER_ACTOR:
+                del seen[0]
+
+    def same_actor(self, f: Features, issue_id: int) -> bool:
+        """The signal's actor sent a signal of the other kind (an error for feedback, feedback
+        for an error) that went to this issue, within `ACTOR_WINDOW` of this one."""
+        if not f.actor_keys:
+            return False
+        when = datetime.fromisoformat(f.seen)
+        feedback = f.kind == "feedback"
+        for key in f.actor_keys:
+            for seen, issue, was_feedback in self.sightings.get(key, ()):
+                if (
+                    issue == issue_id
+                    and was_feedback != feedback
+                    and (abs(seen - when) <= ACTOR_WINDOW)
+                ):
+                    return True
+        return False
 
     def named_event_home(self, f: Features) -> tuple[int, str] | None:
         """The issue a signal belongs to because feedback and its event name each other.
@@ -247,6 +281,8 @@ class Index:
         new = set().union(*words) - profile.bag
         if new:
             self.vocabulary.add_words(new)
+            for document in words:
+                self.vocabulary.count_length(len(document))
         norm = self.vocabulary.norm
         profile.documents = [(w, norm(w)) for w in words]
         if not new or len(profile.bag) >= MAX_BAG:

@@ -144,7 +144,9 @@ def main() -> None:
             case, seq = tags.get("case"), tags.get("seq")
             if case not in labels:
                 raise SystemExit(f"event of case {case!r} has no label in {LABELS.name}")
-            rows.append({"id": f"{case}-{seq}", "group": labels[case], "event": scrub(event, roots)})
+            rows.append(
+                {"id": f"{case}-{seq}", "group": labels[case], "event": scrub(event, roots)}
+            )
     # Repeats interleaved across cases, as a night's events arrive: the first of every case,
     # then the second, ... (labels.json's order within each round).
     order = {case: n for n, case in enumerate(labels)}

@@ -28,7 +28,9 @@ sentry_sdk.init(
 )
 
 
-def capture(case: str, seq: int, error: BaseException, fingerprint: list[str] | None = None) -> None:
+def capture(
+    case: str, seq: int, error: BaseException, fingerprint: list[str] | None = None
+) -> None:
     with sentry_sdk.new_scope() as scope:
         scope.set_tag("case", case)
         scope.set_tag("seq", str(seq))
