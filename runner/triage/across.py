@@ -111,7 +111,7 @@ def fits(
             # A request or a remark meeting a failure (or the reverse) shares words, not a
             # problem: a person decides.
             votes, place = 1, False
-        if votes and not (votes == 1 and place) or (rank > 0 and not need_place):
+        if (votes and not (votes == 1 and place)) or (rank > 0 and not need_place):
             follows = p.from_split and bool(p.split_from & pool)
             found.append(Fit(issue_id, place, overlap, votes, follows, rank))
     found.sort(key=lambda fit: (fit.rank, fit.words, fit.issue_id), reverse=True)

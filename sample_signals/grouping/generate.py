@@ -35,7 +35,7 @@ class Capture(BaseHTTPRequestHandler):
     received: list[bytes] = []
     lock = threading.Lock()
 
-    def do_POST(self) -> None:  # noqa: N802 (the http.server protocol)
+    def do_POST(self) -> None:
         body = self._body()
         encoding = (self.headers.get("Content-Encoding") or "").lower()
         if encoding == "gzip":

@@ -105,7 +105,7 @@ def validate_cart(kinds: list[str]) -> None:
     for n, kind in enumerate(kinds):
         try:
             check_item(kind, n + 10)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
     raise ExceptionGroup(f"{len(errors)} invalid items", errors)
 
