@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the reports are prose: a line each reads as a person wrote it)
 """A labeled set of user bug reports: free text only, duplicates and hard negatives.
 
     .venv/bin/python sample_signals/reports/generate.py
