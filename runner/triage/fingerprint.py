@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from runner.triage.grouping import group
+from runner.triage.grouping.variants import fast_hash
 from store.signal import ErrorDetail, Frame, Signal
 
 _GENERATED = re.compile(r"\$\$[A-Za-z]+\$\$[0-9a-f]+|\$[0-9]+|<lambda_?\d*>|lambda\$\d+")
@@ -117,8 +117,7 @@ def _exceptions(error: ErrorDetail) -> list[ErrorDetail]:
 def fingerprint(signal: Signal) -> Fingerprint:
     """The signal's grouping hash, computed by `runner.triage.grouping` (Sentry's variants in
     precedence; the hash carries the grouping version)."""
-    result = group(signal)
-    return Fingerprint(result.hash, result.basis)
+    return Fingerprint(*fast_hash(signal))
 
 
 def in_app_frames(signal: Signal) -> list[Frame]:

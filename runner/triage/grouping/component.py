@@ -26,11 +26,15 @@ class Component:
         hint: str | None = None,
     ) -> None:
         self.id = id
-        self.values: list[Component | str] = values or []
+        self.values: list[Component | str] = values if values is not None else []
         if contributes is None:
             # A node contributes when any of its values does: a string always, a child when
-            # it says so.
-            contributes = any(isinstance(v, str) or v.contributes for v in self.values)
+            # it says so. (A loop: this runs for every node of every event's tree.)
+            contributes = False
+            for value in self.values:
+                if value.__class__ is str or value.contributes:  # type: ignore[union-attr]
+                    contributes = True
+                    break
         self.contributes: bool = contributes
         self.hint: str | None = hint
 

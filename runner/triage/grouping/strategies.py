@@ -8,7 +8,8 @@ the issue.
 
 from __future__ import annotations
 
-from typing import Literal
+from functools import lru_cache
+from typing import Literal, NamedTuple
 
 from runner.triage.grouping import normalize
 from runner.triage.grouping.component import Component
@@ -25,42 +26,45 @@ _SDK_PATHS = ("/sentry_sdk/", "/@sentry/", "/raven/")
 _HARNESS = "ignored by stack trace rule (test harness -group)"
 
 
-def _rule_hint(frame: Frame, harness: bool) -> str | None:
-    """Why a built-in stack trace rule keeps a frame out of grouping, if one does.
-
-    `harness`: test frames are left out (they differ between a test and production, the code
-    under test does not); off when nothing but the test itself is left to group on.
-    """
-    module = frame.module or ""
-    path = (frame.abs_path or frame.file or "").replace("\\", "/")
-    if module.startswith(_SDK_MODULES) or any(p in path for p in _SDK_PATHS):
-        return "ignored by stack trace rule (category:sdk -group)"
-    if harness and _is_test(path, module, frame.function or ""):
-        return _HARNESS
-    return None
-
-
 def _is_test(path: str, module: str, function: str) -> bool:
     where = (path or module.replace(".", "/")).lower()
     base = where.rsplit("/", 1)[-1]
     return function.startswith("test_") or base.startswith("test_") or "/tests/" in f"/{where}"
 
 
-def frame(f: Frame, platform: str | None, variant: Variant, harness: bool = True) -> Component:
-    """One frame: its module (or else its file) and its function."""
-    plat = normalize.platform_of(f.platform, platform, f.file or f.abs_path)
+class _Attributes(NamedTuple):
+    """What grouping reads of a frame, whatever the variant: its value components and what
+    the built-in rules say of it."""
+
+    values: list[Component | str]
+    native: bool
+    sdk: bool
+    test: bool
+    unnamed_js: bool
+
+
+@lru_cache(maxsize=65_536)
+def _attributes(
+    file: str | None,
+    function_name: str | None,
+    module: str | None,
+    abs_path: str | None,
+    frame_platform: str | None,
+    platform: str | None,
+) -> _Attributes:
+    """A frame's value components and rule flags. Cached: duplicates repeat their frames, and
+    the components are shared (never changed once made)."""
+    plat = normalize.platform_of(frame_platform, platform, file or abs_path)
     values: list[Component | str] = []
-    path = f.abs_path or f.file
-    if f.module:
-        values.append(Component("module", [normalize.module(f.module, plat)]))
-        if f.file:
+    path = abs_path or file
+    if module:
+        values.append(Component("module", [normalize.module(module, plat)]))
+        if file:
             values.append(
-                Component(
-                    "filename", [normalize.filename(f.file)], False, "module takes precedence"
-                )
+                Component("filename", [normalize.filename(file)], False, "module takes precedence")
             )
-    elif f.file:
-        name = normalize.filename(f.file)
+    elif file:
+        name = normalize.filename(file)
         if normalize.has_url_origin(path):
             hint = "ignored because frame points to a URL"
             values.append(Component("filename", [name], False, hint))
@@ -68,24 +72,42 @@ def frame(f: Frame, platform: str | None, variant: Variant, harness: bool = True
             values.append(Component("filename", [name], False, "anonymous filename"))
         else:
             values.append(Component("filename", [name]))
-    function = normalize.function(f.function, plat) if f.function else None
-    if f.function and function is None:
-        values.append(Component("function", [f.function], False, "ignored unknown function"))
+    function = normalize.function(function_name, plat) if function_name else None
+    if function_name and function is None:
+        values.append(Component("function", [function_name], False, "ignored unknown function"))
     elif function:
         values.append(Component("function", [function]))
-    component = Component("frame", values)
-    if (f.file or "") == "[native code]" or (f.abs_path or "") == "[native code]":
+    where = (path or "").replace("\\", "/")
+    return _Attributes(
+        values=values,
+        native="[native code]" in (file, abs_path),
+        sdk=(module or "").startswith(_SDK_MODULES) or any(p in where for p in _SDK_PATHS),
+        test=_is_test(where, module or "", function_name or ""),
+        unnamed_js=plat in normalize.JAVASCRIPT and function is None,
+    )
+
+
+def frame(f: Frame, platform: str | None, variant: Variant, harness: bool = True) -> Component:
+    """One frame: its module (or else its file) and its function.
+
+    `harness`: test frames are left out (they differ between a test and production, the code
+    under test does not); off when nothing but the test itself is left to group on.
+    """
+    a = _attributes(f.file, f.function, f.module, f.abs_path, f.platform, platform)
+    component = Component("frame", a.values)
+    if a.native:
         return component.ignore("ignored native code frame")
     if variant == "app" and not f.in_app:
         return component.ignore("non app frame")
-    rule = _rule_hint(f, harness)
-    if rule:
-        return component.ignore(rule)
-    if plat in normalize.JAVASCRIPT and function is None:
+    if a.sdk:
+        return component.ignore("ignored by stack trace rule (category:sdk -group)")
+    if harness and a.test:
+        return component.ignore(_HARNESS)
+    if a.unnamed_js:
         # Sentry: a JavaScript frame without a function name is low quality (a URL and a line).
         return component.ignore("ignored low quality javascript frame")
     if not component.contributes:
-        component.hint = component.hint or "ignored because it has no grouping attributes"
+        component.hint = "ignored because it has no grouping attributes"
     return component
 
 

@@ -207,3 +207,68 @@ def group(signal: Signal) -> Grouping:
         return Grouping(None, "none", "none", trees)
     variant, tree = default
     return Grouping(_versioned(tree.hash()), variant, _basis(variant, tree), trees)
+
+
+# The hash of an error's stack depends only on its frames and exception types (values never
+# count while a stack contributes), and duplicates share their frames: it is computed once per
+# distinct stack, without building trees again. Bounded, so hostile variety cannot bloat it.
+_STACKS: dict[tuple[object, ...], tuple[str | None, str, str] | None] = {}
+_MAX_STACKS = 32_768
+
+
+def _stack_key(signal: Signal, error: ErrorDetail) -> tuple[object, ...]:
+    return (
+        signal.platform,
+        tuple(
+            (
+                e.type,
+                e.exception_id,
+                e.parent_id,
+                e.is_group,
+                tuple(
+                    (f.module, f.file, f.abs_path, f.function, f.in_app, f.platform)
+                    for f in e.frames
+                ),
+            )
+            for e in _exceptions(error)
+        ),
+    )
+
+
+def _values_count(tree: Component) -> bool:
+    """Some exception's value contributes somewhere in the tree (kept or reduced away)."""
+    if tree.id == "value":
+        return bool(tree.values) and tree.contributes
+    return any(isinstance(v, Component) and _values_count(v) for v in tree.values)
+
+
+def fast_hash(signal: Signal) -> tuple[str | None, str]:
+    """`(hash, basis)` as `group` gives them, computed once per distinct stack."""
+    error = signal.error
+    if (
+        error is None
+        or signal.checksum
+        or signal.fingerprint
+        or (signal.platform or "").lower() in {"javascript", "node"}
+    ):
+        result = group(signal)
+        return result.hash, result.basis
+    key = _stack_key(signal, error)
+    cached = _STACKS.get(key, _MISSING)
+    if cached is _MISSING:
+        result = group(signal)
+        trees = result.trees
+        independent = not any(_values_count(t) for t in trees.values())
+        cached = (result.hash, result.variant, result.basis) if independent else None
+        if len(_STACKS) < _MAX_STACKS:
+            _STACKS[key] = cached
+        if cached is None:
+            return result.hash, result.basis
+    if cached is None:
+        result = group(signal)
+        return result.hash, result.basis
+    assert isinstance(cached, tuple)
+    return cached[0], cached[2]
+
+
+_MISSING: object = object()
