@@ -292,6 +292,12 @@ def list_splits(db: sqlite_utils.Database) -> list[Split]:
     return [Split.model_validate(dict(zip(names, r, strict=True))) for r in rows]
 
 
+def fingerprints_of(db: sqlite_utils.Database, issue_id: int) -> list[str]:
+    """The fingerprints an issue has seen."""
+    rows = db.execute("SELECT fingerprint FROM issue_fingerprints WHERE issue_id = ?", [issue_id])
+    return [str(r[0]) for r in rows]
+
+
 def issue_fingerprints(db: sqlite_utils.Database) -> list[tuple[str, int]]:
     """Every (fingerprint, issue) pair of open issues, for the in-memory index."""
     rows = db.execute(
