@@ -29,8 +29,7 @@ FEW_TEXTS = 4
 AMBIGUITY_MARGIN = 0.25
 MAX_REPRO_ACTIONS = 5
 CANDIDATES = 3
-# Summed scores closer than this are a tie.
-TIE = 1e-9
+TIE = 1e-9  # summed scores closer than this are a tie
 
 
 class Thresholds(BaseModel):

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import gc
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlite_utils
 
-from runner.errors import UserError
 from runner.triage.decide import (
     Decision,
     Scores,
@@ -45,19 +43,18 @@ from runner.triage.index import (
     merge_limited,
 )
 from runner.triage.parallel import Feed, Prepared, prepare_here, to_wire
-from runner.triage.requests import apply_pending
+from runner.triage.requests import apply_pending, take_lease
 from runner.triage.writer import Founded, Writer, open_writer
 from store.issues import home_issue_ids, issue_actors
 from store.signal import utcnow
 from store.signals import next_span, triaged_through
 from store.triage_batches import IssueDefinition, IssueUpdate, NewLink, TriageBatch
-from store.triage_requests import acquire, give_back, has_pending, release, reserve_issue_ids
+from store.triage_requests import give_back, has_pending, release, reserve_issue_ids
 
 BATCH = 2_000
 ID_BLOCK = 10_000
 """Issue ids reserved at a time: a reservation is a write, so it is made between batches."""
 ID_MARGIN = 64
-LEASE_WAIT_S = 60.0
 
 
 @dataclass
@@ -378,21 +375,6 @@ def _run(
             gc.enable()
 
 
-def _take_lease(db: sqlite_utils.Database) -> str:
-    """Become the one writer of issue state: wait while a person applies a decision; refuse
-    when another triage runs."""
-    deadline = time.monotonic() + LEASE_WAIT_S
-    while True:
-        token, current = acquire(db, "triage")
-        if token is not None:
-            return token
-        if current is not None and current.holder == "triage":
-            raise UserError(f"another triage is running (pid {current.pid} on {current.host})")
-        if time.monotonic() > deadline:
-            raise UserError("a person's decision has held the store too long; try again")
-        time.sleep(0.05)
-
-
 def triage_pending(
     db: sqlite_utils.Database,
     thresholds: Thresholds | None = None,
@@ -406,7 +388,7 @@ def triage_pending(
     `workers` prepare batches in other processes on a large store (default: one fewer than
     the CPUs, so deciding keeps a core); 0 prepares everything here.
     """
-    token = _take_lease(db)
+    token = take_lease(db)
     try:
         run = Triage(db, thresholds or Thresholds())
         _run(run, db, batch_size, on_batch, workers)

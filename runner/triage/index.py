@@ -34,11 +34,8 @@ K = TypeVar("K")
 
 LOCATION_BUCKET = 48
 SIGHTINGS_PER_ACTOR = 8
-ACTOR_WINDOW = timedelta(hours=2)
-"""How close in time an actor's error and their words must be to count as one experience."""
-FINGERPRINT_BUCKET = 16
-"""Issues kept per fingerprint: a helper that crashes from many routes founds an issue per
-route on proposals, and each adds the same hash; the most recently active are kept."""
+ACTOR_WINDOW = timedelta(hours=2)  # an actor's error and words this close are one experience
+FINGERPRINT_BUCKET = 16  # a shared helper's one hash over many issues: the latest are kept
 TYPE_FRAME_BUCKET = 24
 TOKEN_BUCKET = 6
 TOKENS_PER_SIGNAL = 3

@@ -9,7 +9,10 @@ changed are read again, a split is remembered. One writer changes issue state.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
+
+import sqlite_utils
 
 from runner.errors import UserError
 from runner.triage import review
@@ -19,6 +22,23 @@ from store.issues import fingerprints_of, get_issue, get_link, list_splits
 
 if TYPE_CHECKING:
     from runner.triage.engine import Triage
+
+LEASE_WAIT_S = 60.0
+
+
+def take_lease(db: sqlite_utils.Database) -> str:
+    """Become the one writer of issue state: wait while a person applies a decision; refuse
+    when another triage runs."""
+    deadline = time.monotonic() + LEASE_WAIT_S
+    while True:
+        token, current = requests.acquire(db, "triage")
+        if token is not None:
+            return token
+        if current is not None and current.holder == "triage":
+            raise UserError(f"another triage is running (pid {current.pid} on {current.host})")
+        if time.monotonic() > deadline:
+            raise UserError("a person's decision has held the store too long; try again")
+        time.sleep(0.05)
 
 
 def apply_pending(run: Triage) -> int:
