@@ -292,6 +292,21 @@ def list_splits(db: sqlite_utils.Database) -> list[Split]:
     return [Split.model_validate(dict(zip(names, r, strict=True))) for r in rows]
 
 
+def recent_sightings(
+    db: sqlite_utils.Database, limit: int
+) -> list[tuple[str | None, str | None, str, str, int]]:
+    """(actor id, actor e-mail, occurred_at, kind, home issue) of the latest `limit` placed
+    signals that name an actor, newest first: who hit what lately, for the next run."""
+    rows = db.execute(
+        "SELECT json_extract(s.envelope, '$.actor.id'), json_extract(s.envelope, '$.actor.email'), "
+        "s.occurred_at, s.kind, l.issue_id FROM links l JOIN signals s ON s.id = l.signal_id "
+        "WHERE l.state = 'linked' AND json_extract(s.envelope, '$.actor') IS NOT NULL "
+        "ORDER BY l.id DESC LIMIT ?",
+        [limit],
+    )
+    return [(r[0], r[1], str(r[2]), str(r[3]), int(r[4])) for r in rows]
+
+
 def fingerprints_of(db: sqlite_utils.Database, issue_id: int) -> list[str]:
     """The fingerprints an issue has seen."""
     rows = db.execute("SELECT fingerprint FROM issue_fingerprints WHERE issue_id = ?", [issue_id])

@@ -10,7 +10,7 @@ compared all-pairs.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
@@ -28,12 +28,13 @@ from runner.triage.vocabulary import (
     record_ids,
     reports_failure,
 )
-from store.issues import Issue, issue_fingerprints, list_issues, list_splits
+from store.issues import Issue, issue_fingerprints, list_issues, list_splits, recent_sightings
 
 K = TypeVar("K")
 
 LOCATION_BUCKET = 48
 SIGHTINGS_PER_ACTOR = 8
+SIGHTINGS_LOADED = 5_000  # the latest placed signals whose actors a new run remembers
 ACTOR_WINDOW = timedelta(hours=2)  # an actor's error and words this close are one experience
 FINGERPRINT_BUCKET = 16  # a shared helper's one hash over many issues: the latest are kept
 TYPE_FRAME_BUCKET = 24
@@ -179,11 +180,12 @@ class Index:
 
     def sighted(self, f: Features, issue_id: int) -> None:
         """Remember that an actor's signal was placed in an issue (the latest few per actor)."""
-        if not f.actor_keys:
-            return
-        when = datetime.fromisoformat(f.seen)
-        feedback = f.kind == "feedback"
-        for key in f.actor_keys:
+        if f.actor_keys:
+            self.remember(f.actor_keys, datetime.fromisoformat(f.seen), issue_id, f.kind)
+
+    def remember(self, keys: Iterable[str], when: datetime, issue_id: int, kind: str) -> None:
+        feedback = kind == "feedback"
+        for key in keys:
             seen = self.sightings.setdefault(key, [])
             seen.append((when, issue_id, feedback))
             if len(seen) > SIGHTINGS_PER_ACTOR:
@@ -379,6 +381,10 @@ def load_index(db: sqlite_utils.Database) -> Index:
         index.add(profile_of(issue))
     for fp, issue_id in issue_fingerprints(db):
         index.add_fingerprint(fp, issue_id)
+    for actor_id, email, seen, kind, issue_id in reversed(recent_sightings(db, SIGHTINGS_LOADED)):
+        keys = [k for k in (actor_id and f"id:{actor_id}", email and f"email:{email.lower()}") if k]
+        when = datetime.fromisoformat(seen)
+        index.remember(keys, when if when.tzinfo else when.replace(tzinfo=UTC), issue_id, kind)
     for split in list_splits(db):
         for a, b in (
             (split.issue_id, split.other_issue_id),

@@ -150,3 +150,15 @@ def test_failure_is_told_from_a_request() -> None:
     assert says("Mobile dashboard won't load")
     assert not says("Would love a dark mode for the dashboard")
     assert not says("Member avatars look blurry on my monitor")
+
+
+def test_a_person_writing_after_their_error_was_triaged_in_an_earlier_run(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    error = refresh_timeout(1)
+    store_signals(error, summary_crash(1))
+    triage_pending(fresh_db)
+    later = feedback("I tried to refresh the dashboard and it spun forever", route=None, user="u1")
+    store_signals(later)
+    triage_pending(fresh_db)
+    assert homes(fresh_db, later) == homes(fresh_db, error)
