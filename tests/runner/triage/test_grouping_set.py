@@ -48,3 +48,16 @@ def test_the_labels_cover_every_case_the_generator_runs() -> None:
     seen = {row["event"]["tags"]["case"] for row in rows}
     assert seen == set(cases)
     assert all(cases[row["event"]["tags"]["case"]] == row["group"] for row in rows)
+
+
+def test_the_cached_stack_hash_is_the_tree_hash_on_every_labeled_set() -> None:
+    from runner.triage.grouping.variants import fast_hash
+
+    root = SET.parent
+    for name in ("grouping/expected_groups.jsonl", "expected_groups.jsonl"):
+        for line in (root / name).read_text().splitlines():
+            row = json.loads(line)
+            signal = parse_record(row["event"], json.dumps(row["event"]), "test")
+            tree = group(signal)
+            # Twice: the first computes and caches, the second reads the cache.
+            assert fast_hash(signal) == fast_hash(signal) == (tree.hash, tree.basis)
