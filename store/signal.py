@@ -126,6 +126,9 @@ class Signal(_Model):
     frames are normalised for grouping."""
     checksum: str | None = None
     """Sentry's legacy `checksum`: when present, it is the grouping hash."""
+    stack: list[Frame] = Field(default_factory=list)
+    """Frames of an event without an exception (Sentry's bare `stacktrace`, or the crashing or
+    current thread's): a message captured with its stack groups on the stack."""
     message_template: str | None = Field(default=None, max_length=MAX_TEXT)
     """The message before its parameters were filled in (Sentry's `logentry.message`), when
     the producer sent one: what a message groups on."""

@@ -94,6 +94,7 @@ def event_to_signal(event: dict[str, Any], raw: str, source: str) -> Signal:
             platform=_str(event.get("platform")),
             checksum=_str(event.get("checksum")) or None,
             message_template=_template(event),
+            stack=_thread_stack(event) if error is None else [],
             tags=tags,
             contexts=contexts,
             raw=raw,
@@ -156,6 +157,25 @@ def _message(event: dict[str, Any]) -> str | None:
     if isinstance(message, dict):  # the older interface form of `logentry`
         return _str(message.get("formatted") or message.get("message"))
     return _str(message)
+
+
+def _thread_stack(event: dict[str, Any]) -> list[Frame]:
+    """The frames of a bare `stacktrace`, else of the crashed (or current) thread."""
+    stack = event.get("stacktrace")
+    if not isinstance(stack, dict):
+        threads = event.get("threads")
+        values = threads.get("values") if isinstance(threads, dict) else threads
+        candidates = (
+            [t for t in values or [] if isinstance(t, dict)] if isinstance(values, list) else []
+        )
+        chosen = next((t for t in candidates if t.get("crashed")), None) or next(
+            (t for t in candidates if t.get("current")), None
+        )
+        if chosen is None and len(candidates) == 1:
+            chosen = candidates[0]
+        stack = chosen.get("stacktrace") if chosen else None
+    frames = stack.get("frames") if isinstance(stack, dict) else None
+    return [_frame(f) for f in frames or [] if isinstance(f, dict)]
 
 
 def _template(event: dict[str, Any]) -> str | None:

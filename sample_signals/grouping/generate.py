@@ -3,8 +3,8 @@
     .venv/bin/python sample_signals/grouping/generate.py [--node-modules DIR]
 
 Starts a loopback capture server (as `shared/reference/sentry-sdk-captures/capture.py` does),
-runs `python_cases.py` with the Python `sentry-sdk` (twice: once with frames in-app, once with
-none) and `node/cases.js` with `@sentry/node` (installed with `npm ci` in `node/`, or found
+runs `python_cases.py` with the Python `sentry-sdk` (three times: frames in-app, none in-app,
+and messages with their stack attached) and `node/cases.js` with `@sentry/node` (installed with `npm ci` in `node/`, or found
 in `--node-modules`), and writes `expected_groups.jsonl`: one `{"id", "group", "event"}` per
 event, its group from `labels.json` by the event's `case` tag. Machine-specific paths are
 replaced by neutral ones; nothing else of the SDKs' payloads is changed.
@@ -120,6 +120,9 @@ def run_cases(dsn: str, node_modules: Path | None) -> None:
     python = sys.executable
     subprocess.run([python, "python_cases.py", dsn], cwd=HERE, env=env, check=True)
     subprocess.run([python, "python_cases.py", dsn, "--no-in-app"], cwd=HERE, env=env, check=True)
+    subprocess.run(
+        [python, "python_cases.py", dsn, "--attach-stacktrace"], cwd=HERE, env=env, check=True
+    )
     node_env = env | ({"NODE_PATH": str(node_modules)} if node_modules else {})
     subprocess.run(["node", "cases.js", dsn], cwd=HERE / "node", env=node_env, check=True)
 

@@ -16,6 +16,7 @@ import sentry_sdk
 
 DSN = sys.argv[1]
 NO_IN_APP = "--no-in-app" in sys.argv[2:]
+WITH_STACKS = "--attach-stacktrace" in sys.argv[2:]
 
 sentry_sdk.init(
     dsn=DSN,
@@ -25,6 +26,7 @@ sentry_sdk.init(
     in_app_exclude=["__main__", "python_cases"] if NO_IN_APP else [],
     in_app_include=[] if NO_IN_APP else ["__main__"],
     project_root=None if NO_IN_APP else ".",
+    attach_stacktrace=WITH_STACKS,
 )
 
 
@@ -210,8 +212,29 @@ def no_in_app_cases() -> None:
             capture("py-system-settings", seq, e)
 
 
+# --- messages captured with their stack: Sentry groups them on the stack -------------------
+def warn_low_stock(item: int, case: str, seq: int) -> None:
+    message(case, seq, f"Stock for item {item} is below the minimum")
+
+
+def checkout_flow(item: int, seq: int) -> None:
+    warn_low_stock(item, "py-stack-message-checkout", seq)
+
+
+def restock_job(item: int, seq: int) -> None:
+    warn_low_stock(item, "py-stack-message-restock", seq)
+
+
+def stack_cases() -> None:
+    for seq, item in enumerate([7, 81]):
+        checkout_flow(item, seq)
+        restock_job(item + 1, seq)
+
+
 if NO_IN_APP:
     no_in_app_cases()
+elif WITH_STACKS:
+    stack_cases()
 else:
     in_app_cases()
 sentry_sdk.flush(timeout=10)

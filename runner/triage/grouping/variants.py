@@ -76,6 +76,16 @@ def default_trees(signal: Signal) -> dict[str, Component]:
     if signal.kind == "feedback":
         # A person's words are not a message template: equal words from two people say little.
         return {}
+    if signal.stack:
+        # A message captured with its stack (a thread's or a bare one) groups on the stack.
+        trees = {
+            variant: Component(
+                "threads", [strategies.stacktrace(signal.stack, signal.platform, variant)]
+            )
+            for variant in ("app", "system")
+        }
+        if trees["system"].contributes:
+            return trees
     text = signal.message_template or signal.text or ""
     if not text.strip():
         return {}

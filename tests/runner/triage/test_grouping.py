@@ -222,3 +222,25 @@ def test_messages_checksums_and_system_stacks(snapshot: SnapshotAssertion) -> No
 @pytest.mark.parametrize("value", ["took 3.2s", "id 7f3e9a12bc", "from 10.0.0.7", "at 12:30:01"])
 def test_parameterisation_masks_variable_parts(value: str) -> None:
     assert "<" in parameterize(value)
+
+
+def test_a_message_with_a_thread_stack_groups_on_the_stack() -> None:
+    def logged(text: str, caller: str, form: str) -> Signal:
+        stack = {"frames": frames(("app.jobs", caller, True), ("app.stock", "warn", True))}
+        where: dict[str, Any] = (
+            {"stacktrace": stack}
+            if form == "bare"
+            else {"threads": {"values": [{"id": 1, "current": True, "stacktrace": stack}]}}
+        )
+        return event(message=text, **where)
+
+    a = logged("Stock for item 7 is low", "checkout", "thread")
+    assert group(a).variant == "app" and len(a.stack) == 2
+    assert group(a).hash == group(logged("Stock for sku-9 is short", "checkout", "bare")).hash
+    assert group(a).hash != group(logged("Stock for item 7 is low", "restock", "thread")).hash
+    # Without a stack, the message groups.
+    plain = group(event(message="Stock for item 7 is low"))
+    assert (
+        plain.variant == "message"
+        and plain.hash == group(event(message="Stock for item 8 is low")).hash
+    )
