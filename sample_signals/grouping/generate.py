@@ -4,10 +4,11 @@
 
 Starts a loopback capture server (as `shared/reference/sentry-sdk-captures/capture.py` does),
 runs `python_cases.py` with the Python `sentry-sdk` (three times: frames in-app, none in-app,
-and messages with their stack attached) and `node/cases.js` with `@sentry/node` (installed with `npm ci` in `node/`, or found
-in `--node-modules`), and writes `expected_groups.jsonl`: one `{"id", "group", "event"}` per
-event, its group from `labels.json` by the event's `case` tag. Machine-specific paths are
-replaced by neutral ones; nothing else of the SDKs' payloads is changed.
+and messages with their stack attached) and `node/cases.js` with `@sentry/node` (installed
+with `npm ci` in `node/`, or found in `--node-modules`), and writes `expected_groups.jsonl`:
+one `{"id", "group", "event"}` per event, its group from `labels.json` by the event's `case`
+tag. Machine-specific paths are replaced by neutral ones; nothing else of the SDKs' payloads
+is changed.
 """
 
 from __future__ import annotations
