@@ -13,7 +13,7 @@ from json.encoder import encode_basestring_ascii
 from typing import Any, Literal, NamedTuple
 
 import sqlite_utils
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 Lane = Literal["new", "needs_confirmation", "dispatchable", "held", "triage_only"]
 LinkState = Literal["linked", "proposed", "split", "moved"]
@@ -88,6 +88,16 @@ class Link(BaseModel):
     signal_title: str = ""
     home_issue_id: int | None = None
     """For a proposed link: the issue the signal is counted in while it waits."""
+    candidates: list[tuple[int, float]] = Field(default_factory=list)
+    """For a proposed link: the best issues triage found, best first, with their scores (at
+    most three); the person confirms one."""
+
+    @field_validator("candidates", mode="before")
+    @classmethod
+    def _candidates_json(cls, value: object) -> object:
+        if value is None:
+            return []
+        return json.loads(value) if isinstance(value, str) else value
 
 
 class Split(BaseModel):
@@ -216,8 +226,8 @@ def set_assessments(db: sqlite_utils.Database, assessments: Iterable[Assessment]
 _LINK_SELECT = (
     "SELECT l.id, l.signal_id, l.issue_id, l.state, l.fingerprint_score, l.structure_score, "
     "l.text_score, l.rule, l.created_at, l.decided_at, l.decided_by, COALESCE(s.title, ''), "
-    "(SELECT h.issue_id FROM links h WHERE h.signal_id = l.signal_id AND h.state = 'linked') "
-    "FROM links l LEFT JOIN signals s ON s.id = l.signal_id"
+    "(SELECT h.issue_id FROM links h WHERE h.signal_id = l.signal_id AND h.state = 'linked'), "
+    "l.candidates FROM links l LEFT JOIN signals s ON s.id = l.signal_id"
 )
 
 
@@ -280,6 +290,27 @@ def list_splits(db: sqlite_utils.Database) -> list[Split]:
     )
     names = list(Split.model_fields)
     return [Split.model_validate(dict(zip(names, r, strict=True))) for r in rows]
+
+
+def recent_sightings(
+    db: sqlite_utils.Database, limit: int
+) -> list[tuple[str | None, str | None, str, str, int]]:
+    """(actor id, actor e-mail, occurred_at, kind, home issue) of the latest `limit` placed
+    signals that name an actor, newest first: who hit what lately, for the next run."""
+    rows = db.execute(
+        "SELECT json_extract(s.envelope, '$.actor.id'), json_extract(s.envelope, '$.actor.email'), "
+        "s.occurred_at, s.kind, l.issue_id FROM links l JOIN signals s ON s.id = l.signal_id "
+        "WHERE l.state = 'linked' AND json_extract(s.envelope, '$.actor') IS NOT NULL "
+        "ORDER BY l.id DESC LIMIT ?",
+        [limit],
+    )
+    return [(r[0], r[1], str(r[2]), str(r[3]), int(r[4])) for r in rows]
+
+
+def fingerprints_of(db: sqlite_utils.Database, issue_id: int) -> list[str]:
+    """The fingerprints an issue has seen."""
+    rows = db.execute("SELECT fingerprint FROM issue_fingerprints WHERE issue_id = ?", [issue_id])
+    return [str(r[0]) for r in rows]
 
 
 def issue_fingerprints(db: sqlite_utils.Database) -> list[tuple[str, int]]:

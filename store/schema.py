@@ -7,6 +7,8 @@ Tables by area:
 - review: `proposals`, `decisions` (m004, rebuilt by m005), `check_tests`
 - the night: `nights`, `dispatches` (m005)
 - the console: `line_comments`, `decisions.undone_at` (m006)
+- triage's one writer and suggestions: `links.candidates`, `issue_ids`, `triage_lease`,
+  `triage_requests` (m007)
 """
 
 from __future__ import annotations
@@ -413,5 +415,51 @@ def m006_console(db: sqlite_utils.Database) -> None:
         -- A decision taken back with `u`: kept (the stats count it as undone, not forgotten).
         ALTER TABLE decisions ADD COLUMN undone_at TEXT;
         CREATE INDEX decisions_decided ON decisions (decided_at);
+        """,
+    )
+
+
+@migrations
+def m007_link_candidates(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- A proposed link's best candidates, ranked: JSON [[issue_id, score], ...] (at most
+        -- three), so a person confirms one with a key. NULL when triage had none to offer.
+        ALTER TABLE links ADD COLUMN candidates TEXT;
+
+        -- Issue ids come from this sequence, never MAX(id) + 1: a triage run reserves a block
+        -- at its start, a person's split one id, and no two ever take the same.
+        CREATE TABLE issue_ids (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            next INTEGER NOT NULL
+        );
+        INSERT INTO issue_ids (id, next) SELECT 1, COALESCE(MAX(id), 0) + 1 FROM issues;
+
+        -- Who may change issue state now: a running triage, or a person applying a decision.
+        -- One row at most; a holder whose process is gone (same host) has lost it.
+        CREATE TABLE triage_lease (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            holder TEXT NOT NULL,         -- triage | person
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            token TEXT NOT NULL,
+            taken_at TEXT NOT NULL
+        );
+
+        -- A person's decision on a link while a triage runs: triage applies it between
+        -- batches, so one writer changes issue state, and answers here.
+        CREATE TABLE triage_requests (
+            id INTEGER PRIMARY KEY,
+            action TEXT NOT NULL,         -- confirm | split
+            link_id INTEGER NOT NULL,
+            decided_by TEXT,
+            requested_at TEXT NOT NULL,
+            applied_at TEXT,
+            result INTEGER,               -- the issue the decision left the signal in
+            touched TEXT,                 -- JSON: the issues it changed
+            error TEXT                    -- why it could not be applied
+        );
+        CREATE INDEX triage_requests_pending ON triage_requests (id) WHERE applied_at IS NULL;
         """,
     )

@@ -36,6 +36,11 @@ class Frame(_Model):
     """Line number; never used for grouping, because edits shift it."""
     in_app: bool = False
     """True for the application's own code, false for libraries and the runtime."""
+    abs_path: str | None = None
+    """The full path or URL (Sentry's `abs_path`), when it differs from `file`: grouping tells
+    a frame served from `http://` apart from one read from `file://` by it."""
+    platform: str | None = None
+    """The frame's own platform, when it differs from the event's (mixed stacks)."""
 
 
 class ErrorDetail(_Model):
@@ -51,6 +56,12 @@ class ErrorDetail(_Model):
     """Stack frames, caller → callee."""
     chain: list[ErrorDetail] = Field(default_factory=list)
     """Earlier exceptions in the chain, oldest (the root cause) first, as Sentry orders them."""
+    exception_id: int | None = None
+    """Sentry's `mechanism.exception_id`: this exception's place in an exception group."""
+    parent_id: int | None = None
+    """Sentry's `mechanism.parent_id`: the exception group that holds this one."""
+    is_group: bool = False
+    """Sentry's `mechanism.is_exception_group`: an exception group (it holds others)."""
 
 
 class Actor(_Model):
@@ -110,6 +121,17 @@ class Signal(_Model):
     level: str | None = None
     fingerprint: list[str] | None = None
     """An explicit grouping fingerprint from the producer; it wins over the computed one."""
+    platform: str | None = None
+    """The producer's platform (`python`, `javascript`, `node`, `java`, `native`, ...): how
+    frames are normalised for grouping."""
+    checksum: str | None = None
+    """Sentry's legacy `checksum`: when present, it is the grouping hash."""
+    stack: list[Frame] = Field(default_factory=list)
+    """Frames of an event without an exception (Sentry's bare `stacktrace`, or the crashing or
+    current thread's): a message captured with its stack groups on the stack."""
+    message_template: str | None = Field(default=None, max_length=MAX_TEXT)
+    """The message before its parameters were filled in (Sentry's `logentry.message`), when
+    the producer sent one: what a message groups on."""
     tags: dict[str, str] = Field(default_factory=dict)
     contexts: dict[str, Any] = Field(default_factory=dict)
     raw: str = ""

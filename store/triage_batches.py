@@ -27,6 +27,8 @@ class NewLink(NamedTuple):
     structure_score: float
     text_score: float
     rule: str
+    candidates: str | None = None
+    """For a proposed link: JSON `[[issue_id, score], ...]`, best first (at most three)."""
 
 
 class IssueUpdate(NamedTuple):
@@ -106,18 +108,19 @@ def write_triage_batch(db: sqlite_utils.Database, batch: TriageBatch) -> None:
     )
     db.conn.executemany(
         "INSERT INTO links (signal_id, issue_id, state, fingerprint_score, structure_score, "
-        "text_score, rule, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "text_score, rule, candidates, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(*link, now) for link in links],
     )
     db.conn.executemany(
+        # Only an issue still open: one a person merged or closed keeps what they decided.
         "UPDATE issues SET signal_count = ?, users_affected = ?, last_seen = ?, updated_at = ? "
-        "WHERE id = ?",
+        "WHERE id = ? AND status = 'open'",
         [(u.signal_count, u.users_affected, u.last_seen, now, u.id) for u in updates],
     )
     # Only lists that changed are serialised and written again.
     db.conn.executemany(
         "UPDATE issues SET routes_seen = ?, kinds = ?, sources = ?, labels = ?, texts = ? "
-        "WHERE id = ?",
+        "WHERE id = ? AND status = 'open'",
         [(*map(json_strings, u.lists), u.id) for u in updates if u.lists],
     )
     _define_issues(db, definitions)
@@ -126,7 +129,7 @@ def write_triage_batch(db: sqlite_utils.Database, batch: TriageBatch) -> None:
 def _define_issues(db: sqlite_utils.Database, definitions: Sequence[IssueDefinition]) -> None:
     db.conn.executemany(
         "UPDATE issues SET title = ?, fingerprint = ?, fingerprint_basis = ?, error_type = ?, "
-        "top_frame = ?, scope = ?, repro = ?, test_id = ? WHERE id = ?",
+        "top_frame = ?, scope = ?, repro = ?, test_id = ? WHERE id = ? AND status = 'open'",
         [
             (
                 d.title,

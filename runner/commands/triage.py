@@ -181,12 +181,13 @@ def run_show(ctx: Context) -> int:
 
 
 def run_proposed(ctx: Context) -> int:
-    print(f"{'LINK':>6} {'FROM':>5} {'TO':>5} F/S/T           RULE")
+    print(f"{'LINK':>6} {'FROM':>5} {'TO':>5} F/S/T           CANDIDATES              RULE")
     for link in proposed_links(ctx.db()):
+        offered = ", ".join(f"#{issue} {score:.2f}" for issue, score in link.candidates)
         print(
             f"{link.id:>6} {link.home_issue_id or 0:>5} {link.issue_id:>5} "
             f"{link.fingerprint_score:.2f}/{link.structure_score:.2f}/{link.text_score:.2f}  "
-            f"{link.rule}  {link.signal_title[:50]}"
+            f"{offered or '-':<23} {link.rule}  {link.signal_title[:50]}"
         )
     return 0
 

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from runner.sources import Parsed
-from runner.sources.records import (
+from runner.sources.common import (
     BadRecord,
     describe_validation_error,
     one_line,

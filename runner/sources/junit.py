@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from runner.sources import Parsed
-from runner.sources.records import BadRecord, describe_validation_error, one_line, parse_timestamp
+from runner.sources.common import BadRecord, describe_validation_error, one_line, parse_timestamp
 from store.signal import MAX_TEXT, ErrorDetail, Frame, Signal, content_id, utcnow
 from store.signals import rejection
 
@@ -122,7 +122,18 @@ def parse_frames(text: str) -> tuple[list[Frame], str | None]:
 
 def _frame(file: str, function: str | None, line: str) -> Frame:
     in_app = not any(marker in file for marker in _LIBRARY_MARKERS)
-    return Frame(file=file, function=function, line=int(line), in_app=in_app)
+    module = _python_module(file) if in_app else None
+    return Frame(file=file, function=function, line=int(line), in_app=in_app, module=module)
+
+
+_MODULE_PATH = re.compile(r"^(?:\./)?(?:src/)?(?P<path>[A-Za-z_]\w*(?:/[A-Za-z_]\w*)*)\.py$")
+
+
+def _python_module(file: str) -> str | None:
+    """`src/demo_app/reports.py` → `demo_app.reports`: the module the Python SDK would name,
+    so a test's frames group with production's. Absolute and odd paths have none."""
+    match = _MODULE_PATH.match(file.replace("\\", "/"))
+    return match["path"].replace("/", ".") if match else None
 
 
 def _type_from_text(message: str) -> str | None:

@@ -7,52 +7,31 @@ A record that fits no shape raises `BadRecord` with a reason a person can act on
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
+from runner.sources import feedback, sentry_event
+from runner.sources.common import (
+    BadRecord,
+    describe_validation_error,
+    one_line,
+    parse_timestamp,
+)
 from store.signal import MAX_TITLE, Signal, content_id, utcnow
 
-
-class BadRecord(ValueError):
-    """A record that cannot become a signal; the message says what is wrong."""
-
-
-def describe_validation_error(error: ValidationError) -> str:
-    """Pydantic's errors as one line: `field 'a.b': what was expected`."""
-    parts = []
-    for item in error.errors()[:3]:
-        where = ".".join(str(p) for p in item["loc"]) or "(record)"
-        parts.append(f"field '{where}': {item['msg']}")
-    more = len(error.errors()) - 3
-    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
-
-
-def parse_timestamp(value: Any, default: datetime) -> datetime:
-    """RFC 3339 text or epoch seconds, as Sentry sends either; `default` when absent."""
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        raise BadRecord(f"timestamp {value!r} is neither a date nor epoch seconds")
-    if isinstance(value, int | float):
-        try:
-            return datetime.fromtimestamp(float(value), UTC)
-        except (OverflowError, OSError, ValueError) as exc:
-            raise BadRecord(f"timestamp {value!r} is out of range") from exc
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise BadRecord(f"timestamp {value[:40]!r} is not an ISO 8601 date") from exc
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise BadRecord(f"timestamp has type {type(value).__name__}; expected text or a number")
-
-
-def one_line(text: str, limit: int = 200) -> str:
-    """The first line of `text`, cut to `limit` characters, for titles."""
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    return first if len(first) <= limit else first[: limit - 1] + "…"
+__all__ = [
+    "SHAPES",
+    "BadRecord",
+    "Shape",
+    "describe_validation_error",
+    "native_envelope",
+    "one_line",
+    "parse_json_text",
+    "parse_record",
+    "parse_timestamp",
+]
 
 
 def native_envelope(record: dict[str, Any], raw: str, source: str) -> Signal:
@@ -83,21 +62,38 @@ def _envelope_title(data: dict[str, Any]) -> str:
     return f"{data.get('kind', 'signal')} on {data.get('route') or 'unknown route'}"
 
 
+class Shape(NamedTuple):
+    """One shape a JSON record may have: how to recognise it, and how to normalise it."""
+
+    name: str
+    matches: Callable[[dict[str, Any]], bool]
+    convert: Callable[[dict[str, Any], str, str], Signal]
+
+
+def _is_envelope(record: dict[str, Any]) -> bool:
+    return "kind" in record
+
+
+def _is_user_report(record: dict[str, Any]) -> bool:
+    return "comments" in record and "event_id" in record
+
+
+SHAPES: tuple[Shape, ...] = (
+    Shape("Signal envelope", _is_envelope, native_envelope),
+    Shape("Sentry user report", _is_user_report, sentry_event.user_report_to_signal),
+    Shape("Sentry event", sentry_event.looks_like_event, sentry_event.event_to_signal),
+    Shape("feedback message", feedback.looks_like_feedback, feedback.json_to_signal),
+)
+"""The record shapes, in order: the first that matches a record normalises it."""
+
+
 def parse_record(record: Any, raw: str, source: str) -> Signal:
     """Classify one JSON value and normalise it; raise `BadRecord` when it fits no shape."""
-    # Imported here: the Sentry and feedback modules import this one for the helpers above.
-    from runner.sources import feedback, sentry_event
-
     if not isinstance(record, dict):
         raise BadRecord(f"expected a JSON object, got {type(record).__name__}")
-    if "kind" in record:
-        return native_envelope(record, raw, source)
-    if "comments" in record and "event_id" in record:
-        return sentry_event.user_report_to_signal(record, raw, source)
-    if sentry_event.looks_like_event(record):
-        return sentry_event.event_to_signal(record, raw, source)
-    if feedback.looks_like_feedback(record):
-        return feedback.json_to_signal(record, raw, source)
+    for shape in SHAPES:
+        if shape.matches(record):
+            return shape.convert(record, raw, source)
     keys = ", ".join(sorted(record)[:8]) or "none"
     raise BadRecord(
         "not a Signal envelope ('kind'), a Sentry event ('exception', 'message', 'event_id') "

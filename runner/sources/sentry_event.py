@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from runner.sources.records import (
+from runner.sources.common import (
     BadRecord,
     describe_validation_error,
     one_line,
@@ -28,12 +28,31 @@ from store.signal import (
     utcnow,
 )
 
-_EVENT_KEYS = {"exception", "logentry", "event_id", "platform", "breadcrumbs", "sdk"}
+_EVENT_KEYS = {
+    "exception",
+    "logentry",
+    "event_id",
+    "platform",
+    "breadcrumbs",
+    "sdk",
+    "checksum",
+    "culprit",
+    "logger",
+    "fingerprint",
+}
+# Keys that, next to a `message`, say a record is an event rather than a person's message.
+_MESSAGE_COMPANIONS = {"level", "timestamp", "release", "environment", "tags", "extra", "user"}
 
 
 def looks_like_event(record: dict[str, Any]) -> bool:
-    return bool(_EVENT_KEYS & record.keys()) or (
-        "message" in record and ("level" in record or "timestamp" in record)
+    """A Sentry event: any event-only key, or a `message` that is an object (the older form of
+    `logentry`) or comes with an event's fields. `event_id` is optional, as at Sentry's
+    ingestion: an event without one gets a stable id from its content."""
+    if _EVENT_KEYS & record.keys():
+        return True
+    message = record.get("message")
+    return isinstance(message, dict) or (
+        message is not None and bool(_MESSAGE_COMPANIONS & record.keys())
     )
 
 
@@ -72,6 +91,10 @@ def event_to_signal(event: dict[str, Any], raw: str, source: str) -> Signal:
             environment=_str(event.get("environment")),
             level=_str(event.get("level")),
             fingerprint=[str(part) for part in fingerprint] if fingerprint else None,
+            platform=_str(event.get("platform")),
+            checksum=_str(event.get("checksum")) or None,
+            message_template=_template(event),
+            stack=_thread_stack(event) if error is None else [],
             tags=tags,
             contexts=contexts,
             raw=raw,
@@ -136,6 +159,34 @@ def _message(event: dict[str, Any]) -> str | None:
     return _str(message)
 
 
+def _thread_stack(event: dict[str, Any]) -> list[Frame]:
+    """The frames of a bare `stacktrace`, else of the crashed (or current) thread."""
+    stack = event.get("stacktrace")
+    if not isinstance(stack, dict):
+        threads = event.get("threads")
+        values = threads.get("values") if isinstance(threads, dict) else threads
+        candidates = (
+            [t for t in values or [] if isinstance(t, dict)] if isinstance(values, list) else []
+        )
+        chosen = next((t for t in candidates if t.get("crashed")), None) or next(
+            (t for t in candidates if t.get("current")), None
+        )
+        if chosen is None and len(candidates) == 1:
+            chosen = candidates[0]
+        stack = chosen.get("stacktrace") if chosen else None
+    frames = stack.get("frames") if isinstance(stack, dict) else None
+    return [_frame(f) for f in frames or [] if isinstance(f, dict)]
+
+
+def _template(event: dict[str, Any]) -> str | None:
+    """The message before formatting (`logentry.message`), what a message event groups on."""
+    for key in ("logentry", "message"):
+        value = event.get(key)
+        if isinstance(value, dict) and isinstance(value.get("message"), str):
+            return value["message"][:MAX_TEXT] or None
+    return None
+
+
 def _exception(value: Any) -> ErrorDetail | None:
     if value is None:
         return None
@@ -154,25 +205,37 @@ def _one_exception(value: Any, index: int) -> ErrorDetail:
         raise BadRecord(f"exception.values[{index}] should be an object")
     stacktrace = value.get("stacktrace") or {}
     frames = stacktrace.get("frames") if isinstance(stacktrace, dict) else None
+    mechanism = value.get("mechanism")
+    mechanism = mechanism if isinstance(mechanism, dict) else {}
     try:
         return ErrorDetail(
             type=str(value.get("type") or "Error"),
             message=str(value.get("value") or "")[:MAX_TEXT],
             module=_str(value.get("module")),
             frames=[_frame(f) for f in frames or [] if isinstance(f, dict)],
+            exception_id=_int(mechanism.get("exception_id")),
+            parent_id=_int(mechanism.get("parent_id")),
+            is_group=mechanism.get("is_exception_group") is True,
         )
     except ValidationError as exc:
         raise BadRecord(f"exception.values[{index}]: " + describe_validation_error(exc)) from exc
 
 
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _frame(frame: dict[str, Any]) -> Frame:
-    line = frame.get("lineno")
+    abs_path = _str(frame.get("abs_path"))
+    file = _str(frame.get("filename")) or abs_path
     return Frame(
-        file=_str(frame.get("filename") or frame.get("abs_path")),
+        file=file,
         function=_str(frame.get("function")),
         module=_str(frame.get("module")),
-        line=line if isinstance(line, int) and not isinstance(line, bool) else None,
+        line=_int(frame.get("lineno")),
         in_app=frame.get("in_app") is True,
+        abs_path=abs_path if abs_path != file else None,
+        platform=_str(frame.get("platform")),
     )
 
 

@@ -1,10 +1,12 @@
 """Comparisons across kinds: a person's words with an error's issue, and the reverse.
 
-Feedback has no stack, so of the three signals only two can speak: the **place** (the route it
-came from, or a place its words name) and the **words** (weighted overlap, see
-`vocabulary.py`). Both must agree to link; words alone make a proposal for a person to
-confirm; a place alone says nothing (every complaint about a page shares its route). When two
-issues fit almost equally well, a person decides.
+A person's words are **one** signal however they are sliced: the words, and a place or a
+record id the words name, are two views of the same text. A second, independent signal is
+structural: the route the words came from is one the issue was seen on (or the same record in
+both routes), or the same person's error (or words) went to the issue within a couple of
+hours. The words and a second signal must agree to link; the words alone make a proposal
+that ranks the best issues (BM25 over their texts) for a person to confirm with one key. When
+two issues fit almost equally well, a person decides too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import NamedTuple
 
 from runner.triage.features import Features
 from runner.triage.index import Index, Profile
+from runner.triage.vocabulary import record_ids
 
 
 class Fit(NamedTuple):
@@ -20,23 +23,36 @@ class Fit(NamedTuple):
 
     issue_id: int
     place: bool
+    """A second, structural signal agrees: the route, the record in it, or the same actor."""
     words: float
+    """The words' vote: weighted overlap (cosine), 0 to 1."""
     votes: int
     follows: bool
-    """The issue was split off by a person from a rival in the same comparison: it wins ties."""
+    """The issue was split off by a person from a rival in the same comparison."""
+    rank: float = 0.0
+    """BM25 of the words against the issue's texts: how the suggestions are ordered."""
 
 
-def place_agrees(f: Features, p: Profile) -> bool:
-    """The signal happened where the issue lives, or the words of one name the other's place."""
+def place_agrees(f: Features, p: Profile, index: Index | None = None) -> bool:
+    """A structural signal ties them: the signal's route is one the issue was seen on (the
+    same record when both routes name one), or its actor's other signal went to the issue
+    minutes before or after. Never what the words name: that is the words again."""
     location = f.structure.location
-    ids = f.record_ids
-    if ids and p.record_ids:
-        # Both name records (`INV-1002`): the same record is the strongest place there is,
-        # different ones mean different places, whatever else they share.
-        return bool(ids & p.record_ids)
-    if location and not location.startswith("test:") and location in p.routes_seen:
-        return True
-    return bool(f.words & p.places) or bool(f.places & p.bag)
+    if location and not location.startswith("test:"):
+        route_ids = record_ids([location])
+        if route_ids and p.record_ids:
+            # Both routes name records (`INV-1002`): different records are different places.
+            if route_ids & p.record_ids:
+                return True
+        elif location in p.routes_seen:
+            return True
+    return index is not None and index.same_actor(f, p.id)
+
+
+def records_differ(f: Features, p: Profile) -> bool:
+    """Both name records (`INV-1002`) and none is the same: different records, whatever
+    else they share."""
+    return bool(f.record_ids and p.record_ids and not (f.record_ids & p.record_ids))
 
 
 def candidates(f: Features, index: Index, stackless_only: bool = False) -> list[int]:
@@ -64,46 +80,49 @@ def _founded_by_feedback(p: Profile) -> bool:
 def fits(
     f: Features, index: Index, ids: list[int], word_threshold: float, need_place: bool = False
 ) -> list[Fit]:
-    """Every candidate with a vote, best first: votes, a person's split, then the words.
+    """Every candidate with a vote or a shared word, best first by BM25 of the words.
 
-    `need_place`: only issues at the signal's place count (an error meeting earlier reports).
+    `need_place`: only issues a structural signal ties it to (an error meeting earlier
+    reports).
     """
     pool = set(ids)
     vocabulary = index.vocabulary
     similarity = vocabulary.similarity
+    bm25 = vocabulary.bm25
     words = f.words | f.places
     norm = vocabulary.norm(words)  # once: the same for every candidate but those sharing ids
     profiles = index.profiles
     found = []
     for issue_id in ids:
         p = profiles[issue_id]
-        place = place_agrees(f, p)
+        if records_differ(f, p):
+            continue
+        place = place_agrees(f, p, index)
         if need_place and not place:
             continue
         shared_ids = f.record_ids & p.record_ids
-        if shared_ids:
-            both = words | shared_ids
-            overlap = similarity(both, p.documents, vocabulary.norm(both))
-        else:
-            overlap = similarity(words, p.documents, norm)
+        both = words | shared_ids if shared_ids else words
+        overlap = similarity(both, p.documents, vocabulary.norm(both) if shared_ids else norm)
+        rank = bm25(both, p.documents)
         # A record a person quotes by its id (`INV-1002`) is the rarest word two texts share.
-        votes = place + (overlap >= word_threshold or bool(shared_ids))
+        said = overlap >= word_threshold or bool(shared_ids)
+        votes = place + said
         if votes == 2 and f.failure != p.failure:
             # A request or a remark meeting a failure (or the reverse) shares words, not a
             # problem: a person decides.
             votes, place = 1, False
-        if votes and not (votes == 1 and place):
+        if (votes and not (votes == 1 and place)) or (rank > 0 and not need_place):
             follows = p.from_split and bool(p.split_from & pool)
-            found.append(Fit(issue_id, place, overlap, votes, follows))
-    found.sort(key=lambda fit: (fit.votes, fit.follows, fit.words, fit.issue_id), reverse=True)
+            found.append(Fit(issue_id, place, overlap, votes, follows, rank))
+    found.sort(key=lambda fit: (fit.rank, fit.words, fit.issue_id), reverse=True)
     return found
 
 
-def clear_winner(ranked: list[Fit], margin: float) -> bool:
-    """The best fit is not matched almost as well by another issue with as many votes."""
-    if len(ranked) < 2:
-        return True
-    best, second = ranked[0], ranked[1]
-    if second.votes < best.votes or (best.follows and not second.follows):
-        return True
-    return second.words < margin * best.words
+def clear_winner(best: Fit, ranked: list[Fit], margin: float) -> bool:
+    """No other issue that a structural signal ties the words to fits almost as well."""
+    for other in ranked:
+        if other is not best and other.votes >= 2 and other.rank >= margin * best.rank:
+            # A person's split is no tie-breaker: words that fit both sides of it equally
+            # need a person.
+            return False
+    return True

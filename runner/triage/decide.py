@@ -2,8 +2,9 @@
 
 Two of three (fingerprint, structure, text) over their thresholds → the signal joins the issue.
 One of three → the signal founds its own issue and a proposed link to the look-alike waits in
-the "needs confirmation" lane. None → a new issue. Ties go to the issue a person split off, so
-later signals follow the person's decision, and two issues a person split are never linked.
+the "needs confirmation" lane. None → a new issue. A signal that fits the issue a person split
+off better than the one it was split from follows the person's decision; one that fits both
+equally is a proposal. Two issues a person split are never linked.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from runner.triage import across
 from runner.triage import structure as structure_mod
 from runner.triage.features import Features
 from runner.triage.fingerprint import in_app_frames
-from runner.triage.index import Index
+from runner.triage.index import Index, Profile
 from runner.triage.text import best_matches, similarity
 from store.issues import Issue, ScopeEntry
 
@@ -27,6 +28,8 @@ FEW_TEXTS = 4
 # Two issues whose summed scores are this close both look right: a person decides.
 AMBIGUITY_MARGIN = 0.25
 MAX_REPRO_ACTIONS = 5
+CANDIDATES = 3
+TIE = 1e-9  # summed scores closer than this are a tie
 
 
 class Thresholds(BaseModel):
@@ -45,6 +48,12 @@ class Thresholds(BaseModel):
     across_words: float = Field(default=0.10, gt=0, le=1)
     """Weighted word overlap (rare words weigh more) at or above which a person's words and
     an issue of another kind agree; see `runner/triage/vocabulary.py`."""
+    confirm_share: float = Field(default=0.6, gt=0, le=1)
+    """A structural signal confirms an issue only when the words rank it at least this share
+    of the best-ranked issue's BM25."""
+    suggest_rank: float = Field(default=2.0, ge=0)
+    """BM25 score at or above which a person's words that agree with no issue on their own
+    still propose the best one (about one rare shared word)."""
     across_margin: float = Field(default=0.75, gt=0, le=1)
     """When a second issue's overlap reaches this share of the best one's, the words do not
     tell them apart: a person decides."""
@@ -66,6 +75,8 @@ class Decision(NamedTuple):
     """The issue joined, or proposed; None for a new issue with no look-alike."""
     scores: Scores
     rule: str
+    candidates: tuple[tuple[int, float], ...] = ()
+    """For a proposal: the best issues, best first, with their scores (at most three)."""
 
 
 _NAMES = ("fingerprint", "structure", "text")
@@ -106,6 +117,8 @@ def _ranked(
             # on.
             continue
         votes = sum(hits)
+        if votes >= 2 and not is_owner and kept_apart(f, profile):
+            votes = 1  # a person decides
         if votes:
             scores = Scores(1.0 if is_owner else 0.0, s_st, text)
             # A split-off issue that competes with the issue it was split from wins the tie.
@@ -114,6 +127,21 @@ def _ranked(
             ranked.append((votes, follows, total, issue_id, scores, hits))
     ranked.sort(key=lambda r: (r[0], r[1], r[2], r[3]), reverse=True)
     return ranked
+
+
+def kept_apart(f: Features, profile: Profile) -> bool:
+    """Two errors whose fingerprints differ that only a person may merge.
+
+    Different exception types never merge without a person, nor do different in-app top
+    frames; and two errors that both have a grouping hash are apart as Sentry keeps them (the
+    hash already says everything their stacks, fingerprints or messages share).
+    """
+    ours, theirs = f.structure, profile.structure
+    if ours.error_type and theirs.error_type and ours.error_type != theirs.error_type:
+        return True
+    if ours.top_frame and theirs.top_frame and ours.top_frame != theirs.top_frame:
+        return True
+    return ours.kind == theirs.kind == "error" and bool(f.fingerprint.hash and profile.basis)
 
 
 def _text_scores(f: Features, index: Index, ids: Iterable[int], cutoff: float) -> dict[int, float]:
@@ -137,22 +165,35 @@ def _text_scores(f: Features, index: Index, ids: Iterable[int], cutoff: float) -
 
 
 def decide_across(f: Features, index: Index, th: Thresholds, stackless_only: bool) -> Decision:
-    """Place and words, for a signal meeting issues of another kind (see `across.py`)."""
+    """Words and a structural signal, for a signal meeting issues of another kind (see
+    `across.py`). With the words alone, the best issues are proposed, ranked."""
     pool = across.candidates(f, index, stackless_only)
     ranked = across.fits(f, index, pool, th.across_words, need_place=stackless_only)
     if not ranked:
         return Decision("new", None, Scores(0.0, 0.0, 0.0), "new issue: nothing over threshold")
-    best = ranked[0]
+    top = ranked[0]
+    candidates = tuple((fit.issue_id, round(fit.rank, 4)) for fit in ranked[:CANDIDATES])
+    # The words rank; a structural signal confirms an issue the words rank close to the top
+    # (a person who hit one error and wrote about another must not land in the first).
+    best = next(
+        (fit for fit in ranked if fit.votes >= 2 and fit.rank >= th.confirm_share * top.rank),
+        top,
+    )
     scores = Scores(0.0, 1.0 if best.place else 0.0, round(best.words, 4))
     if best.votes < 2:
-        return Decision("propose", best.issue_id, scores, "words only: needs confirmation")
-    if not across.clear_winner(ranked, th.across_margin):
-        rival = ranked[1].issue_id
+        if best.votes == 0 and best.rank < th.suggest_rank:
+            return Decision("new", None, Scores(0.0, 0.0, 0.0), "new issue: nothing over threshold")
+        return Decision(
+            "propose", best.issue_id, scores, "words only: needs confirmation", candidates
+        )
+    if not across.clear_winner(best, ranked, th.across_margin):
+        rival = next(fit.issue_id for fit in ranked if fit.votes >= 2 and fit is not best)
         return Decision(
             "propose",
             best.issue_id,
             scores,
             f"place + words agree with #{rival} too: needs confirmation",
+            candidates,
         )
     rule = "place + words agree" + ("; follows a split" if best.follows else "")
     return Decision("link", best.issue_id, scores, rule)
@@ -240,17 +281,41 @@ def _decide_with_stack(
         # a wrong guess would hide a fault, so a person decides.
         runner_up = ranked[1][3]
         return Decision(
-            "propose", best, scores, f"{_rule(hits)} with #{runner_up} too: needs confirmation"
+            "propose",
+            best,
+            scores,
+            f"{_rule(hits)} with #{runner_up} too: needs confirmation",
+            _top(ranked),
         )
     if votes >= 2:
         rule = _rule(hits)
-        rivals = [r[3] for r in ranked[1:] if r[0] == votes]
         split_from = index.profiles[best].split_from
-        followed = next((r for r in rivals if r in split_from), None)
+        followed = next((r for r in ranked[1:] if r[0] == votes and r[3] in split_from), None)
         if followed is not None:
-            rule += f"; follows the split from #{followed}"
+            mine = structure_mod.agreement(f.structure, index.profiles[best].structure)
+            theirs = structure_mod.agreement(f.structure, index.profiles[followed[3]].structure)
+            fit = (ranked[0][2], mine)
+            other = (followed[2], theirs)
+            if abs(fit[0] - other[0]) <= TIE and abs(fit[1] - other[1]) <= TIE:
+                # It matches both sides of a person's split equally: only a person can say
+                # which side it is on.
+                return Decision(
+                    "propose",
+                    best,
+                    scores,
+                    f"{rule} with #{followed[3]} too, split apart by a person: needs confirmation",
+                    _top(ranked),
+                )
+            if other > fit:  # the side it was split from fits it better
+                best, scores, followed = followed[3], followed[4], ranked[0]
+            rule += f"; follows the split from #{followed[3]}"
         return Decision("link", best, scores, rule)
-    return Decision("propose", best, scores, _rule(hits) + ": needs confirmation")
+    return Decision("propose", best, scores, _rule(hits) + ": needs confirmation", _top(ranked))
+
+
+def _top(ranked: list[tuple[int, int, float, int, Scores, tuple[bool, bool, bool]]]) -> tuple:
+    """The best candidates of a stack comparison, with their summed scores."""
+    return tuple((r[3], round(r[2], 4)) for r in ranked[:CANDIDATES])
 
 
 def scope_of(f: Features) -> list[ScopeEntry]:

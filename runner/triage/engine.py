@@ -15,6 +15,7 @@ there; deciding stays here, one signal after another.
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,13 +43,18 @@ from runner.triage.index import (
     merge_limited,
 )
 from runner.triage.parallel import Feed, Prepared, prepare_here, to_wire
+from runner.triage.requests import apply_pending, take_lease
 from runner.triage.writer import Founded, Writer, open_writer
-from store.issues import home_issue_ids, issue_actors, next_issue_id
+from store.issues import home_issue_ids, issue_actors
 from store.signal import utcnow
 from store.signals import next_span, triaged_through
 from store.triage_batches import IssueDefinition, IssueUpdate, NewLink, TriageBatch
+from store.triage_requests import give_back, has_pending, release, reserve_issue_ids
 
 BATCH = 2_000
+ID_BLOCK = 10_000
+"""Issue ids reserved at a time: a reservation is a write, so it is made between batches."""
+ID_MARGIN = 64
 
 
 @dataclass
@@ -103,6 +109,7 @@ def _define(profile: Profile, f: Features, now: datetime) -> IssueDefinition:
     draft = new_issue(f, profile.id, now)
     s = profile.structure
     profile.structure = f.structure._replace(location=s.location or f.structure.location)
+    profile.basis = f.fingerprint.basis if f.fingerprint.hash else None
     return IssueDefinition(
         id=profile.id,
         title=draft.title,
@@ -146,13 +153,36 @@ class Triage:
         self.thresholds = thresholds
         self.index: Index = load_index(db)
         self.index.home_lookup = lambda signal_id: home_issue_ids(db, [signal_id]).get(signal_id)
-        self.next_id = next_issue_id(db)
+        self.next_id = self.id_limit = 0
+        self.reserve_ids()
         self.report = TriageReport()
+
+    def reserve_ids(self, count: int = ID_BLOCK) -> None:
+        """Make sure `count` issue ids are reserved for this run (from the store's sequence:
+        a person's split never takes one of them). Only while nothing is uncommitted."""
+        if self.id_limit - self.next_id >= count:
+            return
+        self.give_back_ids()
+        self.next_id = reserve_issue_ids(self.db, ID_BLOCK + count)
+        self.id_limit = self.next_id + ID_BLOCK + count
+
+    def give_back_ids(self) -> None:
+        """Hand back the reserved ids this run did not use (when nobody reserved after)."""
+        if self.id_limit > self.next_id:
+            give_back(self.db, self.next_id, self.id_limit)
+            self.id_limit = self.next_id
+
+    def new_id(self) -> int:
+        """The next issue id of this run's reservation."""
+        if self.next_id >= self.id_limit:
+            raise RuntimeError("triage ran out of reserved issue ids mid-batch")
+        issue_id = self.next_id
+        self.next_id += 1
+        return issue_id
 
     def _found(self, f: Features, batch: _Batch) -> int:
         """Found an issue on a signal: its profile now, its row when the batch is written."""
-        issue_id = self.next_id
-        self.next_id += 1
+        issue_id = self.new_id()
         s = f.structure
         # What `profile_of` makes of the issue `new_issue` will write for this signal.
         profile = Profile(
@@ -168,6 +198,7 @@ class Triage:
             labels=labels_of(f),
             test_id=f.test_id,
             actors={f.actor} if f.actor else set(),
+            basis=f.fingerprint.basis if f.fingerprint.hash else None,
         )
         self.index.add(profile)
         batch.founders.append((issue_id, f))
@@ -232,8 +263,11 @@ class Triage:
             rule = decision.rule
             if decision.action == "propose" and decision.issue_id is not None:
                 rule = f"new issue; proposed as a duplicate of #{decision.issue_id}"
+                offered = json.dumps(decision.candidates) if decision.candidates else None
                 batch.links.append(
-                    NewLink(signal_id, decision.issue_id, "proposed", *scores, decision.rule)
+                    NewLink(
+                        signal_id, decision.issue_id, "proposed", *scores, decision.rule, offered
+                    )
                 )
                 self.report.proposed += 1
             batch.links.append(NewLink(signal_id, home, "linked", *scores, rule))
@@ -249,6 +283,7 @@ class Triage:
                 "all three agree" if founded else decision.rule,
             )
         self.index.homes[signal_id] = home
+        self.index.sighted(f, home)
         event = f.event
         if event and event not in self.index.homes:
             self.index.awaiting_event[event] = home
@@ -264,6 +299,8 @@ class Triage:
         span = next_span(self.db, triaged_through(self.db), limit)
         if span is None:
             return 0
+        self.reserve_ids(span.size + ID_MARGIN)
+        apply_pending(self)
         with Writer(self.db) as writer:
             writer.submit(*self.stage(prepare_here(self.db, span)))
         return span.size
@@ -303,20 +340,13 @@ class Triage:
         return written, founded
 
 
-def triage_pending(
+def _run(
+    run: Triage,
     db: sqlite_utils.Database,
-    thresholds: Thresholds | None = None,
-    *,
-    batch_size: int = BATCH,
-    on_batch: Callable[[TriageReport], None] | None = None,
-    workers: int | None = None,
-) -> TriageReport:
-    """Triage every untriaged signal in the store, batch by batch.
-
-    `workers` prepare batches in other processes on a large store (default: one fewer than
-    the CPUs, so deciding keeps a core); 0 prepares everything here.
-    """
-    run = Triage(db, thresholds or Thresholds())
+    batch_size: int,
+    on_batch: Callable[[TriageReport], None] | None,
+    workers: int | None,
+) -> None:
     # Automatic collections would otherwise run every few hundred allocations mid-batch and
     # walk the batch's young objects each time; nothing triage makes forms a cycle, so
     # reference counting frees a batch's garbage.
@@ -330,6 +360,12 @@ def triage_pending(
             open_writer(db, apart=feed.pool is not None) as writer,
         ):
             for prepared in feed:
+                if run.id_limit - run.next_id < batch_size + ID_MARGIN or has_pending(db):
+                    # Between batches, with everything before committed: the one writer of
+                    # issue state applies a person's decisions and reserves ids.
+                    writer.flush()
+                    run.reserve_ids(batch_size + ID_MARGIN)
+                    apply_pending(run)
                 writer.submit(*run.stage(prepared))
                 if on_batch:
                     on_batch(run.report)
@@ -337,4 +373,27 @@ def triage_pending(
         gc.unfreeze()  # hand the objects back to the collector once the run is over
         if collecting:
             gc.enable()
+
+
+def triage_pending(
+    db: sqlite_utils.Database,
+    thresholds: Thresholds | None = None,
+    *,
+    batch_size: int = BATCH,
+    on_batch: Callable[[TriageReport], None] | None = None,
+    workers: int | None = None,
+) -> TriageReport:
+    """Triage every untriaged signal in the store, batch by batch.
+
+    `workers` prepare batches in other processes on a large store (default: one fewer than
+    the CPUs, so deciding keeps a core); 0 prepares everything here.
+    """
+    token = take_lease(db)
+    try:
+        run = Triage(db, thresholds or Thresholds())
+        _run(run, db, batch_size, on_batch, workers)
+        apply_pending(run)  # decisions queued while the last batch was written
+        run.give_back_ids()
+    finally:
+        release(db, token)
     return run.report

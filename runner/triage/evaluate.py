@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Hashable, Mapping
 from pathlib import Path
 
+import sqlite_utils
 from pydantic import BaseModel
 
 from runner.errors import UserError
@@ -42,6 +43,13 @@ class Metrics(BaseModel):
     issues: int
     proposed: int = 0
     rejected: int = 0
+    suggest_recall_at_1: float = 1.0
+    """Over signals whose true group had an earlier member: the share whose issue (the one
+    joined, else the first proposed candidate) holds an earlier member of the group."""
+    suggest_recall_at_3: float = 1.0
+    """The same, with the issue joined or any of the first three candidates."""
+    confirmations_per_signal: float = 0.0
+    """Proposed links a person would have to decide, per signal."""
 
 
 def _pairs(n: int) -> int:
@@ -73,6 +81,41 @@ def score(truth: Mapping[str, Hashable], predicted: Mapping[str, Hashable]) -> M
         groups=len(true_sizes),
         issues=len(pred_sizes),
     )
+
+
+def suggestions(db: sqlite_utils.Database, truth: Mapping[str, str]) -> tuple[float, float, float]:
+    """suggest_recall_at_1, suggest_recall_at_3 and confirmations_per_signal, from the links
+    triage wrote (`truth`: signal id → group), in the order triage decided."""
+    rows = db.execute(
+        "SELECT id, signal_id, issue_id, state, candidates FROM links "
+        "WHERE state IN ('linked', 'proposed') ORDER BY id"
+    ).fetchall()
+    offered: dict[str, list[int]] = {}
+    for _id, signal_id, issue_id, state, candidates in rows:
+        if state == "proposed":
+            ranked = [int(c[0]) for c in json.loads(candidates)] if candidates else []
+            offered.setdefault(signal_id, []).extend(ranked or [int(issue_id)])
+    members: dict[int, set[str]] = {}  # issue → groups of the signals placed in it so far
+    seen_groups: set[str] = set()
+    hits = [0, 0]
+    asked = 0
+    proposed = sum(1 for r in rows if r[3] == "proposed")
+    for _id, signal_id, issue_id, state, _c in rows:
+        if state != "linked" or signal_id not in truth:
+            continue
+        group = truth[signal_id]
+        if group in seen_groups:
+            asked += 1
+            joined = issue_id in members
+            first = [issue_id] if joined else offered.get(signal_id, [])
+            hits[0] += any(group in members.get(i, ()) for i in first[:1])
+            hits[1] += any(group in members.get(i, ()) for i in first[:3])
+        seen_groups.add(group)
+        members.setdefault(issue_id, set()).add(group)
+    at_1 = hits[0] / asked if asked else 1.0
+    at_3 = hits[1] / asked if asked else 1.0
+    per_signal = proposed / len(truth) if truth else 0.0
+    return round(at_1, 4), round(at_3, 4), round(per_signal, 4)
 
 
 def read_labeled(path: Path) -> tuple[list[tuple[str, str, Signal]], list[str]]:
@@ -110,9 +153,19 @@ def evaluate_file(path: Path, thresholds: Thresholds | None = None) -> tuple[Met
             store_parsed(db, [signal for _id, _group, signal in labeled])
             report = triage_pending(db, thresholds)
             homes = home_issue_ids(db, {signal.id for _i, _g, signal in labeled})
+            at_1, at_3, per_signal = suggestions(
+                db, {signal.id: group for _i, group, signal in labeled}
+            )
         finally:
             db.close()
     truth = {label_id: group for label_id, group, _s in labeled}
     predicted = {label_id: homes[signal.id] for label_id, _g, signal in labeled}
     metrics = score(truth, predicted)
-    return metrics.model_copy(update={"proposed": report.proposed, "rejected": len(bad)}), bad
+    extra = {
+        "proposed": report.proposed,
+        "rejected": len(bad),
+        "suggest_recall_at_1": at_1,
+        "suggest_recall_at_3": at_3,
+        "confirmations_per_signal": per_signal,
+    }
+    return metrics.model_copy(update=extra), bad

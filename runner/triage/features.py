@@ -95,6 +95,9 @@ class Features(NamedTuple):
     failure: bool
     """It reports something failing: always for errors and regressions; for feedback, when
     the words say so (a request or a remark is not a crash)."""
+    actor_keys: frozenset[str] = frozenset()
+    """Who it came from, by each key that can recognise them again (`id:u11`,
+    `email:hank@globex.example`): a person who hit an error and wrote minutes later is one."""
 
     @property
     def signal(self) -> Signal:
@@ -119,6 +122,19 @@ def actor_key(signal: Signal) -> str | None:
         return None
     key = actor.id or (actor.email.lower() if actor.email else None) or actor.name
     return key[:200] if key else None
+
+
+def actor_keys(signal: Signal) -> frozenset[str]:
+    """The keys an actor can be recognised by across channels: the id and the e-mail."""
+    actor = signal.actor
+    if actor is None:
+        return frozenset()
+    keys = set()
+    if actor.id:
+        keys.add("id:" + actor.id[:200])
+    if actor.email:
+        keys.add("email:" + actor.email.strip().lower()[:200])
+    return frozenset(keys)
 
 
 def associated_event(signal: Signal) -> str | None:
@@ -156,6 +172,7 @@ def features(signal: Signal) -> Features:
         quoted=quoted,
         record_ids=route_ids | record_ids(quoted),
         failure=signal.kind != "feedback" or reports_failure(text, signal.text),
+        actor_keys=actor_keys(signal),
     )
 
 

@@ -1,25 +1,20 @@
-"""The stack fingerprint: a grouping hash in the manner of Sentry's default grouping.
+"""The stack fingerprint, and how triage names frames when it compares them.
 
-Inputs, in order of precedence (see shared/reference/sentry-protocol.md §5):
-1. An explicit fingerprint wins; `{{ default }}` inside it mixes in the computed hash.
-2. The exception chain: every exception's type plus its in-app frames' module (or file base
-   name) and function. Line numbers never count, so edits that shift lines keep the issue.
-   When no exception has an in-app frame, all frames are used (the "system" variant).
-3. No usable frame: the exception type and its parameterised message.
-4. No exception: the parameterised message. Feedback without an error has none.
+The fingerprint is the hash of Sentry-style grouping (`runner.triage.grouping`): checksum,
+custom or hybrid fingerprint, built-in rules, the in-app stack, the full stack, the exception
+type and value, the parameterised message, in that precedence. The frame helpers here give
+the short `module:function` names structure and feedback comparisons use.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from runner.triage.text import mask
+from runner.triage.grouping.variants import fast_hash
 from store.signal import ErrorDetail, Frame, Signal
 
-DEFAULT_MARKER = "{{ default }}"
 _GENERATED = re.compile(r"\$\$[A-Za-z]+\$\$[0-9a-f]+|\$[0-9]+|<lambda_?\d*>|lambda\$\d+")
 _VERSION = re.compile(r"[-.@][0-9a-f]{7,}|[-.@]v?\d+(?:\.\d+)+")
 
@@ -31,14 +26,6 @@ class Fingerprint(NamedTuple):
     """Hex digest; None when the signal has nothing to group on."""
     basis: str
     """explicit, hybrid, stack, system-stack, exception, message or none."""
-
-
-def _digest(parts: list[str]) -> str:
-    return _md5("\x1f".join(parts))
-
-
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode("utf-8", "replace")).hexdigest()
 
 
 def frame_file(frame: Frame) -> str | None:
@@ -127,73 +114,10 @@ def _exceptions(error: ErrorDetail) -> list[ErrorDetail]:
     return [*error.chain, error]
 
 
-def _stack_parts(error: ErrorDetail, in_app_only: bool) -> list[str]:
-    parts: list[str] = []
-    contributing = False
-    for exc in _exceptions(error):
-        parts.append(f"type={exc.type}")
-        for frame in exc.frames:
-            if in_app_only and not frame.in_app:
-                continue
-            test, key = _frame_info(frame.file, frame.module, frame.function)
-            # Test frames differ between the test and production; the code under test does not.
-            if key and not test:
-                parts.append(key)
-                contributing = True
-    return parts if contributing else []
-
-
-def default_parts(signal: Signal) -> tuple[list[str], str]:
-    """The computed grouping components and their basis, ignoring any explicit fingerprint."""
-    error = signal.error
-    if error is not None:
-        parts = _stack_parts(error, in_app_only=True)
-        if parts:
-            return parts, "stack"
-        parts = _stack_parts(error, in_app_only=False)
-        if parts:
-            return parts, "system-stack"
-        return [
-            *(f"type={e.type}" for e in _exceptions(error)),
-            f"message={mask(error.message)}",
-        ], "exception"
-    if signal.kind == "feedback":
-        # A person's words are not a message template: equal words from two people (a widget's
-        # "Dashboard" subject) say little, so feedback without an error has no fingerprint.
-        return [], "none"
-    words = mask(signal.text or signal.title)
-    return ([f"message={words}"], "message") if words else ([], "none")
-
-
 def fingerprint(signal: Signal) -> Fingerprint:
-    """The signal's grouping hash. An explicit fingerprint wins; `{{ default }}` mixes in."""
-    explicit = signal.fingerprint
-    if explicit and explicit != [DEFAULT_MARKER]:
-        if DEFAULT_MARKER in explicit:
-            parts, _basis = default_parts(signal)
-            mixed = [
-                f"default={_digest(parts)}" if part == DEFAULT_MARKER else f"extra={part}"
-                for part in explicit
-            ]
-            return Fingerprint(_digest(mixed), "hybrid")
-        return Fingerprint(_digest([f"explicit={part}" for part in explicit]), "explicit")
-    parts, basis = default_parts(signal)
-    if not parts:
-        return Fingerprint(None, basis)
-    text = "\x1f".join(parts)
-    if len(text) <= _CACHED_TEXT:
-        return _cached_fingerprint(text, basis)
-    return _hashed(text, basis)
-
-
-def _hashed(text: str, basis: str) -> Fingerprint:
-    return Fingerprint(_md5(text), basis)
-
-
-# Duplicates share their stack, so its hash is worth keeping; only for short stacks, so hostile
-# long frames cannot bloat the cache.
-_CACHED_TEXT = 1024
-_cached_fingerprint = lru_cache(maxsize=16_384)(_hashed)
+    """The signal's grouping hash, computed by `runner.triage.grouping` (Sentry's variants in
+    precedence; the hash carries the grouping version)."""
+    return Fingerprint(*fast_hash(signal))
 
 
 def in_app_frames(signal: Signal) -> list[Frame]:

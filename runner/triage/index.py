@@ -10,9 +10,9 @@ compared all-pairs.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
 import sqlite_utils
@@ -28,11 +28,15 @@ from runner.triage.vocabulary import (
     record_ids,
     reports_failure,
 )
-from store.issues import Issue, issue_fingerprints, list_issues, list_splits
+from store.issues import Issue, issue_fingerprints, list_issues, list_splits, recent_sightings
 
 K = TypeVar("K")
 
 LOCATION_BUCKET = 48
+SIGHTINGS_PER_ACTOR = 8
+SIGHTINGS_LOADED = 5_000  # the latest placed signals whose actors a new run remembers
+ACTOR_WINDOW = timedelta(hours=2)  # an actor's error and words this close are one experience
+FINGERPRINT_BUCKET = 16  # a shared helper's one hash over many issues: the latest are kept
 TYPE_FRAME_BUCKET = 24
 TOKEN_BUCKET = 6
 TOKENS_PER_SIGNAL = 3
@@ -85,6 +89,8 @@ class Profile:
     """What it is known by, one word set per text (with its places and ids)."""
     bag: set[str] = field(default_factory=set)
     """Every word of its documents, for finding it by word."""
+    basis: str | None = None
+    """What its fingerprint rests on (`Fingerprint.basis`); None when it has none."""
 
 
 def profile_of(issue: Issue) -> Profile:
@@ -107,6 +113,7 @@ def profile_of(issue: Issue) -> Profile:
         sources=list(issue.sources),
         labels=list(issue.labels),
         test_id=issue.test_id,
+        basis=issue.fingerprint_basis if issue.fingerprint else None,
     )
 
 
@@ -146,7 +153,7 @@ class Index:
 
     def __init__(self) -> None:
         self.profiles: dict[int, Profile] = {}
-        self.by_fingerprint: dict[str, list[int]] = {}
+        self.by_fingerprint: dict[str, Bucket] = {}
         self.by_location: dict[str, Bucket] = {}
         self.by_location_plain: dict[str, Bucket] = {}
         """Issues without an error type (feedback), by location."""
@@ -168,6 +175,38 @@ class Index:
         """Event id named by feedback that came first → the feedback's issue."""
         self.home_lookup: Callable[[str], int | None] = lambda _signal_id: None
         """Finds the issue of a signal triaged in an earlier run (set by the engine)."""
+        self.sightings: dict[str, list[tuple[datetime, int, bool]]] = {}
+        """Actor key → (when, issue, was feedback) of their latest signals in this run."""
+
+    def sighted(self, f: Features, issue_id: int) -> None:
+        """Remember that an actor's signal was placed in an issue (the latest few per actor)."""
+        if f.actor_keys:
+            self.remember(f.actor_keys, datetime.fromisoformat(f.seen), issue_id, f.kind)
+
+    def remember(self, keys: Iterable[str], when: datetime, issue_id: int, kind: str) -> None:
+        feedback = kind == "feedback"
+        for key in keys:
+            seen = self.sightings.setdefault(key, [])
+            seen.append((when, issue_id, feedback))
+            if len(seen) > SIGHTINGS_PER_ACTOR:
+                del seen[0]
+
+    def same_actor(self, f: Features, issue_id: int) -> bool:
+        """The signal's actor sent a signal of the other kind (an error for feedback, feedback
+        for an error) that went to this issue, within `ACTOR_WINDOW` of this one."""
+        if not f.actor_keys:
+            return False
+        when = datetime.fromisoformat(f.seen)
+        feedback = f.kind == "feedback"
+        for key in f.actor_keys:
+            for seen, issue, was_feedback in self.sightings.get(key, ()):
+                if (
+                    issue == issue_id
+                    and was_feedback != feedback
+                    and (abs(seen - when) <= ACTOR_WINDOW)
+                ):
+                    return True
+        return False
 
     def named_event_home(self, f: Features) -> tuple[int, str] | None:
         """The issue a signal belongs to because feedback and its event name each other.
@@ -241,6 +280,8 @@ class Index:
         new = set().union(*words) - profile.bag
         if new:
             self.vocabulary.add_words(new)
+            for document in words:
+                self.vocabulary.count_length(len(document))
         norm = self.vocabulary.norm
         profile.documents = [(w, norm(w)) for w in words]
         if not new or len(profile.bag) >= MAX_BAG:
@@ -284,11 +325,13 @@ class Index:
         return [i for _score, i in ranked[:WORD_CANDIDATES]]
 
     def add_fingerprint(self, fp: str, issue_id: int) -> bool:
-        """Record that `fp` was seen on an issue; False when it already was."""
-        ids = self.by_fingerprint.setdefault(fp, [])
-        if issue_id in ids:
+        """Record that `fp` was seen on an issue (now its most recent); False when it already
+        was. The bucket is capped like the others, so the cost per signal stays flat."""
+        bucket = _bucket(self.by_fingerprint, fp, FINGERPRINT_BUCKET)
+        if issue_id in bucket:
+            bucket.move_to_end(issue_id)
             return False
-        ids.append(issue_id)
+        bucket.push(issue_id)
         return True
 
     def fingerprint_owners(self, fp: str | None) -> list[int]:
@@ -338,6 +381,10 @@ def load_index(db: sqlite_utils.Database) -> Index:
         index.add(profile_of(issue))
     for fp, issue_id in issue_fingerprints(db):
         index.add_fingerprint(fp, issue_id)
+    for actor_id, email, seen, kind, issue_id in reversed(recent_sightings(db, SIGHTINGS_LOADED)):
+        keys = [k for k in (actor_id and f"id:{actor_id}", email and f"email:{email.lower()}") if k]
+        when = datetime.fromisoformat(seen)
+        index.remember(keys, when if when.tzinfo else when.replace(tzinfo=UTC), issue_id, kind)
     for split in list_splits(db):
         for a, b in (
             (split.issue_id, split.other_issue_id),

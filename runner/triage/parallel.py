@@ -58,9 +58,10 @@ def prepare_here(db: sqlite_utils.Database, span: Span) -> Prepared:
     return Prepared(span, [features(Signal.model_validate_json(e)) for e in envelopes(db, span)])
 
 
-UNREAD = ("raw", "actions", "tags")
+UNREAD = ("raw", "actions")
 """What features never read of a signal: workers parse envelopes without it (Sentry events
-carry up to a hundred breadcrumbs). The deciding process reads whole signals, where needed."""
+carry up to a hundred breadcrumbs). The deciding process reads whole signals, where needed.
+Tags are read: fingerprint variables (`{{ tags.x }}`) and built-in rules use them."""
 
 
 def to_wire(f: Features) -> Wire:

@@ -3,9 +3,16 @@
 The small public functions the console calls. A split is remembered in `splits`: the two
 issues are never merged again automatically, and later signals with the split signal's
 fingerprint follow the split-off issue (see `decide`).
+
+One writer changes issue state (`store.triage_requests`): while a triage runs, a decision is
+queued for it and applied between its batches (the call waits for the answer); otherwise the
+caller takes the lease and applies it here.
 """
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
 
 import sqlite_utils
 
@@ -14,30 +21,23 @@ from runner.routines import Routines
 from runner.triage.decide import new_issue
 from runner.triage.features import actor_key, features
 from runner.triage.lanes import assess_issues
-from store.issues import get_issue, get_link, links_for_issue, next_issue_id
+from store import triage_requests as requests
+from store.issues import get_issue, get_link, links_for_issue
 from store.link_decisions import merge_issue, reject_proposal, split_between, split_signal
 from store.signal import utcnow
 from store.signals import get_signal
+from store.triage_requests import reserve_issue_ids
+
+WAIT_S = 120.0
+"""How long a decision waits for a running triage to apply it."""
+POLL_S = 0.05
 
 
 def confirm_link(
     db: sqlite_utils.Database, link_id: int, *, by: str = "person", routines: Routines | None = None
 ) -> int:
     """Confirm a proposed link: the signal's issue merges into the proposed one. Returns it."""
-    link = get_link(db, link_id)
-    if link is None:
-        raise UserError(f"no link {link_id}")
-    if link.state != "proposed":
-        raise UserError(f"link {link_id} is {link.state}, not proposed; nothing to confirm")
-    source = link.home_issue_id
-    if source is None or source == link.issue_id:
-        raise UserError(f"link {link_id}: the signal has no separate issue to merge")
-    if split_between(db, source, link.issue_id):
-        raise UserError(f"issues #{source} and #{link.issue_id} were split apart by a person")
-    merge_issue(db, source=source, target=link.issue_id, link_id=link_id, by=by)
-    if routines is not None:
-        assess_issues(db, [link.issue_id], routines)
-    return link.issue_id
+    return _decide(db, "confirm", link_id, by, routines)
 
 
 def split_link(
@@ -49,6 +49,112 @@ def split_link(
     or merged again. A linked signal: it leaves its issue for a new issue of its own, and later
     signals like it follow it there.
     """
+    return _decide(db, "split", link_id, by, routines)
+
+
+def _decide(
+    db: sqlite_utils.Database, action: str, link_id: int, by: str, routines: Routines | None
+) -> int:
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        token, current = requests.acquire(db, "person")
+        if token is not None:
+            try:
+                result, touched = apply(db, action, link_id, by, lambda: reserve_issue_ids(db, 1))
+            finally:
+                requests.release(db, token)
+            break
+        if current is not None and current.holder == "triage":
+            result, touched = _through_triage(db, action, link_id, by, deadline)
+            break
+        if time.monotonic() > deadline:
+            raise UserError("another decision holds the store; try again")
+        time.sleep(POLL_S)
+    if routines is not None:
+        assess_issues(db, touched, routines)
+    return result
+
+
+def _through_triage(
+    db: sqlite_utils.Database, action: str, link_id: int, by: str, deadline: float
+) -> tuple[int, list[int]]:
+    """Queue the decision for the running triage and wait for its answer."""
+    request_id = requests.enqueue(db, action, link_id, by)
+    while (answer := requests.outcome(db, request_id)) is None:
+        if time.monotonic() > deadline:
+            raise UserError(
+                f"the running triage has not applied decision {request_id} yet; it will"
+            )
+        if requests.holder(db) is None and requests.outcome(db, request_id) is None:
+            # The triage ended before reaching it: apply it now, as its last step would have.
+            token, _ = requests.acquire(db, "person")
+            if token is not None:
+                try:
+                    if requests.outcome(db, request_id) is None:
+                        result = _answer(db, request_id, action, link_id, by)
+                        if result.error:
+                            raise UserError(result.error)
+                        return result.result or 0, result.touched
+                finally:
+                    requests.release(db, token)
+        time.sleep(POLL_S)
+    if answer.error:
+        raise UserError(answer.error)
+    return answer.result or 0, answer.touched
+
+
+def _answer(
+    db: sqlite_utils.Database, request_id: int, action: str, link_id: int, by: str | None
+) -> requests.Outcome:
+    try:
+        result, touched = apply(
+            db, action, link_id, by or "person", lambda: reserve_issue_ids(db, 1)
+        )
+        outcome = requests.Outcome(result, touched, None)
+    except UserError as exc:
+        outcome = requests.Outcome(None, [], str(exc))
+    requests.answer(db, request_id, outcome)
+    return outcome
+
+
+def apply(
+    db: sqlite_utils.Database,
+    action: str,
+    link_id: int,
+    by: str,
+    allocate: Callable[[], int],
+) -> tuple[int, list[int]]:
+    """Apply one decision, by whoever holds the lease; returns the signal's issue and the
+    issues changed. `allocate` gives the id of an issue a split creates."""
+    if action == "confirm":
+        target, source = _confirm(db, link_id, by=by)
+        return target, [target, source]
+    if action == "split":
+        return _split(db, link_id, by=by, allocate=allocate)
+    raise UserError(f"unknown decision {action!r}")
+
+
+def _confirm(db: sqlite_utils.Database, link_id: int, *, by: str) -> tuple[int, int]:
+    link = get_link(db, link_id)
+    if link is None:
+        raise UserError(f"no link {link_id}")
+    if link.state != "proposed":
+        raise UserError(f"link {link_id} is {link.state}, not proposed; nothing to confirm")
+    source = link.home_issue_id
+    if source is None or source == link.issue_id:
+        raise UserError(f"link {link_id}: the signal has no separate issue to merge")
+    if split_between(db, source, link.issue_id):
+        raise UserError(f"issues #{source} and #{link.issue_id} were split apart by a person")
+    target = get_issue(db, link.issue_id)
+    if target is None or target.status != "open":
+        raise UserError(f"link {link_id}: issue #{link.issue_id} is no longer open")
+    merge_issue(db, source=source, target=link.issue_id, link_id=link_id, by=by)
+    return link.issue_id, source
+
+
+def _split(
+    db: sqlite_utils.Database, link_id: int, *, by: str, allocate: Callable[[], int]
+) -> tuple[int, list[int]]:
     link = get_link(db, link_id)
     if link is None:
         raise UserError(f"no link {link_id}")
@@ -72,9 +178,11 @@ def split_link(
         touched = [home, link.issue_id]
     elif link.state == "linked":
         issue = get_issue(db, link.issue_id)
-        if issue is None or issue.signal_count <= 1:
+        if issue is None or issue.status != "open":
+            raise UserError(f"link {link_id}: issue #{link.issue_id} is no longer open")
+        if issue.signal_count <= 1:
             raise UserError(f"link {link_id}: the signal is alone in its issue; nothing to split")
-        fresh = new_issue(f, next_issue_id(db), utcnow())
+        fresh = new_issue(f, allocate(), utcnow())
         remaining = [
             other.signal_id
             for other in links_for_issue(db, issue.id, ["linked"])
@@ -96,9 +204,7 @@ def split_link(
         touched = [issue.id, fresh.id]
     else:
         raise UserError(f"link {link_id} is {link.state}; only proposed or linked links split")
-    if routines is not None:
-        assess_issues(db, touched, routines)
-    return home
+    return home, touched
 
 
 def _actors(db: sqlite_utils.Database, signal_ids: list[str]) -> list[str]:

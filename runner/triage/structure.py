@@ -94,11 +94,19 @@ def flags_key(flags: dict[str, object]) -> str | None:
     return ",".join([f"{k}={flags[k]!r}" for k in sorted(flags)])[:512]
 
 
+def test_function(test_id: str) -> str:
+    """A test id without its parameters: `t.py::test_size[args71-1.0 GB]` → `t.py::test_size`.
+    Parametrised cases of one test are one place."""
+    if test_id.endswith("]") and "[" in test_id:
+        return test_id[: test_id.index("[")]
+    return test_id
+
+
 def structure(signal: Signal) -> Structure:
     """The structural features of one signal. Regressions are located by their test id."""
     location = normalise_route(signal.route)
     if location is None and signal.test_id:
-        location = "test:" + signal.test_id
+        location = "test:" + test_function(signal.test_id)
     return Structure(
         location=location,
         error_type=signal.error.type if signal.error else None,
@@ -114,6 +122,16 @@ def structure(signal: Signal) -> Structure:
 _FEATURES = tuple(
     (WEIGHTS[name], name in _ERROR_FEATURES, name == "location") for name in Structure._fields
 )
+
+
+def agreement(a: Structure, b: Structure) -> float:
+    """The summed weight of the features both sides know and share: more shared evidence,
+    where `score` (a share) calls two fits equal."""
+    return sum(
+        weight
+        for (weight, _e, _l), x, y in zip(_FEATURES, a, b, strict=True)
+        if x is not None and x == y
+    )
 
 
 def score(a: Structure, b: Structure) -> float:

@@ -62,6 +62,9 @@ _RAW_WORDS = re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]")
 _RECORD_ID = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9._-]{4,}$")
 
 MAX_BAG = 400
+# Okapi BM25's usual parameters.
+BM25_K1 = 1.2
+BM25_B = 0.75
 
 
 @lru_cache(maxsize=65_536)
@@ -187,6 +190,9 @@ class Vocabulary:
     def __init__(self) -> None:
         self.df: Counter[str] = Counter()
         self.documents = 0
+        self.lengths = 0
+        """Summed length of the documents described, for BM25's average length."""
+        self.described = 0
         self._weights = _Memo(self._idf)
         self._squares = _Memo(lambda word: self._weights[word] ** 2)
         self._memo_at = 0
@@ -201,6 +207,33 @@ class Vocabulary:
     def add_words(self, words: Iterable[str]) -> None:
         """Count new words of one issue (each issue counts a word once)."""
         self.df.update(words)
+
+    def count_length(self, length: int) -> None:
+        """Count one described document's length, for BM25's average."""
+        self.lengths += length
+        self.described += 1
+
+    def bm25(self, words: frozenset[str], documents: Iterable[Document]) -> float:
+        """Okapi BM25 of a word set against the best of an issue's documents.
+
+        Documents are word sets (a word counts once, as in short reports), so each shared
+        word adds its BM25 idf scaled by the document's length against the average: a long
+        issue text that shares a word says less than a short one that does.
+        """
+        average = self.lengths / self.described if self.described else 1.0
+        n = self.documents
+        df = self.df
+        best = 0.0
+        for document, _norm in documents:
+            shared = words & document
+            if not shared:
+                continue
+            scale = (BM25_K1 + 1) / (1 + BM25_K1 * (1 - BM25_B + BM25_B * len(document) / average))
+            total = math.fsum(
+                math.log(1 + (n - df.get(w, 0) + 0.5) / (df.get(w, 0) + 0.5)) for w in shared
+            )
+            best = max(best, total * scale)
+        return best
 
     def _idf(self, word: str) -> float:
         return max(0.1, math.log((self.documents + 1) / (self.df.get(word, 0) + 0.5)))

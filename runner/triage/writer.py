@@ -99,6 +99,10 @@ class Writer:
         self.db.conn.commit()
         self.uncommitted = 0
 
+    def flush(self) -> None:
+        """Commit what was written, so another connection may write."""
+        self.commit()
+
     def __enter__(self) -> Writer:
         return self
 
@@ -109,6 +113,10 @@ class Writer:
         trace: TracebackType | None,
     ) -> None:
         self.commit()
+
+
+FLUSH = "flush"
+"""The message that asks the writer process to commit now."""
 
 
 class WriterProcess:
@@ -129,6 +137,14 @@ class WriterProcess:
         self.wait()
         self.conn.send((batch, founded))
         self.in_flight = True
+
+    def flush(self) -> None:
+        """Wait for the batch in flight and commit everything written, so another connection
+        may write (a person's decision between batches)."""
+        self.wait()
+        self.conn.send(FLUSH)
+        self.in_flight = True
+        self.wait()
 
     def wait(self) -> None:
         """Wait for the batch in flight; raise what writing it raised."""
@@ -176,7 +192,10 @@ def _serve(path: str, conn: Connection) -> None:
     writer = Writer(db)
     while (message := conn.recv()) is not None:
         try:
-            writer.submit(*message)
+            if message == FLUSH:
+                writer.commit()
+            else:
+                writer.submit(*message)
         except Exception as error:
             conn.send(error)
         else:

@@ -47,7 +47,8 @@ def test_a_crash_mid_batch_never_counts_a_signal_twice(
     def dying(db: sqlite_utils.Database, batch: TriageBatch) -> None:
         db.conn.executemany(
             "INSERT INTO links (signal_id, issue_id, state, fingerprint_score, "
-            "structure_score, text_score, rule, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'x')",
+            "structure_score, text_score, rule, candidates, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'x')",
             batch.links,
         )
         raise RuntimeError("power cut")

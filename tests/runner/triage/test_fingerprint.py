@@ -28,8 +28,21 @@ def test_modules_and_file_paths_meet_and_test_frames_do_not_count() -> None:
             "message": "ZeroDivisionError: division by zero",
             "frames": [
                 {"file": "tests/test_reports.py", "function": "test_ratio", "in_app": True},
-                {"file": "app/views.py", "function": "handle", "line": 3, "in_app": True},
-                {"file": "demo_app/reports.py", "function": "ratio", "line": 9, "in_app": True},
+                # The JUnit reader names the module of a relative Python path, as the SDK does.
+                {
+                    "file": "app/views.py",
+                    "module": "app.views",
+                    "function": "handle",
+                    "line": 3,
+                    "in_app": True,
+                },
+                {
+                    "file": "demo_app/reports.py",
+                    "module": "demo_app.reports",
+                    "function": "ratio",
+                    "line": 9,
+                    "in_app": True,
+                },
             ],
         },
     )

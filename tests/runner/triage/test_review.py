@@ -42,17 +42,20 @@ def test_a_split_signal_leaves_and_later_look_alikes_follow_it(
     (split,) = list_splits(fresh_db)
     assert (split.issue_id, split.other_issue_id, split.decided_by) == (old, new, "ada")
 
-    # Later signals like the split one follow the person's decision, in a new triage run.
+    # Later signals that fit the split-off issue better follow the person's decision, in a
+    # new triage run.
     later = crash("division by zero", user="u3", release="2.0", line=77)
     store_signals(later)
     triage_pending(fresh_db)
     assert home(fresh_db, later.id) == new
-    # Even one that matches the old issue just as well.
+    # One that matches both sides of the split equally is a person's to place: a proposal.
     twin = crash("division by zero", user="u4", line=78)
     store_signals(twin)
     triage_pending(fresh_db)
-    assert home(fresh_db, twin.id) == new
-    assert links_for_signal(fresh_db, twin.id)[0].rule.endswith(f"follows the split from #{old}")
+    assert home(fresh_db, twin.id) not in (old, new)
+    (proposal,) = [x for x in links_for_signal(fresh_db, twin.id) if x.state == "proposed"]
+    assert proposal.issue_id in (old, new)
+    assert "split apart by a person: needs confirmation" in proposal.rule
 
 
 def test_confirming_a_proposal_merges_the_issues_and_keeps_the_history(

@@ -1,0 +1,284 @@
+"""Grouping variants in Sentry's order of precedence, and the hash of the one that wins.
+
+1. `checksum`: a legacy `checksum` sent by the producer (`hashed-checksum` when it is not an
+   md5 digest).
+2. `custom`: the producer's fingerprint; `hybrid` when it holds `{{ default }}`, which expands
+   to the default tree, so extra values make another group; else `built-in`: Sentry's
+   built-in fingerprinting rules (ChunkLoadError, React hydration errors).
+3. `app`: the exception chain with only in-app frames, when one of them contributes.
+4. `system`: every frame; with no frame, the exception type and parameterised value.
+5. `message`: the parameterised message (the template, when the producer sent one).
+
+Every hash carries the grouping version: hashes compare only within one version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import NamedTuple
+
+from runner.triage.grouping import strategies
+from runner.triage.grouping.component import Component
+from store.signal import ErrorDetail, Signal
+
+GROUPING_VERSION = "overnight:2026-12-01"
+"""This grouping's configuration; it follows Sentry's `newstyle:2023-01-11`."""
+
+_VARIABLE = re.compile(r"^\{\{\s*([\w.-]+)\s*\}\}$")
+_MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
+
+# Sentry's built-in fingerprinting rules: (platform family, test, fingerprint).
+_HYDRATION = (
+    "Text content does not match server-rendered HTML.",
+    "Hydration failed because the initial UI does not match what was rendered on the server.",
+    "There was an error while hydrating. Because the error happened outside of a Suspense "
+    "boundary, the entire root will switch to client rendering.",
+)
+_HYDRATION_MINIFIED = tuple(f"Minified React error #{n};" for n in (418, 419, 422, 423, 425))
+
+
+class Grouping(NamedTuple):
+    """The winning variant of a signal's grouping, and every variant's tree."""
+
+    hash: str | None
+    """`<version>:<md5>`; None when nothing contributes (feedback, an empty event)."""
+    variant: str
+    """checksum, hashed-checksum, custom, hybrid, built-in, app, system, message or none."""
+    basis: str
+    """What the hash rests on, as issues record it: checksum, explicit, hybrid, built-in,
+    stack, system-stack, exception, message or none."""
+    trees: dict[str, Component]
+    """Each variant's component tree, the winner's included."""
+
+
+def _versioned(digest: str | None) -> str | None:
+    return f"{GROUPING_VERSION}:{digest}" if digest else None
+
+
+def _md5(values: list[str]) -> str:
+    return hashlib.md5("\x1f".join(values).encode("utf-8", "replace")).hexdigest()
+
+
+def _exceptions(error: ErrorDetail) -> list[ErrorDetail]:
+    return [*error.chain, error]
+
+
+def default_trees(signal: Signal) -> dict[str, Component]:
+    """The app and system trees of an error, or the message tree of a message event."""
+    error = signal.error
+    if error is not None:
+        chain = _exceptions(error)
+        return {
+            "app": strategies.chained_exception(chain, signal.platform, "app"),
+            "system": strategies.chained_exception(chain, signal.platform, "system"),
+        }
+    if signal.kind == "feedback":
+        # A person's words are not a message template: equal words from two people say little.
+        return {}
+    if signal.stack:
+        # A message captured with its stack (a thread's or a bare one) groups on the stack.
+        trees = {
+            variant: Component(
+                "threads", [strategies.stacktrace(signal.stack, signal.platform, variant)]
+            )
+            for variant in ("app", "system")
+        }
+        if trees["system"].contributes:
+            return trees
+    text = signal.message_template or signal.text or ""
+    if not text.strip():
+        return {}
+    return {"message": strategies.message(text)}
+
+
+def _has_stack(tree: Component) -> bool:
+    if tree.id == "stacktrace":
+        return tree.contributes
+    return tree.contributes and any(isinstance(v, Component) and _has_stack(v) for v in tree.values)
+
+
+def _default(trees: dict[str, Component]) -> tuple[str, Component] | None:
+    """The default variant that wins: app if an in-app frame contributes, else system."""
+    app, system = trees.get("app"), trees.get("system")
+    if app is not None and _has_stack(app):
+        return "app", app
+    if system is not None and system.contributes:
+        return "system", system
+    message = trees.get("message")
+    if message is not None and message.contributes:
+        return "message", message
+    return None
+
+
+def _basis(variant: str, tree: Component) -> str:
+    if variant == "app":
+        return "stack"
+    if variant == "system":
+        return "system-stack" if _has_stack(tree) else "exception"
+    return variant
+
+
+def _top_frame(signal: Signal) -> tuple[str | None, str | None, str | None]:
+    """(function, module, abs_path) of the crashing frame, for fingerprint variables."""
+    if signal.error is None or not signal.error.frames:
+        return None, None, None
+    frames = signal.error.frames
+    frame = next((f for f in reversed(frames) if f.in_app), frames[-1])
+    return frame.function, frame.module, frame.abs_path or frame.file
+
+
+def _variable(name: str, signal: Signal) -> str:
+    """The value of a fingerprint variable (`{{ error.type }}`, `{{ tags.x }}`, ...)."""
+    name = name.lower()
+    error = signal.error
+    function, module, path = _top_frame(signal)
+    values: dict[str, str | None] = {
+        "type": error.type if error else None,
+        "error.type": error.type if error else None,
+        "value": error.message if error else None,
+        "error.value": error.message if error else None,
+        "message": signal.message_template or signal.text or (error.message if error else None),
+        "level": signal.level,
+        "transaction": signal.tags.get("transaction") or signal.route,
+        "function": function,
+        "stack.function": function,
+        "module": module,
+        "stack.module": module,
+        "stack.abs_path": path,
+        "release": signal.release,
+    }
+    value = signal.tags.get(name[5:]) if name.startswith("tags.") else values.get(name)
+    return value if value else f"<no-value-for-{name}>"
+
+
+def _custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str, Component] | None:
+    parts = signal.fingerprint
+    if not parts:
+        return None
+    values: list[Component | str] = []
+    hybrid = False
+    for part in parts:
+        match = _VARIABLE.match(part.strip())
+        if match and match.group(1).lower() == "default":
+            hybrid = True
+            if default is not None:
+                values.append(default[1])
+        elif match:
+            values.append(_variable(match.group(1), signal))
+        else:
+            values.append(part)
+    if hybrid and not any(isinstance(v, str) for v in values):
+        return None  # `["{{ default }}"]` alone is the default grouping
+    return ("hybrid" if hybrid else "custom"), Component("fingerprint", values)
+
+
+def _built_in(signal: Signal) -> Component | None:
+    """Sentry's built-in fingerprinting rules for JavaScript."""
+    error = signal.error
+    platform = (signal.platform or "").lower()
+    if platform not in {"javascript", "node"} or error is None:
+        return None
+    if error.type == "ChunkLoadError" or error.message.startswith("ChunkLoadError"):
+        return Component("fingerprint", ["chunkloaderror"], hint="built-in rule: ChunkLoadError")
+    message = error.message
+    if message in _HYDRATION or message.startswith(_HYDRATION_MINIFIED):
+        transaction = signal.tags.get("transaction") or signal.route or "<no-value>"
+        return Component(
+            "fingerprint", ["hydrationerror", transaction], hint="built-in rule: hydration error"
+        )
+    return None
+
+
+def group(signal: Signal) -> Grouping:
+    """Every variant of a signal's grouping, and the one that wins."""
+    trees = default_trees(signal)
+    if signal.checksum:
+        checksum = signal.checksum.strip()
+        if _MD5.match(checksum):
+            tree = Component("checksum", [checksum.lower()])
+            trees["checksum"] = tree
+            return Grouping(_versioned(checksum.lower()), "checksum", "checksum", trees)
+        tree = Component("hashed-checksum", [checksum])
+        trees["hashed-checksum"] = tree
+        return Grouping(_versioned(_md5([checksum])), "hashed-checksum", "checksum", trees)
+    default = _default(trees)
+    custom = _custom(signal, default)
+    if custom is not None:
+        variant, tree = custom
+        trees[variant] = tree
+        basis = "hybrid" if variant == "hybrid" else "explicit"
+        return Grouping(_versioned(tree.hash()), variant, basis, trees)
+    built_in = _built_in(signal)
+    if built_in is not None:
+        trees["built-in"] = built_in
+        return Grouping(_versioned(built_in.hash()), "built-in", "built-in", trees)
+    if default is None:
+        return Grouping(None, "none", "none", trees)
+    variant, tree = default
+    return Grouping(_versioned(tree.hash()), variant, _basis(variant, tree), trees)
+
+
+# The hash of an error's stack depends only on its frames and exception types (values never
+# count while a stack contributes), and duplicates share their frames: it is computed once per
+# distinct stack, without building trees again. Bounded, so hostile variety cannot bloat it.
+_STACKS: dict[tuple[object, ...], tuple[str | None, str, str] | None] = {}
+_MAX_STACKS = 32_768
+
+
+def _stack_key(signal: Signal, error: ErrorDetail) -> tuple[object, ...]:
+    return (
+        signal.platform,
+        tuple(
+            (
+                e.type,
+                e.exception_id,
+                e.parent_id,
+                e.is_group,
+                tuple(
+                    (f.module, f.file, f.abs_path, f.function, f.in_app, f.platform)
+                    for f in e.frames
+                ),
+            )
+            for e in _exceptions(error)
+        ),
+    )
+
+
+def _values_count(tree: Component) -> bool:
+    """Some exception's value contributes somewhere in the tree (kept or reduced away)."""
+    if tree.id == "value":
+        return bool(tree.values) and tree.contributes
+    return any(isinstance(v, Component) and _values_count(v) for v in tree.values)
+
+
+def fast_hash(signal: Signal) -> tuple[str | None, str]:
+    """`(hash, basis)` as `group` gives them, computed once per distinct stack."""
+    error = signal.error
+    if (
+        error is None
+        or signal.checksum
+        or signal.fingerprint
+        or (signal.platform or "").lower() in {"javascript", "node"}
+    ):
+        result = group(signal)
+        return result.hash, result.basis
+    key = _stack_key(signal, error)
+    cached = _STACKS.get(key, _MISSING)
+    if cached is _MISSING:
+        result = group(signal)
+        trees = result.trees
+        independent = not any(_values_count(t) for t in trees.values())
+        cached = (result.hash, result.variant, result.basis) if independent else None
+        if len(_STACKS) < _MAX_STACKS:
+            _STACKS[key] = cached
+        if cached is None:
+            return result.hash, result.basis
+    if cached is None:
+        result = group(signal)
+        return result.hash, result.basis
+    assert isinstance(cached, tuple)
+    return cached[0], cached[2]
+
+
+_MISSING: object = object()
