@@ -12,6 +12,7 @@ from console.app import OvernightApp
 from console.screens.help import HelpScreen
 from console.screens.queue import QueueScreen
 from console.screens.stats import StatsScreen
+from console.widgets.queue.lane_table import LaneTable
 from store import open_db
 from store.comments import LineComment, add_comment
 from store.night import list_dispatches
@@ -105,8 +106,9 @@ async def test_r_opens_the_box_prefilled_with_line_comments_and_queues_the_agent
         assert "an empty cart should total 0" in area.text  # type: ignore[attr-defined]
         await pilot.press(*" Also keep the rounding.", "ctrl+s")
         await until(pilot, lambda: len(app.decisions_made) == 1)
-        row_state = lambda: queue(app).query_one("#table-proposals").rows_by_key  # noqa: E731
-        await until(pilot, lambda: f"proposal:{morning.proposals['verified']}" not in row_state())
+        table = queue(app).query_one("#table-proposals", LaneTable)
+        key = f"proposal:{morning.proposals['verified']}"
+        await until(pilot, lambda: table.rows_by_key[key].dispatch_state == "queued")
     [dispatch] = list_dispatches(open_db(morning.db_path), state="queued")
     assert dispatch.why == "redirect" and dispatch.requested_by == "reviewer"
     assert dispatch.context is not None
