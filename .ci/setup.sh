@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything Overnight needs on a fresh machine, and nothing twice:
 #   - Podman with the runc runtime and mmdebstrap (Debian packages), when podman is absent;
+#   - for a normal user (rootless Podman): subordinate uid and gid ranges in /etc/subuid and
+#     /etc/subgid, when the user has none;
 #   - a virtual environment in .venv with the project and its test tools.
-# Sourced by .ci/demo and .ci/test; safe to run again at any time.
+# Only the first two need root: run as root, or as a user with sudo (used for apt-get and
+# usermod, and said so before). After this, nothing Overnight does needs root.
+# Run by .ci/demo and .ci/test; safe to run again at any time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -20,10 +24,23 @@ command -v mmdebstrap >/dev/null || apt_packages+=(mmdebstrap)
 command -v catatonit >/dev/null || [ -x /usr/libexec/podman/catatonit ] || apt_packages+=(catatonit)
 command -v newuidmap >/dev/null || apt_packages+=(uidmap)
 command -v git >/dev/null || apt_packages+=(git)
+command -v tmux >/dev/null || apt_packages+=(tmux)  # the console test in a real terminal
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   say "installing ${apt_packages[*]} with apt"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+fi
+
+# Rootless Podman maps a container's users onto the user's subordinate ids.
+if [ "$(id -u)" != 0 ]; then
+  user=$(id -un)
+  if ! grep -q "^$user:" /etc/subuid 2>/dev/null || ! grep -q "^$user:" /etc/subgid 2>/dev/null; then
+    start=$(cat /etc/subuid /etc/subgid 2>/dev/null |
+      awk -F: 'BEGIN { m = 100000 } { e = $2 + $3; if (e > m) m = e } END { print m }')
+    say "giving $user the subordinate ids $start-$((start + 65535)) for rootless Podman (sudo usermod)"
+    as_root usermod --add-subuids "$start-$((start + 65535))" --add-subgids "$start-$((start + 65535))" "$user"
+    podman system migrate >/dev/null 2>&1 || true # a running Podman picks up the new ranges
+  fi
 fi
 
 python=${PYTHON:-python3}

@@ -261,3 +261,59 @@ def numbered(text: str | None) -> dict[int, str]:
     if not text:
         return {}
     return dict(enumerate(text.expandtabs().splitlines(), 1))
+
+
+@dataclass(frozen=True)
+class LineNote:
+    """A reviewer's note on one line of the diff (`file:line`, with the line's text)."""
+
+    file: str
+    line: int
+    line_text: str
+    body: str
+    side: Side = "new"
+    """`old` for a note on a removed line (numbered in the base version), else `new`."""
+
+
+@dataclass(slots=True)
+class DisplayRow:
+    """One row as drawn: a file's header, a line (unified) or pair (split), or a note."""
+
+    kind: Literal["file", "line", "note"]
+    file: int
+    row: DiffRow | None = None
+    pair: SplitRow | None = None
+    note: LineNote | None = None
+
+
+def display_rows(
+    files: list[FilePatch], split: bool, notes: list[LineNote]
+) -> tuple[list[DisplayRow], list[int]]:
+    """Every row to draw, in order, and the index of each file's header row."""
+    by_line: dict[tuple[str, Side, int], list[LineNote]] = {}
+    for note in notes:
+        by_line.setdefault((note.file, note.side, note.line), []).append(note)
+
+    def notes_of(path: str, index: int, row: DiffRow) -> list[DisplayRow]:
+        if not by_line or row.kind == "hunk" or row.line_no is None:
+            return []
+        found = by_line.get((path, row.side, row.line_no), [])
+        return [DisplayRow("note", index, note=note) for note in found]
+
+    rows: list[DisplayRow] = []
+    starts: list[int] = []
+    for index, patch in enumerate(files):
+        starts.append(len(rows))
+        rows.append(DisplayRow("file", index))
+        if split:
+            for pair in patch.split_rows():
+                rows.append(DisplayRow("line", index, pair=pair))
+                sides = [pair.left] if pair.left is pair.right else [pair.left, pair.right]
+                for line in sides:
+                    if line is not None:
+                        rows.extend(notes_of(patch.path, index, line))
+        else:
+            for row in patch.rows:
+                rows.append(DisplayRow("line", index, row=row))
+                rows.extend(notes_of(patch.path, index, row))
+    return rows, starts

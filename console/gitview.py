@@ -16,8 +16,9 @@ from git.exc import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchP
 
 from console.diff_model import FilePatch, Highlighter, lines_of, numbered, parse_unified
 
-WARM_ROWS = 120
-"""Rows highlighted in the worker before the first paint: more than a tall screen shows."""
+WARM_ROWS = 60
+"""Rows highlighted in the worker before the first paint: a screenful and some (a window of
+`HIGHLIGHT_WINDOW` lines is highlighted at once, so this is one lexer run)."""
 
 _GIT_ERRORS = (GitCommandError, InvalidGitRepositoryError, NoSuchPathError, BadName, ValueError)
 
@@ -49,7 +50,13 @@ def _from_git(repository: str, base: str, head: str) -> tuple[list[FilePatch], l
     repo = git.Repo(repository)
     try:
         text = repo.git.diff(
-            base, head, "--no-color", "--no-ext-diff", "-M", "-U3", "--src-prefix=a/",
+            base,
+            head,
+            "--no-color",
+            "--no-ext-diff",
+            "-M",
+            "-U3",
+            "--src-prefix=a/",
             "--dst-prefix=b/",
         )
         old_commit, new_commit = repo.commit(base), repo.commit(head)
@@ -67,18 +74,18 @@ def _from_git(repository: str, base: str, head: str) -> tuple[list[FilePatch], l
     return files, highlighters
 
 
-def prepare_diff(
-    repository: str, base: str, head: str | None, stored_diff: str
-) -> PreparedDiff:
+def prepare_diff(repository: str, base: str, head: str | None, stored_diff: str) -> PreparedDiff:
     """Parse a proposal's diff and highlight its first screenful; blocking (run in a thread)."""
     origin: Literal["git", "stored", "none"] = "git"
     note = ""
     try:
-        if not head:
-            raise ValueError("the proposal has no head commit")
+        if not head:  # the run submitted nothing: whatever text was kept is all there is
+            raise LookupError
         files, highlighters = _from_git(repository, base, head)
-    except _GIT_ERRORS as error:
-        origin, note = "stored", f"git unavailable ({type(error).__name__}): stored diff shown"
+    except (LookupError, *_GIT_ERRORS) as error:
+        origin = "stored"
+        if head:
+            note = f"git unavailable ({type(error).__name__}): the stored diff is shown"
         files = parse_unified(stored_diff)
         highlighters = [Highlighter(f.path, *lines_of(f)) for f in files]
     if not files:

@@ -126,7 +126,7 @@ class DataVersion:
 
     def _read(self) -> int:
         with self._conn_lock:
-            if self._closed:
+            if self._closed:  # a poll that outlived the app: nothing changes any more
                 return self._last
             return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
@@ -140,6 +140,7 @@ class DataVersion:
 
     def close(self) -> None:
         """Close the connection; a poll still under way in a thread finishes first."""
+        # Under the lock: closing a connection another thread is reading crashes sqlite3.
         with self._conn_lock:
             self._closed = True
             self._conn.close()

@@ -104,3 +104,36 @@ def event_data(event: RunEvent) -> EventData:
     """The typed data of an event (unknown extra keys are kept out, missing ones defaulted)."""
     model = _BY_KIND.get(event.kind, CommandData)
     return model.model_validate(event.data)  # type: ignore[return-value]
+
+
+def _short(text: str | None, limit: int = 300) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe_event(event: RunEvent) -> str:
+    """A step that is not a command, in words (`overnight replay`, the console's Replay)."""
+    data = event_data(event)
+    if isinstance(data, ModelRequestData):
+        new = data.body.get("new_messages") or []
+        said = [m.get("text") for m in new if m.get("role") == "user" and m.get("text")]
+        head = f"model request to {data.model} ({data.messages} messages)"
+        return head + (f": {_short(said[-1])}" if said else "")
+    if isinstance(data, ModelReplyData):
+        if data.error:
+            return f"model reply: failed ({data.error})"
+        calls = "; ".join(
+            f"{c.name}({_short(str(c.arguments) if c.arguments else c.raw_arguments, 160)})"
+            + (f" [{c.error}]" if c.error else "")
+            for c in data.tool_calls
+        )
+        used = f"{data.usage.input_tokens}+{data.usage.cache_read_tokens} in, "
+        used += f"{data.usage.output_tokens} out, ${data.cost_usd:.4f}"
+        text = f" “{_short(data.text)}”" if data.text else ""
+        return f"model reply ({data.stop}; {used}){text}" + (f" → {calls}" if calls else "")
+    if isinstance(data, ToolData):
+        mark = "error" if data.is_error else "ok"
+        return f"tool {data.name} ({mark}): {_short(data.result)}"
+    if isinstance(data, OutcomeData):
+        return f"outcome {data.outcome}: {_short(data.reason)}"
+    return f"{event.kind} {event.data}"

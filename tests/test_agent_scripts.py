@@ -12,12 +12,14 @@ exit code of every command is held to the story the script's `say` texts tell.
 Then every script's `match` is held to a real triage of the sample signals: each dispatchable
 issue is answered by exactly one script, the one written for its problem, and no script answers
 an issue of another problem. When the demo app or triage changes, these tests say which script
-no longer fits.
+no longer fits. The scripts for tests (`tests/fixtures/agent_scripts/`) are held to their form,
+and the two written for the demo app are played on it too.
 """
 
 from __future__ import annotations
 
 import collections
+import fnmatch
 import json
 import re
 import shutil
@@ -31,6 +33,7 @@ from typing import Any
 
 import pytest
 
+from runner.routines import DEFAULT_DENY
 from store import open_db
 from store.issues import Issue, links_for_issue, list_issues
 
@@ -38,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_signals"
 DEMO = SAMPLES / "demo_app"
 DEMO_SCRIPTS = SAMPLES / "agent_scripts"
+FIXTURE_SCRIPTS = ROOT / "tests" / "fixtures" / "agent_scripts"
 ENDINGS = {"submit", "cannot_reproduce", "give_up"}
 TOOLS = {"bash", "edit", *ENDINGS}
 SUITE = ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"]  # the runner's test command
@@ -52,6 +56,8 @@ class Expect:
     """One letter per bash call, in order: `0` it succeeds, `F` it fails (non-zero)."""
     target: str | None = None
     """The failing test the fix must turn green, as `file::name`."""
+    added: tuple[str, ...] = ()
+    """Tests the fix adds, which must pass after it."""
     in_scope: bool = True
     """False for the script whose diff must reach beyond its declared scope."""
 
@@ -69,10 +75,28 @@ EXPECTED = {
     "pagination-last-page": Expect(
         "submit", "F000F0", "tests/test_search.py::test_last_partial_page"
     ),
-    "settings-missing-section": Expect("submit", "0F00F0"),
+    "settings-missing-section": Expect(
+        "submit",
+        "0F00F0",
+        added=(
+            "tests/test_settings_sections.py::test_missing_optional_section_gives_the_default",
+            "tests/test_settings_sections.py::test_configured_section_still_wins",
+        ),
+    ),
     "dashboard-unknown-widget": Expect("submit", "0F0F", in_scope=False),
     "dashboard-refresh-cold-cache": Expect("cannot_reproduce", "0000"),
+    "dashboard-refresh-cold-cache-redirected": Expect(
+        "submit", "00F00F0", added=("tests/test_dashboard.py::test_refresh_with_cold_cache",)
+    ),
     "search-blank-per-page": Expect("give_up", "000"),
+}
+# Scripts that answer an issue only once a reviewer has redirected it: the issue's problem,
+# and context a reviewer would give (`overnight redispatch ISSUE --context TEXT`).
+REDIRECTS = {
+    "dashboard-refresh-cold-cache-redirected": (
+        "dashboard-refresh-cold-cache",
+        "Try it with a cold cache: the team's entry expires after cache_ttl.",
+    ),
 }
 
 
@@ -83,6 +107,11 @@ def load(path: Path) -> dict[str, Any]:
 
 def calls(script: dict[str, Any]) -> list[dict[str, Any]]:
     return [call for turn in script["turns"] for call in turn.get("calls", [])]
+
+
+def denied(path: str) -> bool:
+    """Whether the routines' default deny globs cover `path`, as the safety filter matches."""
+    return any(fnmatch.fnmatchcase(path.lower(), glob) for glob in DEFAULT_DENY)
 
 
 # --- playing a script -------------------------------------------------------------------------
@@ -107,7 +136,10 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@localhost", *args],
-        cwd=repo, check=True, capture_output=True, text=True,
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
 
 
@@ -214,12 +246,14 @@ def test_script_does_what_it_says(
     assert bash(repo, env, args["repro_command"]) == 0, "the repro fails after the fix"
     assert changed, "a submit with no diff"
     assert (changed <= set(args["scope"])) is expect.in_scope, (changed, args["scope"])
+    assert not any(map(denied, changed)), "a denied path makes any proposal out of scope"
 
     after = junit(repo, env)
     broken = [t for t, passed in suite_before.items() if passed and not after.get(t)]
     assert broken == [], "tests that passed before fail after"
     if expect.target:
         assert not suite_before[expect.target] and after[expect.target]
+    assert all(after.get(test) and test not in suite_before for test in expect.added)
     # The reasoning's figures are the suite's, after the fix.
     claimed = re.search(r"(\d+) passed(?: \([^)]*\))?, (\d+) failed", args["reasoning"])
     assert claimed, "the reasoning quotes the suite's result"
@@ -234,11 +268,13 @@ def test_script_does_what_it_says(
 
 def issue_text(issue: Issue, full: bool) -> str:
     """The issue as the prompt shows it: always title, error type and message, the in-app
-    frames and the test id; with `full`, also the routes, repro steps and labels."""
+    frames and the test id; with `full`, also the routes, repro steps, labels and the texts of
+    its signals."""
     parts = [issue.title, issue.error_type or "", issue.description, issue.test_id or ""]
     parts += [f"{s.module or ''} {s.function or ''} {s.file or ''}" for s in issue.scope]
     if full:
         parts += [issue.location or "", *issue.routes_seen, *issue.repro, *issue.labels]
+        parts += issue.texts
     return "\n".join(parts)
 
 
@@ -255,7 +291,9 @@ def triaged(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Issue, str]]
     for args in (["ingest", "-q", "--keep", str(SAMPLES / "inbox")], ["triage", "-q"]):
         subprocess.run(
             [sys.executable, "-m", "runner.cli", "--db", str(db_path), *args],
-            check=True, capture_output=True, cwd=db_path.parent,
+            check=True,
+            capture_output=True,
+            cwd=db_path.parent,
         )
     lines = (SAMPLES / "expected_groups.jsonl").read_text(encoding="utf-8").splitlines()
     group_of = {row["id"]: row["group"] for row in map(json.loads, filter(None, lines))}
@@ -274,20 +312,30 @@ def triaged(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Issue, str]]
 def test_each_dispatchable_issue_is_answered_by_its_own_script(
     triaged: list[tuple[Issue, str]],
 ) -> None:
-    scripts = {path.stem: load(path) for path in DEMO_SCRIPTS.glob("*.toml")}
-    answered = {}
+    # In file-name order, the order the scripted model tries them in.
+    scripts = {path.stem: load(path) for path in sorted(DEMO_SCRIPTS.glob("*.toml"))}
+    answered: dict[str, list[str]] = {}
     for issue, group in triaged:
         if issue.lane == "dispatchable":
-            chosen = [n for n, s in scripts.items() if matches(s, issue_text(issue, full=False))]
-            answered[group] = chosen
+            text = issue_text(issue, full=False)
+            answered[group] = [n for n, s in scripts.items() if matches(s, text)]
+            # The title alone is enough too, should a prompt leave the frames out.
+            by_title = [n for n, s in scripts.items() if matches(s, issue.title)]
+            assert by_title == answered[group], f"#{issue.id} by its title alone: {by_title}"
+            for name, (redirected, context) in REDIRECTS.items():
+                if redirected == group:
+                    chosen = [n for n, s in scripts.items() if matches(s, f"{text}\n{context}")]
+                    assert chosen[0] == name, f"the redirect of #{issue.id} plays {chosen}"
         # Even with every field of the prompt, and ignoring case, no script answers an issue of
         # another problem (billing-zero-seats is a ZeroDivisionError, KeyError: 'sso' is held).
         wrong = [
-            n for n, s in scripts.items()
-            if n != group and matches(s, issue_text(issue, full=True), fold=True)
+            n
+            for n, s in scripts.items()
+            if REDIRECTS.get(n, (n,))[0] != group
+            and matches(s, issue_text(issue, full=True), fold=True)
         ]
         assert wrong == [], f"#{issue.id} ({group}) {issue.title!r} also matches {wrong}"
-    assert answered == {name: [name] for name in EXPECTED}
+    assert answered == {name: [name] for name in EXPECTED if name not in REDIRECTS}
 
 
 # --- the scripts must be well formed ----------------------------------------------------------
@@ -303,3 +351,46 @@ def test_demo_script_is_well_formed(path: Path) -> None:
     assert [call["tool"] in ENDINGS for call in every].count(True) == 1
     assert every[-1]["tool"] in ENDINGS, "the ending is the last call"
     assert all(turn.get("say") for turn in script["turns"][:-1]), "every step says why"
+
+
+# --- the scripts for tests ----------------------------------------------------------------------
+
+# Scripts that only make sense in a container (network, writes outside /workspace, timeouts,
+# HTTP faults) are checked for form here, never played on the host. These two are written for
+# the demo app; the wandering run's suite still fails, as it fixed one regression of four.
+PLAYED_FIXTURES = {"bench": "000000", "wanders": "FF"}
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURE_SCRIPTS.glob("*.toml")), ids=lambda p: p.stem)
+def test_fixture_script_answers_only_its_marker(path: Path) -> None:
+    script = load(path)
+    assert script["name"] == path.stem and script["description"]
+    [[marker]] = script["match"]
+    assert marker.startswith("OVERNIGHT-")
+    others = [p for p in FIXTURE_SCRIPTS.glob("*.toml") if p != path]
+    assert not any(matches(load(other), marker) for other in others)
+    assert all(call["tool"] in TOOLS for call in calls(script))
+
+
+def test_stuck_script_repeats_one_command_four_times() -> None:
+    script = load(FIXTURE_SCRIPTS / "stuck.toml")
+    commands = [c["arguments"]["command"] for c in calls(script) if c["tool"] == "bash"]
+    assert len(commands) == 4 and len(set(commands)) == 1
+
+
+@pytest.mark.parametrize("name", sorted(PLAYED_FIXTURES))
+def test_fixture_script_fits_the_demo_app(
+    name: str, base_repo: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    script = load(FIXTURE_SCRIPTS / f"{name}.toml")
+    repo = clone(base_repo, tmp_path / "teamboard")
+    exits, ending = play(repo, env, script)
+    assert exits == PLAYED_FIXTURES[name]
+    git(repo, "add", "-A")
+    changed = set(git(repo, "diff", "--cached", "--name-only", "HEAD").split())
+    if name == "wanders":
+        scope = set(ending["arguments"]["scope"])
+        assert scope < changed and any(map(denied, changed - scope))
+        assert bash(repo, env, ending["arguments"]["repro_command"]) == 0
+    else:
+        assert changed == set() and ending["tool"] == "give_up"

@@ -21,8 +21,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
+from console.diff_model import LineNote
 from console.gitview import PreparedDiff, prepare_diff
-from console.widgets.proposal.diff_lines import DiffLines, LineNote
 from console.widgets.proposal.diff_pane import DiffPane
 from console.widgets.proposal.reasoning import ReasoningView
 from console.widgets.proposal.replay import ReplayStepper
@@ -46,7 +46,7 @@ def title_content(detail: ProposalDetail) -> Content:
     badge = "[b $text-success]verified[/]" if p.verified else "[b $text-warning]unverified[/]"
     return Content.from_markup(
         f"[b]#$id $title[/b]  {badge} [dim]$outcome · $signals signals · $users users · "
-        "$branch ·[/] [$text-success]+$added[/] [$text-error]−$removed[/] [dim]· $cost[/]",
+        "$branch ·[/] [$text-success]+$added[/] [$text-error]\u2212$removed[/] [dim]· $cost[/]",
         id=p.id or 0,
         title=detail.issue_title,
         outcome=p.outcome,
@@ -69,6 +69,8 @@ class ProposalScreen(Screen[None]):
         TabPane { padding: 0; height: 1fr; }
     }
     """
+    AUTO_FOCUS = "#diff-lines"
+    """Focused from the start, so the footer is laid out once, not again when the diff loads."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "back", "Back", id="proposal.back"),
         Binding("1", "tab('diff')", "Diff", id="proposal.tab_diff"),
@@ -94,7 +96,12 @@ class ProposalScreen(Screen[None]):
         replay: Replay | None
 
     def __init__(
-        self, proposal_id: int, db_path: Path, notes: Sequence[LineNote] = (), *, name: str | None = None
+        self,
+        proposal_id: int,
+        db_path: Path,
+        notes: Sequence[LineNote] = (),
+        *,
+        name: str | None = None,
     ) -> None:
         super().__init__(name=name)
         self.proposal_id = proposal_id
@@ -111,12 +118,11 @@ class ProposalScreen(Screen[None]):
         with TabbedContent(initial="diff"):
             with TabPane("Diff", id="diff"):
                 yield DiffPane(self.proposal_id, id="diff-pane")
-            with TabPane("Reasoning", id="reasoning"):
-                yield ReasoningView(id="reasoning-view")
-            with TabPane("Signals", id="signals"):
-                yield SignalsView(id="signals-view")
-            with TabPane("Replay", id="replay"):
-                yield ReplayStepper(self.proposal_id, id="replay-view")
+            # The other tabs' widgets are mounted when first opened: styling a screen's
+            # widgets is most of the cost of opening it, and the Diff tab is what opens.
+            yield TabPane("Reasoning", id="reasoning")
+            yield TabPane("Signals", id="signals")
+            yield TabPane("Replay", id="replay")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -131,12 +137,18 @@ class ProposalScreen(Screen[None]):
 
     def show_rerun(self, run_id: str, pairs: Sequence[tuple[int, bool]]) -> None:
         """Mark the steps of `run_id` whose output differs on the live re-run: (seq, differs)."""
-        self.query_one(ReplayStepper).set_comparison(run_id, pairs)
+        for stepper in self.query(ReplayStepper):
+            stepper.set_comparison(run_id, pairs)
 
     # -- workers ------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="proposal", exit_on_error=False,
-          description="read the proposal and prepare its diff")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="proposal",
+        exit_on_error=False,
+        description="read the proposal and prepare its diff",
+    )
     def _read_proposal(self) -> None:
         db = open_reader(self.db_path)
         try:
@@ -149,8 +161,13 @@ class ProposalScreen(Screen[None]):
             prepared = prepare_diff(p.repository, p.base_commit, p.head_commit, p.diff)
             self.post_message(self._DiffPrepared(prepared))
 
-    @work(thread=True, exclusive=True, group="signals", exit_on_error=False,
-          description="read the issue's signals")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="signals",
+        exit_on_error=False,
+        description="read the issue's signals",
+    )
     def _read_signals(self, issue_id: int) -> None:
         db = open_reader(self.db_path)
         try:
@@ -159,8 +176,13 @@ class ProposalScreen(Screen[None]):
             db.close()
         self.post_message(self._SignalsLoaded(signals))
 
-    @work(thread=True, exclusive=True, group="replay", exit_on_error=False,
-          description="read the runs' steps")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="replay",
+        exit_on_error=False,
+        description="read the runs' steps",
+    )
     def _read_replay(self) -> None:
         db = open_reader(self.db_path)
         try:
@@ -184,17 +206,14 @@ class ProposalScreen(Screen[None]):
             return
         self.detail = event.detail
         title.update(title_content(event.detail))
-        self.query_one(ReasoningView).show(event.detail)
+        for view in self.query(ReasoningView):
+            view.show(event.detail)
         for tab in list(self._requested):
             self._load_tab(tab)
 
     @on(_DiffPrepared)
     def _diff_prepared(self, event: _DiffPrepared) -> None:
-        pane = self.query_one(DiffPane)
-        pane.set_notes(self._notes)
-        pane.show(event.prepared)
-        if self.query_one(TabbedContent).active == "diff":
-            self.query_one(DiffLines).focus()
+        self.query_one(DiffPane).show(event.prepared, self._notes)
 
     @on(_SignalsLoaded)
     async def _signals_loaded(self, event: _SignalsLoaded) -> None:
@@ -209,21 +228,38 @@ class ProposalScreen(Screen[None]):
                 stepper.query_one("#replay-steps").focus()
 
     @on(TabbedContent.TabActivated)
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self._load_tab(event.pane.id or "")
-        self._focus_tab(event.pane.id or "")
+    async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        tab = event.pane.id or ""
+        await self._mount_tab(tab)
+        self._load_tab(tab)
+        self._focus_tab(tab)
+
+    async def _mount_tab(self, tab: str) -> None:
+        pane = self.query_one(f"#{tab}", TabPane)
+        if tab == "diff" or pane.children:
+            return
+        if tab == "reasoning":
+            view = ReasoningView(id="reasoning-view")
+            await pane.mount(view)
+            if self.detail is not None:
+                view.show(self.detail)
+        elif tab == "signals":
+            await pane.mount(SignalsView(id="signals-view"))
+        elif tab == "replay":
+            await pane.mount(ReplayStepper(self.proposal_id, id="replay-view"))
 
     def _load_tab(self, tab: str) -> None:
         """Start reading a tab's data the first time it is shown."""
+        if tab not in ("signals", "replay") or tab in self._started:
+            return
         if self.detail is None:
             self._requested.add(tab)
             return
         self._requested.discard(tab)
-        if tab == "signals" and "signals" not in self._started:
-            self._started.add(tab)
+        self._started.add(tab)
+        if tab == "signals":
             self._read_signals(self.detail.proposal.issue_id)
-        elif tab == "replay" and "replay" not in self._started:
-            self._started.add(tab)
+        else:
             self._read_replay()
 
     def _focus_tab(self, tab: str) -> None:
@@ -234,7 +270,8 @@ class ProposalScreen(Screen[None]):
             "replay": "#replay-steps",
         }.get(tab)
         if target:
-            self.query_one(target).focus()
+            for widget in self.query(target):
+                widget.focus()
 
     # -- actions ------------------------------------------------------------------------
 

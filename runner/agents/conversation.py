@@ -60,8 +60,9 @@ def resume_from(events: list[RunEvent], at_step: int) -> Resumption:
             request = ModelRequestData.model_validate(event.data)
             system = system or request.body.get("system")
             new = [message_from_dict(m) for m in request.body.get("new_messages", [])]
-            # Tool results were rebuilt from the commands below; the request repeats them.
-            messages.extend(m for m in new if not isinstance(m, ToolResult))
+            # Replies and tool results come from their own events below; a request adds only
+            # the user's side (the task, the loop's nudges, a reviewer's words).
+            messages.extend(m for m in new if isinstance(m, UserMessage))
         elif event.kind == "model_reply":
             reply = ModelReplyData.model_validate(event.data)
             if reply.error:

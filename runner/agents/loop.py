@@ -55,7 +55,6 @@ from store.transcript import Usage as UsageRecord
 
 STUCK_REPEATS = 3
 EDIT_TIMEOUT_S = 60
-_CHARS_PER_TOKEN = 3.0  # errs towards more tokens, so a cost estimate errs high
 
 
 class Recorder(Protocol):
@@ -82,7 +81,6 @@ class Limits:
     max_seconds: float
     max_cost_usd: float
     """Ignored for a model whose prices are all zero (a local model costs nothing)."""
-    max_tokens: int
     prices: Prices
 
 
@@ -137,16 +135,10 @@ class Agent:
     # --- the model -----------------------------------------------------------------------
 
     def _estimate(self) -> float:
-        """A generous cost of the next request: everything sent so far plus the new text."""
+        """The most the next request can cost (its input as it stands, the whole output cap)."""
         if not self._priced():
             return 0.0
-        sent = self.totals.usage.input_tokens + self.totals.usage.cache_read_tokens
-        new = sum(len(str(message_dict(m))) for m in self.messages[self._sent :])
-        estimate = Usage(
-            input_tokens=int(sent + (new + len(self.system)) / _CHARS_PER_TOKEN),
-            output_tokens=self.limits.max_tokens,
-        )
-        return self.limits.prices.cost(estimate)
+        return self.model.max_cost(self.system, list(self.messages), TOOLS)
 
     def _priced(self) -> bool:
         p = self.limits.prices

@@ -93,6 +93,10 @@ def prepare(dest: Path, *, port: int) -> Path:
         '[inbox]\npath = "inbox"\n\n'
         '[triage]\nroutines = "routines.toml"\n\n'
         '[night]\nrepository = "teamboard"\nbranch = "main"\n\n'
+        "# The demo runs only the sample app: where the host cannot enforce the memory and\n"
+        "# process limits (rootless Podman on cgroup v1) it runs without them, and each run\n"
+        "# records them as dropped. Your own configuration refuses such runs unless you say so.\n"
+        "[containers.limits]\nallow_unenforced = true\n\n"
         "[night.scripted_model]\n"
         f'scripts = "{source / "agent_scripts"}"\nport = {port}\n',
         encoding="utf-8",

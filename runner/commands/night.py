@@ -123,7 +123,7 @@ def run_run(ctx: Context) -> int:
             done_for = start
             wait = (start - start.now(start.tzinfo)).total_seconds()
             if wait > 0:
-                print(f"waiting for the window: {start:%Y-%m-%d %H:%M} to {end:%H:%M}")
+                print(f"waiting for the window: {start:%Y-%m-%d %H:%M} to {end:%H:%M}", flush=True)
                 if stop.wait(wait):
                     return 0
         funnel = run_night(
@@ -196,6 +196,11 @@ def run_redispatch(ctx: Context) -> int:
     return _work_now(ctx, [dispatch_id])
 
 
+def first_line(text: str, limit: int = 100) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def _line(p: object) -> str:
     from store.review import Proposal
 
@@ -204,7 +209,7 @@ def _line(p: object) -> str:
     size = f"+{p.added}/-{p.removed}" if p.diff else "-"
     return (
         f"{p.id:>4} #{p.issue_id:<4} {p.outcome:<14} {p.status:<10} {size:<10} "
-        f"${p.cost_usd:<7.4f} {p.branch or '-':<32} {check if p.diff else p.reason}"
+        f"${p.cost_usd:<7.4f} {p.branch or '-':<32} {check if p.diff else first_line(p.reason)}"
     )
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import subprocess
 import tarfile
 import tempfile
 import time
@@ -22,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
+
+from runner.containers.paths import private_dir, runtime_base, user_folder_name
+from runner.git import GitError, git_output
 
 METHOD = "pack-objects+checkout"
 _TMPFS_TYPES = {"tmpfs", "ramfs"}
@@ -70,32 +72,29 @@ def is_tmpfs(path: Path) -> bool:
 
 
 def checkout_root(configured: Path | None) -> Path:
-    """Where checkouts go: the configured folder, else the first tmpfs among
-    `$XDG_RUNTIME_DIR/overnight` and `/dev/shm/overnight`, else the temporary directory."""
+    """Where this user's checkouts go, created private to them (mode 700, checked to be ours):
+    the configured folder, else `$XDG_RUNTIME_DIR/overnight` or `/dev/shm/overnight-<uid>`,
+    whichever is on a tmpfs, else a per-user folder in the temporary directory."""
     if configured is not None:
-        return configured
+        return private_dir(configured)
     candidates = []
-    if runtime := os.environ.get("XDG_RUNTIME_DIR"):
-        candidates.append(Path(runtime) / "overnight")
-    candidates.append(Path("/dev/shm") / f"overnight-{os.getuid()}")
+    base = runtime_base()
+    if os.environ.get("XDG_RUNTIME_DIR") and base == Path(os.environ["XDG_RUNTIME_DIR"]):
+        candidates.append(base / "overnight")
+    candidates.append(Path("/dev/shm") / user_folder_name())
     for candidate in candidates:
-        if is_tmpfs(candidate):
-            return candidate
-    return Path(tempfile.gettempdir()) / f"overnight-{os.getuid()}"
+        if is_tmpfs(candidate.parent):
+            return private_dir(candidate)
+    return private_dir(Path(tempfile.gettempdir()) / user_folder_name())
 
 
-def _git(args: list[str], cwd: Path | None = None, **kw: object) -> str:
-    proc = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
-        **kw,  # type: ignore[call-overload]
-    )
-    if proc.returncode != 0:
-        raise CheckoutError(f"git {' '.join(args[:2])}: {proc.stderr.strip()[:300]}")
-    return str(proc.stdout)
+def _git(args: list[str], *, env: dict[str, str] | None = None, input: str | None = None) -> str:
+    """A git command for the checkout, through the one git module; a failure names it."""
+    try:
+        out = git_output(Path.cwd(), *args, env=env, input=input.encode() if input else None)
+    except GitError as exc:
+        raise CheckoutError(f"git {' '.join(args[:2])}: {exc}"[:400]) from exc
+    return out.decode("utf-8", "replace")
 
 
 def resolve_commit(repo: Path, ref: str) -> str:
@@ -142,15 +141,11 @@ def materialise(
     objects = _git(["-C", str(source), "rev-list", "--objects", *limit, commit])
     # The source is an alternate for this one command only (an environment variable, never the
     # alternates file), so the result holds only the objects it packed.
-    pack = subprocess.run(
-        ["git", "-C", str(dest), "pack-objects", "-q", str(dest / ".git/objects/pack/pack")],
+    _git(
+        ["-C", str(dest), "pack-objects", "-q", str(dest / ".git/objects/pack/pack")],
         input=objects,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "GIT_ALTERNATE_OBJECT_DIRECTORIES": str(git_dir / "objects")},
+        env={"GIT_ALTERNATE_OBJECT_DIRECTORIES": str(git_dir / "objects")},
     )
-    if pack.returncode != 0:
-        raise CheckoutError(f"git pack-objects: {pack.stderr.strip()[:300]}")
     if shallow:
         (dest / ".git" / "shallow").write_text("".join(f"{s}\n" for s in shallow))
     _git(["-C", str(dest), "-c", "checkout.workers=1", "checkout", "-q", "--detach", commit])

@@ -21,8 +21,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+from runner.containers import wheels
 from runner.containers.service import PodmanUnavailable, podman_binary, podman_env
 from runner.containers.settings import ContainerSettings
+from runner.git import show_file
 from store.runs import ImageRecord, record_image
 
 Progress = Callable[[str], None]
@@ -96,6 +98,7 @@ def base_recipe(settings: ContainerSettings) -> str:
         f"mirror={settings.mirror or ''}",
         f"packages={','.join(sorted(settings.packages))}",
         f"epoch={settings.source_date_epoch}",
+        "skip=output/dev",
         f"registry_base={settings.registry_base or ''}",
         _containerfile("base.Containerfile"),
     ]
@@ -194,6 +197,10 @@ def _mmdebstrap(settings: ContainerSettings, tarball: Path, progress: Progress) 
         mmdebstrap,
         "--variant=minbase",
         "--mode=auto",
+        # No /dev in the tarball: Podman mounts its own at run time, and a rootless build
+        # cannot create device nodes, so with them the image id differed between rootful and
+        # rootless builds of the same tarball.
+        "--skip=output/dev",
         f"--include={','.join(settings.packages)}",
         settings.suite,
         str(tarball),
@@ -215,11 +222,9 @@ def dependency_files(repo: Path, commit: str) -> dict[str, bytes]:
     """The dependency files present at `commit`, read from git (never the work tree)."""
     found: dict[str, bytes] = {}
     for name in DEPENDENCY_FILES:
-        proc = subprocess.run(
-            ["git", "-C", str(repo), "show", f"{commit}:{name}"], capture_output=True
-        )
-        if proc.returncode == 0:
-            found[name] = proc.stdout
+        content = show_file(repo, commit, name)
+        if content is not None:
+            found[name] = content
     return found
 
 
@@ -240,6 +245,7 @@ def requirements_for(files: dict[str, bytes]) -> str:
 
 
 def deps_key(base_id: str, files: dict[str, bytes]) -> str:
+    """What the dependency layer is made from: base image, Containerfile, dependency files."""
     digest = hashlib.sha256(base_id.encode() + _containerfile("deps.Containerfile").encode())
     for name in sorted(files):
         digest.update(b"\0" + name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
@@ -288,8 +294,20 @@ def _build_deps(
         (context / "deps" / "requirements.overnight.txt").write_text(requirements_for(files))
         (context / "Containerfile").write_text(_containerfile("deps.Containerfile"))
         argv = [podman_binary(), "build", "--build-arg", f"BASE={base.tag}", "-t", tag]
-        if HOST_CA.exists():
-            argv += ["-v", f"{HOST_CA}:/run/host-ca.crt:ro"]
+        if settings.deps_build_network == "none":
+            podman = [podman_binary()]
+            target = wheels.image_target(podman, base.id, podman_env(settings))
+            try:
+                found = wheels.download(
+                    context / "deps", "requirements.overnight.txt", target, progress
+                )
+            except wheels.WheelError as exc:
+                raise ImageBuildError(str(exc)) from exc
+            argv += ["--network", "none", "-v", f"{found}:/run/wheels:ro"]
+        else:
+            argv += ["--network", "host"]
+            if HOST_CA.exists():
+                argv += ["-v", f"{HOST_CA}:/run/host-ca.crt:ro"]
         _run([*argv, str(context)], settings, progress)
     iid = _built(tag, settings, progress, started)
     return ImageRecord(

@@ -23,6 +23,8 @@ class HostFacts(BaseModel):
     cgroup_controllers: list[str]
     rootless: bool
     hostname: str
+    graph_driver: str = ""
+    """Podman's storage driver (`overlay`; `vfs` copies the whole image per container)."""
 
     @classmethod
     def from_info(cls, info: dict[str, Any]) -> HostFacts:
@@ -38,6 +40,7 @@ class HostFacts(BaseModel):
             cgroup_controllers=list(host.get("cgroupControllers") or []),
             rootless=bool(host.get("security", {}).get("rootless", False)),
             hostname=str(host.get("hostname", "")),
+            graph_driver=str(info.get("store", {}).get("graphDriverName", "")),
         )
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from runner.containers.pool import RunPool
 from runner.containers.settings import LimitSettings
 from runner.containers.spec import REDACTED
+from store.night import set_run_role
 from store.runs import (
     ImageRecord,
     RunEvent,
@@ -27,6 +28,7 @@ from store.runs import (
     get_image,
     list_events,
 )
+from store.transcript import describe_event
 
 REPLAYED_KINDS = ("setup", "exec")
 
@@ -96,7 +98,7 @@ def transcript(run: RunRecord, events: list[RunEvent]) -> str:
     ]
     for e in events:
         if e.command is None:
-            lines.append(f"[{e.seq}] {e.kind} {e.data}")
+            lines.append(f"[{e.seq}] {describe_event(e)}")
             continue
         code: object = e.exit_code
         if e.data.get("timed_out"):
@@ -104,7 +106,12 @@ def transcript(run: RunRecord, events: list[RunEvent]) -> str:
         if e.data.get("error"):
             code = f"{e.exit_code} ({e.data['error']})"
         took = f"{e.duration_s:.2f} s" if e.duration_s is not None else "did not finish"
-        lines.append(f"[{e.seq}] {e.kind}: {display_command(e.command)}")
+        shown = display_command(e.command)
+        if e.data.get("tool") == "edit":  # the edit program's argv says nothing to a person
+            arguments = e.data.get("arguments") or {}
+            how = "replace text in" if arguments.get("old") else "write"
+            shown = f"edit: {how} {arguments.get('path')}"
+        lines.append(f"[{e.seq}] {e.kind}: {shown}")
         lines.append(f"  exit {code}, {took}")
         if e.stdout:
             lines.append("  stdout:\n" + _indent(e.stdout).rstrip("\n"))
@@ -151,6 +158,7 @@ def rerun(
         limits=limits,
         rerun_of=original.id,
     )
+    set_run_role(pool.db, new.id, "replay", proposal_id=original.proposal_id)
     results: list[StepResult] = []
     with new:
         for step in steps:

@@ -80,7 +80,16 @@ class ExecResult:
 
 @dataclass
 class Run:
-    """One running container and its record."""
+    """One running container and its record.
+
+    - `exec(command, timeout)`: one command, recorded; past its limit it is stopped inside
+      the container and returns `timed_out=True`, exit code 124, and the run goes on.
+    - `diff(base=None)` / `diff_bytes`: the workspace's changes against the run's commit, new
+      files included, whole (5 MB cap, else `CollectError`); call before the run ends.
+    - `read_file(path, max_bytes)`: a file's bytes, or None when absent.
+    - `record_event(kind, data)`: a step that is not a command (model requests and replies).
+    - `finish(status, reason)`, or `with run:`: remove the container and checkout, record.
+    """
 
     db: sqlite_utils.Database
     conn: Connection
@@ -132,13 +141,22 @@ class Run:
         dest.mkdir(parents=True)
         # The checkout fills the folder while the container starts: a bind mount shows files
         # added after it was made, and the two together are most of the dispatch time.
+        facts = conn.facts()
+        # Rootful and local, the checkout is chowned to the run's uid. Rootless, the host user is
+        # the run's uid inside (see `container_spec`); remote, the tar says who owns the files.
+        owner = (uid, gid) if conn.local and not facts.rootless else None
         pending = _checkout_threads.submit(
-            materialise, repo, sha, dest, settings.history_depth, (uid, gid)
+            materialise, repo, sha, dest, settings.history_depth, owner
         )
         spec = container_spec(
-            run_id, image.id, settings, resolved, run_env, dest if conn.local else None
+            run_id,
+            image.id,
+            settings,
+            resolved,
+            run_env,
+            dest if conn.local else None,
+            rootless=facts.rootless,
         )
-        facts = conn.facts()
         record = RunRecord(
             id=run_id,
             issue_id=issue_id,

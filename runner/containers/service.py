@@ -9,7 +9,6 @@ import resource
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -20,6 +19,7 @@ from pathlib import Path
 from podman import PodmanClient
 
 from runner.containers.limits import HostFacts
+from runner.containers.paths import private_dir, runtime_base, user_folder_name
 from runner.containers.settings import ConnectionSettings, ContainerSettings
 
 _PR_SET_PDEATHSIG = 1
@@ -163,12 +163,11 @@ class PrivateService:
         cls, settings: ContainerSettings, socket: Path | None = None, timeout: float = 15.0
     ) -> PrivateService:
         """Start the service and wait until it answers."""
-        if socket is None:
-            base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
-            socket = (
-                base / f"overnight-{os.getuid()}" / f"podman-{os.getpid()}-{time.time_ns()}.sock"
-            )
-        socket.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if socket is None:  # a per-user folder nobody else can enter or plant a socket in
+            folder = private_dir(runtime_base() / user_folder_name())
+            socket = folder / f"podman-{os.getpid()}-{time.time_ns()}.sock"
+        else:
+            private_dir(socket.parent)
         log = socket.with_suffix(".log")
         with log.open("wb") as out:
             process = subprocess.Popen(

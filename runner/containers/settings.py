@@ -77,8 +77,9 @@ class ContainerSettings(_Section):
     """The uid:gid commands run as in the container; never root."""
     checkout_root: Path | None = None
     """Where per-run checkouts are made. Should be a tmpfs (the ext4 inode churn makes repeated
-    checkouts on disk slow); default: `$XDG_RUNTIME_DIR/overnight` or `/dev/shm/overnight`,
-    whichever is a tmpfs, else the temporary directory."""
+    checkouts on disk slow); default: `$XDG_RUNTIME_DIR/overnight` or `/dev/shm/overnight-<uid>`,
+    whichever is a tmpfs, else `overnight-<uid>` in the temporary directory. It is made mode 700
+    and must belong to this user: a folder another user made first is refused."""
     history_depth: int | None = Field(default=1, gt=0)
     """Commits of history the run's checkout gets, ending at the target (None: all of them).
     Later commits are never present."""
@@ -87,6 +88,12 @@ class ContainerSettings(_Section):
     deps_image: str = "localhost/overnight-deps"
     """Repository name of dependency layers; the tag is a hash of base image and dependency
     files."""
+    deps_build_network: Literal["none", "host"] = "none"
+    """How a dependency layer gets its packages. `none`: the runner's pip downloads wheels on
+    the host (its proxy, its certificates) into a cache keyed by the dependency files, and the
+    build installs them with no network at all, which works rootless where build networking
+    does not (slirp4netns needs /dev/net/tun) and is reproducible. `host`: pip runs inside the
+    build on the host's network, for dependencies published without wheels."""
     registry_base: str | None = None
     """An image to use as the base instead of building one offline (e.g. a Debian bookworm image
     with python3 and git), where a registry is reachable."""

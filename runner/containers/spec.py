@@ -49,9 +49,15 @@ def container_spec(
     limits: Limits,
     env: dict[str, str],
     workspace: Path | None,
+    rootless: bool = False,
 ) -> dict[str, Any]:
     """The libpod create spec. Written out field by field (podman-py's `create` cannot set
-    the server-side timeout, and its `security_opt` does not reach no_new_privileges)."""
+    the server-side timeout, and its `security_opt` does not reach no_new_privileges).
+
+    Rootless, the user namespace maps this host user to the run's uid:gid inside
+    (`keep-id:uid=..,gid=..`): the checkout, owned by the host user, is the run's own without
+    a chown (which an unprivileged user could not do), and what the run writes there stays
+    removable by the host user."""
     tmpfs_opts = ["rw", "nosuid", "nodev", f"size={limits.requested.tmp_mb}m", "mode=1777"]
     if workspace is not None:
         ws: dict[str, Any] = {"type": "bind", "source": str(workspace), "options": ["rbind", "rw"]}
@@ -64,7 +70,7 @@ def container_spec(
         resources["pids"] = {"limit": limits.pids}
     if limits.cpu_quota:
         resources["cpu"] = {"quota": limits.cpu_quota, "period": limits.cpu_period}
-    return {
+    spec: dict[str, Any] = {
         "image": image_id,
         "command": ["sleep", "infinity"],
         "init": True,
@@ -89,3 +95,7 @@ def container_spec(
         "timeout": int(limits.requested.run_timeout_s) + 1,
         "stop_timeout": 1,
     }
+    if rootless:
+        uid, gid = settings.user.split(":")
+        spec["userns"] = {"nsmode": "keep-id", "value": f"uid={uid},gid={gid}"}
+    return spec

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from runner.containers.limits import owner_alive
+from runner.containers.limits import owner_alive, user_token
 from runner.containers.service import Connection
-from runner.containers.spec import LABEL_OWNER, LABEL_RUN
+from runner.containers.spec import LABEL_OWNER, LABEL_RUN, LABEL_USER
 from store.runs import FINAL_STATUSES, finish_run, get_run, list_runs
 
 
@@ -24,8 +24,10 @@ def _stale(db: sqlite_utils.Database, run_id: str, owner: str) -> bool:
 
 
 def sweep_containers(db: sqlite_utils.Database, conn: Connection) -> list[str]:
-    """Kill and remove containers of runs that are no longer active; return their run ids."""
+    """Kill and remove this user's containers of runs that are no longer active; return their
+    run ids."""
     api = conn.client.api
+    me = user_token()
     listed = api.get(
         "/containers/json", params={"all": True, "filters": json.dumps({"label": [LABEL_RUN]})}
     )
@@ -34,7 +36,9 @@ def sweep_containers(db: sqlite_utils.Database, conn: Connection) -> list[str]:
     for item in listed.json():
         labels = item.get("Labels") or {}
         run_id, owner = labels.get(LABEL_RUN, ""), labels.get(LABEL_OWNER, "")
-        if not _stale(db, run_id, owner):
+        # Another user's runs on a shared service are theirs to sweep (containers from before
+        # the user label existed count as ours).
+        if labels.get(LABEL_USER, me) != me or not _stale(db, run_id, owner):
             continue
         api.delete(f"/containers/{item['Id']}", params={"force": True, "v": True})
         finish_run(db, run_id, "interrupted", "its runner process ended; removed by a sweep")

@@ -104,7 +104,7 @@ class Checker:
         image: ImageRecord,
         repro_command: str,
         *,
-        issue_id: int,
+        issue_id: int | None,
     ) -> CheckOutcome:
         outcome = CheckOutcome()
         jobs: list[tuple[Phase, str, Literal["repro", "tests"]]] = [
@@ -141,7 +141,7 @@ class Checker:
         phase: Phase,
         part: Literal["repro", "tests"],
         repro_command: str,
-        issue_id: int,
+        issue_id: int | None,
     ) -> tuple[str, int | None, list[JUnitCase], str | None]:
         run = self.pool.start(repo, sha, image, issue_id=issue_id, limits=self.limits)
         with run:

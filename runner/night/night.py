@@ -112,7 +112,8 @@ def run_dispatches(night: Night, dispatches: list[Dispatch], max_parallel: int) 
             return  # someone else took it
         try:
             proposal = work_on(night, dispatch)
-            outcome = f"{proposal.outcome}: {proposal.reason}"
+            first = proposal.reason.strip().splitlines()[0] if proposal.reason.strip() else ""
+            outcome = f"{proposal.outcome}: {first[:120]}"
             night.progress(dispatch.id, f"#{dispatch.issue_id} {outcome}")
         except Exception as exc:  # before the run existed (no repository, no image)
             end_dispatch(night.db, dispatch.id, "cancelled", f"{type(exc).__name__}: {exc}"[:500])

@@ -3,6 +3,7 @@ place (rich); otherwise plain, timestamped log lines."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import TextIO
@@ -10,6 +11,12 @@ from typing import TextIO
 from rich.console import Console
 from rich.live import Live
 from rich.text import Text
+
+# A line saying how a run ended: its clock stops there.
+_ENDED = re.compile(
+    r"^#\d+ (proposed|unverified|not_reproduced|out_of_scope|gave_up|failed|interrupted|"
+    r"could not start)"
+)
 
 
 class LineProgress:
@@ -20,6 +27,7 @@ class LineProgress:
         self.interactive = self.console.is_terminal
         self._lines: dict[int, str] = {}
         self._started: dict[int, float] = {}
+        self._ended: dict[int, float] = {}
         self._lock = threading.Lock()
         self._live: Live | None = None
 
@@ -27,7 +35,8 @@ class LineProgress:
         text = Text()
         now = time.monotonic()
         for key, what in self._lines.items():
-            text.append(f"{now - self._started[key]:6.0f}s  ", style="dim")
+            took = self._ended.get(key, now) - self._started[key]
+            text.append(f"{took:6.0f}s  ", style="dim")
             text.append(what[:150] + "\n")
         return text
 
@@ -35,6 +44,8 @@ class LineProgress:
         with self._lock:
             self._started.setdefault(dispatch_id, time.monotonic())
             self._lines[dispatch_id] = what
+            if _ENDED.match(what):
+                self._ended.setdefault(dispatch_id, time.monotonic())
             if not self.interactive:
                 self.console.print(f"{time.strftime('%H:%M:%S')} {what}", soft_wrap=True)
                 return

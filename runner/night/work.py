@@ -25,6 +25,7 @@ from runner.agents.tools import CommandOutcome, Ending, Interrupted, LimitsExcee
 from runner.config import Config
 from runner.containers import LimitSettings, Run, RunEnded, RunPool
 from runner.errors import UserError
+from runner.git import resolve_commit
 from runner.night.budget import NightBudget
 from runner.night.check import Checker
 from runner.night.proposal import record_ending, record_submission
@@ -156,8 +157,6 @@ def work_on(night: Night, dispatch: Dispatch) -> Proposal:
         raise UserError(f"no issue #{dispatch.issue_id}")
     if settings.repository is None:
         raise UserError("set [night] repository in overnight.toml: the repository agents work on")
-    from runner.git import resolve_commit
-
     repo = settings.repository
     base = resolve_commit(repo, settings.branch)
     profile_name, profile, guardrails = profile_for(night.routines, issue)
@@ -207,7 +206,6 @@ def work_on(night: Night, dispatch: Dispatch) -> Proposal:
                 max_steps=profile.max_steps,
                 max_seconds=profile.max_minutes * 60,
                 max_cost_usd=profile.max_cost_usd,
-                max_tokens=profile.max_tokens,
                 prices=profile.prices,
             ),
             spending=night.budget,

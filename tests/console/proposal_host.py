@@ -10,8 +10,8 @@ from textual import on
 from textual.app import App
 from textual.message import Message
 
+from console.diff_model import LineNote
 from console.screens.proposal import ProposalScreen
-from console.widgets.proposal.diff_lines import LineNote
 from console.widgets.proposal.diff_pane import DiffPane
 from console.widgets.proposal.replay import ReplayStepper
 

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import git
+import pytest
+from textual.pilot import Pilot
 
 from store import open_db
 from store.issues import Issue, insert_issues
 from store.review import CheckTest, Proposal, add_proposal
-from store.runs import RunEvent, RunRecord, append_event, finish_run, insert_run
-from store.signal import Action, Actor, ErrorDetail, Frame, Signal
+from store.runs import RunRecord, append_event, finish_run, insert_run
 from store.signals import insert_signals
-
-NIGHT = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
-AGENT_RUN = "run-agent-0001"
-REPRO = "python -m pytest tests/test_reports.py -q -k zero"
+from tests.console.proposal_story import AGENT_RUN, NIGHT, REPRO, events, signals
 
 REPORTS_BASE = '''"""Team reports: the summary card."""
 
@@ -54,20 +52,20 @@ REPORTS_FIX = REPORTS_BASE.replace(
         return 0.0
     return round(part / whole, 3)''',
 )
-TEST_BASE = '''from reports import summary
+TEST_BASE = """from reports import summary
 
 
 def test_summary_counts_done_tasks():
     tasks = [{"status": "done", "points": 3}, {"status": "open", "points": 1}]
     assert summary(tasks)["done"] == 1
-'''
+"""
 TEST_FIX = (
     TEST_BASE
-    + '''
+    + """
 
 def test_summary_of_a_team_with_zero_tasks():
     assert summary([])["completion"] == 0.0
-'''
+"""
 )
 
 
@@ -107,106 +105,6 @@ def make_repo(path: Path, base: dict[str, str], fix: dict[str, str]) -> tuple[st
     return base_sha, head_sha
 
 
-def _signals(issue_id: int) -> list[Signal]:
-    frames = [
-        Frame(file="flask/app.py", function="dispatch_request", module="flask.app", line=880),
-        Frame(file="demo_app/app.py", function="team_report", module="demo_app.app", line=41,
-              in_app=True),
-        Frame(file="demo_app/reports.py", function="summary", module="demo_app.reports",
-              line=18, in_app=True),
-        Frame(file="demo_app/reports.py", function="ratio", module="demo_app.reports", line=8,
-              in_app=True),
-    ]
-    error = ErrorDetail(type="ZeroDivisionError", message="division by zero", frames=frames)
-    out = []
-    for i in range(3):
-        out.append(
-            Signal(
-                id=f"sig-error-{i}",
-                kind="error",
-                source="inbox",
-                occurred_at=NIGHT - timedelta(hours=8 - i),
-                received_at=NIGHT - timedelta(hours=8 - i),
-                title="ZeroDivisionError: division by zero",
-                route="/teams/:id/report",
-                actor=Actor(id=f"user-{i}", email=f"user{i}@example.com"),
-                actions=[
-                    Action(message="GET /teams/7", category="navigation"),
-                    Action(message="click 'Report'", category="ui.click"),
-                ],
-                flags={"new_reports": True},
-                intent="open the team report",
-                error=error,
-                release="1.4.0",
-            )
-        )
-    out.append(
-        Signal(
-            id="sig-feedback-0",
-            kind="feedback",
-            source="feedback",
-            occurred_at=NIGHT - timedelta(hours=3),
-            received_at=NIGHT - timedelta(hours=3),
-            title="Report page crashes for our new team",
-            route="/teams/:id/report",
-            actor=Actor(id="user-9", email="lead@example.com"),
-            text="The report page shows an error for the team we created today.",
-        )
-    )
-    return out
-
-
-def _events(run_id: str, purpose: str) -> list[RunEvent]:
-    t = NIGHT + timedelta(minutes=5)
-    if purpose != "agent":
-        check = "repro"
-        return [
-            RunEvent(run_id=run_id, kind="setup", command=["git", "apply", "fix.patch"],
-                     exit_code=0, duration_s=0.1, started_at=t, data={"check": "diff"})
-            if purpose == "check_after"
-            else RunEvent(run_id=run_id, kind="setup", command=["git", "status", "--short"],
-                          exit_code=0, duration_s=0.05, started_at=t),
-            RunEvent(run_id=run_id, kind="exec", command=["sh", "-c", REPRO],
-                     stdout="1 failed" if purpose == "check_before" else "1 passed",
-                     exit_code=1 if purpose == "check_before" else 0, duration_s=0.8,
-                     started_at=t, data={"check": check}),
-            RunEvent(run_id=run_id, kind="exec", command=["python", "-m", "pytest", "-q"],
-                     stdout="1 failed, 1 passed" if purpose == "check_before" else "2 passed",
-                     exit_code=1 if purpose == "check_before" else 0, duration_s=1.2,
-                     started_at=t, data={"check": "tests"}),
-        ]
-    reply = {
-        "stop": "tool_use", "cost_usd": 0.0123, "latency_s": 1.5,
-        "usage": {"input_tokens": 1800, "output_tokens": 120},
-    }
-    return [
-        RunEvent(run_id=run_id, kind="setup", command=["git", "checkout", "--detach"],
-                 exit_code=0, duration_s=0.2, started_at=t),
-        RunEvent(run_id=run_id, kind="model_request", started_at=t,
-                 data={"protocol": "anthropic", "model": "scripted", "messages": 1}),
-        RunEvent(run_id=run_id, kind="model_reply", started_at=t, data={
-            **reply, "text": "Let me reproduce the crash with a team that has no tasks.",
-            "tool_calls": [{"id": "c1", "name": "bash", "arguments": {"command": REPRO}}]}),
-        RunEvent(run_id=run_id, kind="exec", command=["bash", "-lc", REPRO],
-                 stdout="E   ZeroDivisionError: division by zero\n1 failed", exit_code=1,
-                 duration_s=0.9, started_at=t, data={"tool": "bash", "call_id": "c1"}),
-        RunEvent(run_id=run_id, kind="model_request", started_at=t,
-                 data={"protocol": "anthropic", "model": "scripted", "messages": 3}),
-        RunEvent(run_id=run_id, kind="model_reply", started_at=t, data={
-            **reply, "text": "ratio() divides by the task count; guard the empty case.",
-            "tool_calls": [{"id": "c2", "name": "edit", "arguments": {"path": "reports.py"}}]}),
-        RunEvent(run_id=run_id, kind="exec", command=["edit", "reports.py"], stdout="edited",
-                 exit_code=0, duration_s=0.01, started_at=t, data={"tool": "edit"}),
-        RunEvent(run_id=run_id, kind="exec", command=["bash", "-lc", REPRO], stdout="1 passed",
-                 exit_code=0, duration_s=0.7, started_at=t, data={"tool": "bash"}),
-        RunEvent(run_id=run_id, kind="tool", started_at=t, data={
-            "call_id": "c4", "name": "submit", "arguments": {"repro": REPRO},
-            "result": "submitted"}),
-        RunEvent(run_id=run_id, kind="outcome", started_at=t,
-                 data={"outcome": "proposed", "reason": "fails before, passes after"}),
-    ]
-
-
 def _count(diff: str, sign: str) -> int:
     return sum(1 for line in diff.splitlines() if line[:1] == sign and line[:3] != sign * 3)
 
@@ -240,56 +138,119 @@ def seed(
     db = open_db(db_path)
     issue_id = 1
     with db.conn:
-        insert_issues(db, [Issue(
-            id=issue_id, title="ZeroDivisionError: division by zero", kind="error",
-            lane="dispatchable", signal_count=4, users_affected=4, first_seen=NIGHT,
-            last_seen=NIGHT, created_at=NIGHT, updated_at=NIGHT)])
-    insert_signals(db, _signals(issue_id))
+        insert_issues(
+            db,
+            [
+                Issue(
+                    id=issue_id,
+                    title="ZeroDivisionError: division by zero",
+                    kind="error",
+                    lane="dispatchable",
+                    signal_count=4,
+                    users_affected=4,
+                    first_seen=NIGHT,
+                    last_seen=NIGHT,
+                    created_at=NIGHT,
+                    updated_at=NIGHT,
+                )
+            ],
+        )
+    insert_signals(db, signals(issue_id))
     with db.conn:
-        for i, (signal_id, scores, rule) in enumerate([
-            ("sig-error-0", (1.0, 1.0, 1.0), "founded the issue"),
-            ("sig-error-1", (1.0, 0.92, 0.88), "same fingerprint and structure (2 of 3)"),
-            ("sig-error-2", (1.0, 0.92, 0.88), "same fingerprint and structure (2 of 3)"),
-            ("sig-feedback-0", (0.0, 0.75, 0.81), "same route and words (2 of 3)"),
-        ]):
+        for i, (signal_id, scores, rule) in enumerate(
+            [
+                ("sig-error-0", (1.0, 1.0, 1.0), "founded the issue"),
+                ("sig-error-1", (1.0, 0.92, 0.88), "same fingerprint and structure (2 of 3)"),
+                ("sig-error-2", (1.0, 0.92, 0.88), "same fingerprint and structure (2 of 3)"),
+                ("sig-feedback-0", (0.0, 0.75, 0.81), "same route and words (2 of 3)"),
+            ]
+        ):
             db.conn.execute(
                 "INSERT INTO links (signal_id, issue_id, state, fingerprint_score, "
                 "structure_score, text_score, rule, created_at) VALUES (?, ?, 'linked', ?, ?, "
                 "?, ?, ?)",
                 [signal_id, issue_id, *scores, rule, (NIGHT + timedelta(seconds=i)).isoformat()],
             )
-    run_common = dict(repository=str(repo_path), image_id="sha256:feed", connection="local",
-                      owner="test:1:0", issue_id=issue_id)
-    insert_run(db, RunRecord(id=AGENT_RUN, purpose="agent", commit_sha=base,
-                             started_at=NIGHT, **run_common))
-    for event in _events(AGENT_RUN, "agent"):
+    run_common = dict(
+        repository=str(repo_path),
+        image_id="sha256:feed",
+        connection="local",
+        owner="test:1:0",
+        issue_id=issue_id,
+    )
+    insert_run(
+        db,
+        RunRecord(id=AGENT_RUN, purpose="agent", commit_sha=base, started_at=NIGHT, **run_common),
+    )
+    for event in events(AGENT_RUN, "agent"):
         append_event(db, event)
     finish_run(db, AGENT_RUN, "ok")
     proposal_id = add_proposal(
         db,
         Proposal(
-            issue_id=issue_id, run_id=AGENT_RUN, outcome="proposed",
-            reason="fails before, passes after, no new failures", profile="default",
-            model="scripted", repository=str(repo_path), base_commit=base,
-            branch="overnight/1-run-agent-0001", head_commit=head, diff=diff,
-            files=list(fix_files), added=_count(diff, "+"), removed=_count(diff, "-"),
-            reasoning=REASONING, repro_command=REPRO, repro_before=1, repro_after=0,
+            issue_id=issue_id,
+            run_id=AGENT_RUN,
+            outcome="proposed",
+            reason="fails before, passes after, no new failures",
+            profile="default",
+            model="scripted",
+            repository=str(repo_path),
+            base_commit=base,
+            branch="overnight/1-run-agent-0001",
+            head_commit=head,
+            diff=diff,
+            files=list(fix_files),
+            added=_count(diff, "+"),
+            removed=_count(diff, "-"),
+            reasoning=REASONING,
+            repro_command=REPRO,
+            repro_before=1,
+            repro_after=0,
             tests_fixed=["tests/test_reports.py::test_summary_of_a_team_with_zero_tasks"],
-            check_summary="fails before / passes after / no new failures", verified=True,
-            steps=10, cost_usd=0.05, created_at=NIGHT, updated_at=NIGHT,
+            check_summary="fails before / passes after / no new failures",
+            verified=True,
+            steps=10,
+            cost_usd=0.05,
+            created_at=NIGHT,
+            updated_at=NIGHT,
         ),
-        [CheckTest(proposal_id=0, phase="after", test_id="tests/test_reports.py::t",
-                   outcome="passed")],
+        [
+            CheckTest(
+                proposal_id=0, phase="after", test_id="tests/test_reports.py::t", outcome="passed"
+            )
+        ],
     )
     for n, purpose in enumerate(("check_before", "check_after"), 1):
         run_id = f"run-{purpose.replace('_', '-')}-0001"
-        insert_run(db, RunRecord(id=run_id, purpose=purpose, proposal_id=proposal_id,
-                                 commit_sha=head, started_at=NIGHT + timedelta(minutes=10 * n),
-                                 **run_common))
-        for event in _events(run_id, purpose):
+        insert_run(
+            db,
+            RunRecord(
+                id=run_id,
+                purpose=purpose,
+                proposal_id=proposal_id,
+                commit_sha=head,
+                started_at=NIGHT + timedelta(minutes=10 * n),
+                **run_common,
+            ),
+        )
+        for event in events(run_id, purpose):
             append_event(db, event)
         finish_run(db, run_id, "ok")
     db.close()
     if not keep_repo:
         os.rename(repo_path, tmp_path / "repo-gone")
     return Seeded(db_path, repo_path, proposal_id, issue_id, base, head)
+
+
+@pytest.fixture
+def seeded(tmp_path: Path) -> Seeded:
+    """The store and repository of one verified proposal (two files changed)."""
+    return seed(tmp_path)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until the screen's workers are done and their results are shown."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

@@ -9,9 +9,10 @@ tell green from red are a toggle; notes on lines show under the line they are ab
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from rich.segment import Segment
+from rich.style import Style as RichStyle
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -21,34 +22,22 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.style import Style
 
-from console.diff_model import DiffRow, FilePatch, Highlighter, Side, SplitRow
+from console.diff_model import (
+    DiffRow,
+    DisplayRow,
+    FilePatch,
+    Highlighter,
+    LineNote,
+    Side,
+    SplitRow,
+    display_rows,
+)
 from console.gitview import PreparedDiff
 
 SPLIT_MIN_WIDTH = 140
 """Side by side from this many columns on (two halves of 70 keep 80-column code readable)."""
 
 _STATUS = {"modified": "M", "added": "A", "deleted": "D", "renamed": "R", "binary": "B"}
-
-
-@dataclass(frozen=True)
-class LineNote:
-    """A reviewer's note on one line of the diff (`file:line`, with the line's text)."""
-
-    file: str
-    line: int
-    line_text: str
-    body: str
-    side: Side = "new"
-    """`old` for a note on a removed line (numbered in the base version), else `new`."""
-
-
-@dataclass(slots=True)
-class _Row:
-    kind: Literal["file", "line", "note"]
-    file: int
-    row: DiffRow | None = None
-    pair: SplitRow | None = None
-    note: LineNote | None = None
 
 
 class DiffLines(ScrollView, can_focus=True):
@@ -62,7 +51,7 @@ class DiffLines(ScrollView, can_focus=True):
         Binding("right_square_bracket", "file(1)", "Next file", id="diff.next_file"),
         Binding("left_square_bracket", "file(-1)", "Prev file", id="diff.previous_file"),
         Binding("v", "toggle_split", "Split/unified", id="diff.toggle_split"),
-        Binding("a", "toggle_annotations", "+/− marks", id="diff.toggle_annotations"),
+        Binding("a", "toggle_annotations", "+/\u2212 marks", id="diff.toggle_annotations"),
         Binding("i", "note", "Note on line", id="diff.note"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -86,7 +75,7 @@ class DiffLines(ScrollView, can_focus=True):
         & > .diff-lines--gutter { color: $foreground 45%; }
         & > .diff-lines--hunk { color: $text-primary; background: $primary 10%; }
         & > .diff-lines--file { color: $text; background: $panel; text-style: bold; }
-        & > .diff-lines--cursor { background: $accent 35%; }
+        & > .diff-lines--cursor { background: $accent 30%; }
         & > .diff-lines--note { color: $text-warning; background: $warning 10%; }
         & > .diff-lines--mark-added { color: $text-success; text-style: bold; }
         & > .diff-lines--mark-removed { color: $text-error; text-style: bold; }
@@ -122,7 +111,7 @@ class DiffLines(ScrollView, can_focus=True):
         self._files: list[FilePatch] = []
         self._highlighters: list[Highlighter] = []
         self._notes: list[LineNote] = []
-        self._rows: list[_Row] = []
+        self._rows: list[DisplayRow] = []
         self._file_starts: list[int] = []
         self._number_width = 1
         self._code_width = 0
@@ -132,12 +121,11 @@ class DiffLines(ScrollView, can_focus=True):
 
     # -- data ---------------------------------------------------------------------------
 
-    def load(self, prepared: PreparedDiff) -> None:
+    def load(self, prepared: PreparedDiff, notes: list[LineNote] | None = None) -> None:
         """Show a prepared diff (on the event loop: it only lays out rows already parsed)."""
         self._files, self._highlighters = prepared.files, prepared.highlighters
-        numbers = [
-            max(r.old_no or 0, r.new_no or 0) for f in self._files for r in f.rows[-1:]
-        ]
+        self._notes = list(notes or [])
+        numbers = [max(r.old_no or 0, r.new_no or 0) for f in self._files for r in f.rows[-1:]]
         self._number_width = len(str(max(numbers, default=1)))
         self._code_width = max(
             (len(r.text) for f in self._files for r in f.rows if r.kind != "hunk"), default=0
@@ -156,39 +144,11 @@ class DiffLines(ScrollView, can_focus=True):
         self._layout()
 
     def _layout(self) -> None:
-        by_line: dict[tuple[str, Side, int], list[LineNote]] = {}
-        for note in self._notes:
-            by_line.setdefault((note.file, note.side, note.line), []).append(note)
-        rows: list[_Row] = []
-        starts: list[int] = []
-        for index, patch in enumerate(self._files):
-            starts.append(len(rows))
-            rows.append(_Row("file", index))
-            if self.split:
-                for pair in patch.split_rows():
-                    rows.append(_Row("line", index, pair=pair))
-                    sides = [pair.left] if pair.left is pair.right else [pair.left, pair.right]
-                    for line in sides:
-                        if line is not None:
-                            rows.extend(self._note_rows(by_line, patch.path, index, line))
-            else:
-                for row in patch.rows:
-                    rows.append(_Row("line", index, row=row))
-                    rows.extend(self._note_rows(by_line, patch.path, index, row))
-        self._rows, self._file_starts = rows, starts
+        self._rows, self._file_starts = display_rows(self._files, self.split, self._notes)
         gutter = self._gutter_width()
-        self.virtual_size = Size(gutter + self._code_width + 1, len(rows))
-        self.cursor = min(self.cursor, max(len(rows) - 1, 0))
+        self.virtual_size = Size(gutter + self._code_width + 1, len(self._rows))
+        self.cursor = min(self.cursor, max(len(self._rows) - 1, 0))
         self.refresh()
-
-    @staticmethod
-    def _note_rows(
-        by_line: dict[tuple[str, Side, int], list[LineNote]], path: str, index: int, row: DiffRow
-    ) -> list[_Row]:
-        if row.kind == "hunk" or row.line_no is None:
-            return []
-        notes = by_line.get((path, row.side, row.line_no), [])
-        return [_Row("note", index, note=note) for note in notes]
 
     def current_file(self) -> int:
         """The index of the file the cursor is in."""
@@ -309,7 +269,7 @@ class DiffLines(ScrollView, can_focus=True):
             strip = self._unified_strip(row.file, row.row, base, width)
         if cursor is not None:
             # Added on top of each segment, so the cursor's background wins over the line's.
-            over = cursor.rich_style
+            over = RichStyle(bgcolor=(base + cursor).rich_style.bgcolor)
             strip = Strip(
                 [Segment(text, style + over if style else over) for text, style, _ in strip],
                 strip.cell_length,
@@ -322,7 +282,7 @@ class DiffLines(ScrollView, can_focus=True):
     def _file_strip(self, index: int, style: Style, width: int) -> Strip:
         patch = self._files[index]
         name = patch.path if patch.status != "renamed" else f"{patch.old_path} → {patch.path}"
-        text = f" {_STATUS[patch.status]} {name}   +{patch.added} −{patch.removed}"
+        text = f" {_STATUS[patch.status]} {name}   +{patch.added} \u2212{patch.removed}"
         if patch.status == "binary":
             text += "   (binary: not shown)"
         return self._text_strip(text, style, width)
@@ -354,7 +314,9 @@ class DiffLines(ScrollView, can_focus=True):
             content = self._highlighters[index].line(row.side, row.line_no, row.text)
             content_segments = [
                 Segment(text, part.rich_style)
-                for text, part in content.render(style, end="", parse_style=self.app.stylesheet.parse_style)
+                for text, part in content.render(
+                    style, end="", parse_style=self.app.stylesheet.parse_style
+                )
             ]
         x = int(self.scroll_x)
         return Strip(content_segments).crop_extend(x, x + max(width, 0), style.rich_style)
@@ -385,13 +347,18 @@ class DiffLines(ScrollView, can_focus=True):
         )
         return Strip.join([head, self._code(index, row, style, width - head.cell_length)])
 
-    def _half(self, index: int, row: DiffRow | None, base: Style, width: int) -> Strip:
+    def _half(self, index: int, row: DiffRow | None, side: Side, base: Style, width: int) -> Strip:
         if row is None:
             return Strip.blank(width, (base + self._style("gutter")).rich_style)
         style = self._line_style(row, base)
         gutter = base + self._style("gutter")
+        number = row.old_no if side == "old" else row.new_no
+        noted = self._notes and row.side == side and self._has_note(self._files[index].path, row)
         head = Strip(
-            [Segment(f"{self._number(row.line_no)} ", gutter.rich_style), self._mark(row, style)]
+            [
+                Segment(f"{self._number(number)}{'●' if noted else ' '}", gutter.rich_style),
+                self._mark(row, style),
+            ]
         )
         return Strip.join([head, self._code(index, row, style, width - head.cell_length)])
 
@@ -403,8 +370,8 @@ class DiffLines(ScrollView, can_focus=True):
         divider = Strip([Segment("│", (base + self._style("gutter")).rich_style)])
         return Strip.join(
             [
-                self._half(index, pair.left, base, left_width),
+                self._half(index, pair.left, "old", base, left_width),
                 divider,
-                self._half(index, pair.right, base, width - left_width - 1),
+                self._half(index, pair.right, "new", base, width - left_width - 1),
             ]
         )

@@ -15,9 +15,9 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.diff_model import Side
+from console.diff_model import LineNote, Side
 from console.gitview import PreparedDiff
-from console.widgets.proposal.diff_lines import DiffLines, LineNote
+from console.widgets.proposal.diff_lines import DiffLines
 
 FILE_LIST_MIN_WIDTH = 100
 """Below this width the file list is hidden and the header names the file instead."""
@@ -63,30 +63,32 @@ class DiffPane(Widget):
         yield Static("Loading the diff…", id="diff-header")
         with Horizontal():
             yield OptionList(id="diff-files")
-            with Vertical():
-                yield DiffLines(id="diff-lines")
-                yield Input(id="diff-note", placeholder="Note on this line (enter saves)")
+            # The note box is mounted when first asked for: one widget less to style on open.
+            yield Vertical(DiffLines(id="diff-lines"), id="diff-body")
 
     @property
     def lines(self) -> DiffLines:
         return self.query_one(DiffLines)
 
-    def show(self, prepared: PreparedDiff) -> None:
-        """Show a prepared diff (parsed in a worker)."""
+    def show(self, prepared: PreparedDiff, notes: list[LineNote] | None = None) -> None:
+        """Show a prepared diff (parsed in a worker) with the proposal's notes."""
+        if notes is not None:
+            self._notes = list(notes)
         files = self.query_one("#diff-files", OptionList)
         files.clear_options()
         files.add_options(
-            Option(Content.from_markup("$path [dim]+$a −$r", path=f.path, a=f.added, r=f.removed))
+            Option(
+                Content.from_markup("$path [dim]+$a \u2212$r", path=f.path, a=f.added, r=f.removed)
+            )
             for f in prepared.files
         )
-        self.lines.load(prepared)
+        self.lines.load(prepared, self._notes)
         if not prepared.files:
             self._header("No changes: the run left no diff.")
         else:
             self._show_file(0)
             if prepared.note:
                 self.notify(prepared.note, severity="warning")
-        self.lines.set_notes(self._notes)
 
     def set_notes(self, notes: list[LineNote]) -> None:
         """Show the proposal's notes in the margin of their lines."""
@@ -94,7 +96,8 @@ class DiffPane(Widget):
         self.lines.set_notes(self._notes)
 
     def _header(self, text: str) -> None:
-        self.query_one("#diff-header", Static).update(text)
+        # Plain text: a file's path is never read as markup.
+        self.query_one("#diff-header", Static).update(Content(text))
 
     def _show_file(self, index: int) -> None:
         files = self.lines.files
@@ -102,8 +105,8 @@ class DiffPane(Widget):
             return
         patch = files[index]
         self._header(
-            f"file {index + 1}/{len(files)}  {patch.path}  +{patch.added} −{patch.removed}"
-            "   [ ] files · v split · a +/− · i note"
+            f"file {index + 1}/{len(files)}  {patch.path}  +{patch.added} \u2212{patch.removed}"
+            "   [ ] files · v split · a +/\u2212 · i note"
         )
         self.query_one("#diff-files", OptionList).highlighted = index
 
@@ -121,9 +124,11 @@ class DiffPane(Widget):
         self.lines.focus()
 
     @on(DiffLines.NoteRequested)
-    def _open_note(self, event: DiffLines.NoteRequested) -> None:
+    async def _open_note(self, event: DiffLines.NoteRequested) -> None:
         event.stop()
         self._pending = event
+        if not self.query("#diff-note"):
+            await self.query_one("#diff-body").mount(Input(id="diff-note"))
         note = self.query_one("#diff-note", Input)
         note.value = ""
         note.placeholder = f"Note on {event.file}:{event.line} (enter saves, escape cancels)"
@@ -144,10 +149,19 @@ class DiffPane(Widget):
         )
         # Shown at once; the app's `set_notes` with the stored notes replaces the list.
         self.set_notes(
-            [*self._notes, LineNote(pending.file, pending.line, pending.line_text, body, pending.side)]
+            [
+                *self._notes,
+                LineNote(pending.file, pending.line, pending.line_text, body, pending.side),
+            ]
         )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Escape closes an open note box; otherwise it goes on to the screen (back).
+        if action == "close_note":
+            return self._pending is not None
+        return True
 
     def action_close_note(self) -> None:
         self._pending = None
-        self.query_one("#diff-note", Input).remove_class("-open")
+        self.query("#diff-note").remove_class("-open")
         self.lines.focus()

@@ -210,10 +210,8 @@ class ReplayStepper(Horizontal):
 
     def _label(self, step: ReplayStep) -> Content:
         differs = self._differs.get((step.run_id, step.seq))
-        if differs is None:
-            mark = "◆" if step.is_repro else " "
-        else:
-            mark = "≠" if differs else "="
+        marks = {None: "◆" if step.is_repro else " ", True: "≠", False: "="}
+        mark = marks[differs]
         return Content.from_markup(
             "[dim]$purpose $seq[/] $mark $summary",
             purpose=f"{_PURPOSE.get(step.purpose, step.purpose):>6}",

@@ -25,6 +25,7 @@ from runner.agents.models.errors import (
     redact,
 )
 from runner.agents.models.settings import Endpoint
+from runner.agents.models.types import ModelReply, StopReason, ToolCall, Usage
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 
@@ -77,12 +78,14 @@ def retry_after_s(headers: httpx.Headers, cap_s: float) -> float | None:
     return min(wait, cap_s)
 
 
-class JsonPoster:
-    """POSTs JSON to one endpoint, retrying what is worth retrying.
+def estimate_tokens(body: dict[str, Any]) -> int:
+    """A generous guess at a request's input tokens before sending it: one token for every
+    three characters of its JSON (real tokenisers average nearer four for English and code)."""
+    return len(json.dumps(body, ensure_ascii=False)) // 3 + 1
 
-    `sleep` is a seam for nothing but speed: tests pass the real `time.sleep` and small
-    backoffs; it is never used to fake time.
-    """
+
+class JsonPoster:
+    """POSTs JSON to one endpoint, retrying what is worth retrying."""
 
     def __init__(
         self,
@@ -91,11 +94,9 @@ class JsonPoster:
         secret: str | None,
         *,
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._endpoint = endpoint
         self._secret = secret
-        self._sleep = sleep
         timeout = httpx.Timeout(endpoint.timeout_s, connect=min(10.0, endpoint.timeout_s))
         self._client = httpx.Client(headers=dict(headers), timeout=timeout, transport=transport)
 
@@ -138,9 +139,9 @@ class JsonPoster:
                 last_status = response.status_code
                 wait = retry_after_s(response.headers, self._endpoint.retry_after_max_s)
             if attempt + 1 < attempts:
-                self._sleep(wait if wait is not None else self._backoff(attempt))
+                time.sleep(wait if wait is not None else self._backoff(attempt))
         raise ModelUnavailable(
-            self._say(f"{url} {last} (gave up after {attempts} attempts)"),
+            self._say(f"{url} {last} (gave up after {attempts} attempt{'s' * (attempts > 1)})"),
             status=last_status,
         )
 
@@ -215,3 +216,31 @@ def _describe(exc: httpx.HTTPError, endpoint: Endpoint) -> str:
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return "dropped the connection before replying"
     return f"failed: {type(exc).__name__}: {exc}"
+
+
+def reply_of(
+    exchange: Exchange,
+    request: dict[str, Any],
+    url: str,
+    read: Callable[[dict[str, Any]], tuple[str | None, list[ToolCall], StopReason, str | None]],
+    read_usage: Callable[[dict[str, Any]], Usage],
+    request_id_header: str,
+) -> ModelReply:
+    """A protocol-neutral reply from a wire exchange, with that protocol's readers."""
+    try:
+        text, calls, stop, stop_raw = read(exchange.body)
+    except ValueError as exc:
+        raise ModelError(f"{url} sent a reply that cannot be read: {exc}") from None
+    return ModelReply(
+        text=text,
+        tool_calls=calls,
+        stop=stop,
+        stop_raw=stop_raw,
+        usage=read_usage(exchange.body),
+        model=exchange.body.get("model"),
+        request_id=exchange.headers.get(request_id_header) or exchange.body.get("id"),
+        latency_s=exchange.latency_s,
+        attempts=exchange.attempts,
+        request=request,
+        response=exchange.body,
+    )

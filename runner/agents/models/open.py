@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import httpx
 
 from runner.agents.models.anthropic_messages import AnthropicMessages
-from runner.agents.models.errors import ModelAuthError, ModelError
+from runner.agents.models.errors import ModelAuthError, ModelError, ModelNotFound
 from runner.agents.models.openai_chat import OpenAIChat
 from runner.agents.models.settings import Endpoint
 from runner.agents.models.types import Model, UserMessage
@@ -54,8 +54,9 @@ def check_endpoint(
 ) -> str | None:
     """None when `endpoint` answers and knows its model, else one line saying what is wrong.
 
-    openai: `GET {base}/models` (free); when the model is not listed, a 1-token request settles
-    it, since some servers (llama.cpp) answer to any model name. anthropic: a 1-token request.
+    openai: `GET {base}/models` (free); when the model is not listed there (or the route is
+    missing), a 1-token request settles it, since some servers (llama.cpp) answer to any model
+    name. anthropic: a 1-token request.
     """
     probe = endpoint.model_copy(
         update={
@@ -70,7 +71,7 @@ def check_endpoint(
     except ModelError as exc:
         return exc.reason
     try:
-        if isinstance(model, OpenAIChat) and probe.model in model.listed_models():
+        if isinstance(model, OpenAIChat) and probe.model in _listed(model):
             return None
         model.complete("", [UserMessage(text="ping")], [])
     except ModelError as exc:
@@ -78,6 +79,14 @@ def check_endpoint(
     finally:
         model.close()
     return None
+
+
+def _listed(model: OpenAIChat) -> set[str]:
+    """The listed model ids; none when the server has no model list (some proxies)."""
+    try:
+        return model.listed_models()
+    except ModelNotFound:
+        return set()
 
 
 def _conforms(model: OpenAIChat | AnthropicMessages) -> Model:

@@ -12,8 +12,7 @@ from typing import Any
 import httpx
 
 from runner.agents.models.arguments import arguments_for_history, read_arguments
-from runner.agents.models.errors import ModelError
-from runner.agents.models.http import JsonPoster
+from runner.agents.models.http import JsonPoster, estimate_tokens, reply_of
 from runner.agents.models.settings import Endpoint
 from runner.agents.models.types import (
     AssistantMessage,
@@ -179,23 +178,12 @@ class OpenAIChat:
             body["tool_choice"] = "auto"  # vLLM's default is "none"
         return body
 
+    def max_cost(self, system: str, messages: list[Message], tools: list[ToolSpec]) -> float:
+        """The most the request `complete` would send now can cost (see `Prices.ceiling`)."""
+        body = self.request_body(system, messages, tools)
+        return self.endpoint.prices.ceiling(estimate_tokens(body), self.endpoint.max_tokens)
+
     def complete(self, system: str, messages: list[Message], tools: list[ToolSpec]) -> ModelReply:
         body = self.request_body(system, messages, tools)
         exchange = self._http.post(self.url, body)
-        try:
-            text, calls, stop, stop_raw = read_reply(exchange.body)
-        except ValueError as exc:
-            raise ModelError(f"{self.url} sent a reply that cannot be read: {exc}") from None
-        return ModelReply(
-            text=text,
-            tool_calls=calls,
-            stop=stop,
-            stop_raw=stop_raw,
-            usage=read_usage(exchange.body),
-            model=exchange.body.get("model"),
-            request_id=exchange.headers.get("x-request-id") or exchange.body.get("id"),
-            latency_s=exchange.latency_s,
-            attempts=exchange.attempts,
-            request=body,
-            response=exchange.body,
-        )
+        return reply_of(exchange, body, self.url, read_reply, read_usage, "x-request-id")

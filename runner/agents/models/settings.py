@@ -34,6 +34,13 @@ class Prices(_Section):
             + usage.cache_write_tokens * self.cache_write_per_mtok
         ) / 1_000_000
 
+    def ceiling(self, input_tokens: int, max_output_tokens: int) -> float:
+        """The most a request of about `input_tokens` can cost, in US dollars: every input
+        token at the dearest input price (a cache write can cost more than plain input) and
+        the whole output allowance generated. For a budget that fails closed."""
+        dearest = max(self.input_per_mtok, self.cache_write_per_mtok, self.cache_read_per_mtok)
+        return (input_tokens * dearest + max_output_tokens * self.output_per_mtok) / 1_000_000
+
 
 class Endpoint(_Section):
     """One model behind one wire protocol."""

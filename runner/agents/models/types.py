@@ -18,7 +18,7 @@ class _Frozen(BaseModel):
 class ToolSpec(_Frozen):
     """A tool the model may call."""
 
-    name: str
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     """Its name: letters, digits, `_` and `-`, at most 64 characters (both APIs' rule)."""
     description: str
     """What it does, for the model."""
@@ -140,3 +140,7 @@ class Model(Protocol):
     def complete(
         self, system: str, messages: list[Message], tools: list[ToolSpec]
     ) -> ModelReply: ...
+
+    def max_cost(self, system: str, messages: list[Message], tools: list[ToolSpec]) -> float:
+        """The most the next `complete` with these arguments can cost, in US dollars."""
+        ...

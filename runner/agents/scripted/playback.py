@@ -82,7 +82,7 @@ def decide(scripts: list[Script], talk: Conversation, faults: FaultCounter) -> P
     """The reply to `talk`: its script's next turn, a fault, or a call of `give_up`."""
     script = choose(scripts, talk.user_text)
     if script is None:
-        return _give_up(talk, "no scripted agent matches this task (the scripted model's scripts)")
+        return _give_up(talk, "no scripted agent matches this task")
     plan = script.plan()
     if talk.assistant_turns >= len(plan):
         return _give_up(talk, f"script {script.name!r} has no turn left after {len(plan)} replies")

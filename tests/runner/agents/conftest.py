@@ -2,53 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from runner.agents.models import Endpoint, ToolSpec
+from runner.agents.models import Endpoint
 from runner.agents.scripted import ScriptedModelServer
-
-SCRIPTS = Path(__file__).parent / "scripts"
-SECRET = "sk-test-SECRET-123"
-KEY_ENV = "OVERNIGHT_TEST_MODEL_KEY"
-ENVIRON = {KEY_ENV: SECRET}
-
-TOOLS = [
-    ToolSpec(
-        name="bash",
-        description="Run one shell command in the container.",
-        parameters={
-            "type": "object",
-            "properties": {"command": {"type": "string"}},
-            "required": ["command"],
-        },
-    ),
-    ToolSpec(
-        name="edit",
-        description="Replace an exact, unique piece of a file's text.",
-        parameters={
-            "type": "object",
-            "properties": {
-                "path": {"type": "string"},
-                "old": {"type": "string"},
-                "new": {"type": "string"},
-            },
-            "required": ["path", "old", "new"],
-        },
-    ),
-    ToolSpec(
-        name="give_up",
-        description="Stop, saying why.",
-        parameters={
-            "type": "object",
-            "properties": {"why": {"type": "string"}},
-            "required": ["why"],
-        },
-    ),
-]
+from tests.runner.agents.support import KEY_ENV, SCRIPTS, MakeEndpoint
 
 
 @pytest.fixture
@@ -60,9 +21,6 @@ def server() -> Iterator[ScriptedModelServer]:
 @pytest.fixture(params=["openai", "anthropic"])
 def protocol(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-MakeEndpoint = Callable[..., Endpoint]
 
 
 @pytest.fixture

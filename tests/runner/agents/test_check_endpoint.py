@@ -6,7 +6,7 @@ import socket
 
 from runner.agents.models import check_endpoint
 from runner.agents.scripted import ScriptedModelServer
-from tests.runner.agents.conftest import ENVIRON, KEY_ENV, SECRET, MakeEndpoint
+from tests.runner.agents.support import ENVIRON, KEY_ENV, SECRET, MakeEndpoint
 
 
 def test_a_working_endpoint_is_fine(

@@ -20,7 +20,7 @@ from runner.agents.models import (
     open_model,
 )
 from runner.agents.scripted import ScriptedModelServer
-from tests.runner.agents.conftest import ENVIRON, SECRET, TOOLS, MakeEndpoint
+from tests.runner.agents.support import ENVIRON, SECRET, TOOLS, MakeEndpoint
 
 SYSTEM = "You fix bugs in the repository at /workspace."
 
@@ -204,3 +204,15 @@ def test_the_key_is_in_no_body_and_no_repr(
     reply = model.complete(SYSTEM, [UserMessage(text="TASK-FIX")], TOOLS)
     everything: Any = [repr(model), reply.model_dump_json(), json.dumps(server.requests)]
     assert SECRET not in "".join(everything)
+
+
+def test_the_cost_ceiling_of_the_next_request_bounds_its_real_cost(
+    endpoint: MakeEndpoint,
+) -> None:
+    prices = Prices(input_per_mtok=3, output_per_mtok=15, cache_write_per_mtok=3.75)
+    model = open_model(endpoint(prices=prices), environ=ENVIRON)
+    history: list[Message] = [UserMessage(text="TASK-FIX " + "context " * 300)]
+    ceiling = model.max_cost(SYSTEM, history, TOOLS)
+    reply = model.complete(SYSTEM, history, TOOLS)
+    assert 0 < prices.cost(reply.usage) <= ceiling
+    assert ceiling >= 512 * 15 / 1e6  # the whole output allowance is counted

@@ -23,7 +23,7 @@ from runner.agents.models import (
     open_model,
 )
 from runner.agents.scripted import ScriptedModelServer
-from tests.runner.agents.conftest import ENVIRON, KEY_ENV, SECRET, TOOLS, MakeEndpoint
+from tests.runner.agents.support import ENVIRON, KEY_ENV, SECRET, TOOLS, MakeEndpoint
 
 
 def _ask(endpoint: Endpoint, task: str) -> str | None:
@@ -127,6 +127,13 @@ def test_nothing_listening_is_unavailable(endpoint: MakeEndpoint) -> None:
         _ask(endpoint(base_url=f"http://127.0.0.1:{port}", max_retries=1), "x")
     assert f"127.0.0.1:{port}" in caught.value.reason and "refused" in caught.value.reason
     assert "gave up after 2 attempts" in caught.value.reason and caught.value.status is None
+
+
+def test_a_host_that_does_not_resolve_is_unavailable(endpoint: MakeEndpoint) -> None:
+    with pytest.raises(ModelUnavailable) as caught:
+        _ask(endpoint(base_url="http://no-such-host.invalid", max_retries=0), "x")
+    assert "no-such-host.invalid" in caught.value.reason
+    assert "does not resolve" in caught.value.reason and "after 1 attempt)" in caught.value.reason
 
 
 class _EchoKey(BaseHTTPRequestHandler):

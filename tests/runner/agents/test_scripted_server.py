@@ -24,7 +24,7 @@ from runner.agents.models import (
 )
 from runner.agents.scripted import ScriptedModelServer, ScriptError, load_scripts
 from runner.agents.scripted.scripts import Step, load_script
-from tests.runner.agents.conftest import ENVIRON, SCRIPTS, TOOLS, MakeEndpoint
+from tests.runner.agents.support import ENVIRON, SCRIPTS, TOOLS, MakeEndpoint
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -244,3 +244,10 @@ def test_the_command_line_names_a_bad_scripts_folder(tmp_path: Path) -> None:
         timeout=30,
     )
     assert done.returncode == 2 and "no such folder of scripts" in done.stderr
+
+
+def test_a_request_shape_it_cannot_read_is_a_500_not_a_hang_up(server: ScriptedModelServer) -> None:
+    odd = {"model": "m", "messages": [{"role": "assistant", "tool_calls": ["not an object"]}]}
+    answer = _raw(server, "/v1/chat/completions", odd, authorization="Bearer k")
+    assert answer.status_code == 500
+    assert "the scripted model failed" in answer.json()["error"]["message"]

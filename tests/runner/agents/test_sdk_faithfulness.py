@@ -10,9 +10,10 @@ from typing import Any
 import anthropic
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageFunctionToolCall
 
 from runner.agents.scripted import ScriptedModelServer
-from tests.runner.agents.conftest import TOOLS
+from tests.runner.agents.support import TOOLS
 
 OPENAI_TOOLS: Any = [
     {
@@ -54,7 +55,7 @@ def test_openai_sdk_runs_a_whole_conversation_with_tool_calls(server: ScriptedMo
     assert choice.finish_reason == "tool_calls"
     assert choice.message.content == "Let me run the failing test first."
     [call] = choice.message.tool_calls or []
-    assert call.type == "function" and call.id.startswith("call_")
+    assert isinstance(call, ChatCompletionMessageFunctionToolCall) and call.id.startswith("call_")
     assert call.function.name == "bash"
     assert json.loads(call.function.arguments) == {
         "command": "python -m pytest -q tests/test_reports.py"
@@ -67,7 +68,11 @@ def test_openai_sdk_runs_a_whole_conversation_with_tool_calls(server: ScriptedMo
     messages.append(choice.message.model_dump(exclude_none=True))
     messages.append({"role": "tool", "tool_call_id": call.id, "content": "1 failed"})
     second = client.chat.completions.create(model="scripted", messages=messages, tools=OPENAI_TOOLS)
-    calls = second.choices[0].message.tool_calls or []
+    calls = [
+        c
+        for c in second.choices[0].message.tool_calls or []
+        if isinstance(c, ChatCompletionMessageFunctionToolCall)
+    ]
     assert [c.function.name for c in calls] == ["edit", "bash"]
     assert len({c.id for c in calls} | {call.id}) == 3
     assert json.loads(calls[0].function.arguments)["path"] == "reports.py"
@@ -223,10 +228,32 @@ def test_past_the_last_turn_the_model_calls_give_up(server: ScriptedModelServer)
     ]
     reply = client.chat.completions.create(model="scripted", messages=history, tools=OPENAI_TOOLS)
     [call] = reply.choices[0].message.tool_calls or []
-    assert call.function.name == "give_up"
+    assert (
+        isinstance(call, ChatCompletionMessageFunctionToolCall) and call.function.name == "give_up"
+    )
     assert "no turn left" in json.loads(call.function.arguments)["why"]
 
     unmatched = client.chat.completions.create(
         model="scripted", messages=[{"role": "user", "content": "something no script knows"}]
     )
     assert "no scripted agent matches" in (unmatched.choices[0].message.content or "")
+
+
+@pytest.mark.parametrize("task", ["TASK-UNKNOWN", "TASK-CUT", "TASK-EMPTY", "TASK-MALFORMED"])
+def test_fault_replies_are_well_formed_too(server: ScriptedModelServer, task: str) -> None:
+    chat = _openai(server).chat.completions.create(
+        model="scripted", messages=[{"role": "user", "content": task}], tools=OPENAI_TOOLS
+    )
+    finish = {"TASK-CUT": "length", "TASK-EMPTY": "stop"}.get(task, "tool_calls")
+    assert chat.choices[0].finish_reason == finish
+    if task == "TASK-MALFORMED":
+        return  # Anthropic's API never sends unparsed input; the fault is OpenAI-shaped only
+    message = _anthropic(server).messages.create(
+        model="scripted",
+        max_tokens=64,
+        messages=[{"role": "user", "content": f"{task}, asked again"}],  # a conversation of its own
+        tools=ANTHROPIC_TOOLS,
+    )
+    stop = {"TASK-CUT": "max_tokens", "TASK-EMPTY": "end_turn"}.get(task, "tool_use")
+    assert message.stop_reason == stop
+    assert (message.content == []) == (task == "TASK-EMPTY")

@@ -13,7 +13,14 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from runner.agents.models import AssistantMessage, Endpoint, ToolCall, ToolResult, UserMessage
+from runner.agents.models import (
+    AssistantMessage,
+    Endpoint,
+    ToolCall,
+    ToolResult,
+    ToolSpec,
+    UserMessage,
+)
 from runner.agents.models import anthropic_messages as am
 from runner.agents.models import openai_chat as oc
 from runner.agents.models.http import retry_after_s
@@ -144,3 +151,8 @@ def test_endpoint_settings_refuse_what_cannot_work() -> None:
         )
     with pytest.raises(ValidationError, match="http"):
         Endpoint(protocol="openai", base_url="localhost:11434/v1", model="m")
+
+
+def test_a_tool_name_the_apis_refuse_is_refused_here() -> None:
+    with pytest.raises(ValidationError, match="name"):
+        ToolSpec(name="run shell", description="x")

@@ -13,6 +13,7 @@ import pytest
 import sqlite_utils
 
 from runner.containers.images import ensure_base_image
+from runner.containers.limits import HostFacts, resolve_limits
 from runner.containers.pool import RunPool
 from runner.containers.service import Connection, Connections, PrivateService, client_for
 from runner.containers.settings import ContainerSettings, LimitSettings
@@ -30,20 +31,33 @@ def _ensure_podman() -> None:
     subprocess.run(["apt-get", "install", "-y", "-q", *APT_PACKAGES], check=True, env=env)
 
 
-@pytest.fixture(scope="session")
-def container_settings() -> ContainerSettings:
-    return ContainerSettings(
-        limits=LimitSettings(memory_mb=512, pids=256, command_timeout_s=60, run_timeout_s=300),
-        max_parallel_runs=4,
-    )
+LIMITS = LimitSettings(memory_mb=512, pids=256, command_timeout_s=60, run_timeout_s=300)
 
 
 @pytest.fixture(scope="session")
-def podman_service(container_settings: ContainerSettings) -> Iterator[PrivateService]:
+def podman_service() -> Iterator[PrivateService]:
     _ensure_podman()
-    service = PrivateService.start(container_settings)
+    service = PrivateService.start(ContainerSettings())
     yield service
     service.stop()
+
+
+@pytest.fixture(scope="session")
+def host_facts(podman_service: PrivateService) -> HostFacts:
+    """What the test service can enforce: rootful here, or rootless as the CI user."""
+    with client_for(podman_service.uri) as client:
+        return HostFacts.from_info(client.info())
+
+
+@pytest.fixture(scope="session")
+def container_settings(host_facts: HostFacts) -> ContainerSettings:
+    """Runs accept limits the host cannot enforce (rootless on cgroup v1) only where it cannot:
+    `test_limits.py` checks that a run refuses to start without this."""
+    dropped = resolve_limits(LIMITS, host_facts).dropped
+    return ContainerSettings(
+        limits=LIMITS.model_copy(update={"allow_unenforced": bool(dropped)}),
+        max_parallel_runs=4,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import sqlite_utils
 from runner.containers.images import base_tag, ensure_base_image, ensure_deps_image
 from runner.containers.pool import RunPool
 from runner.containers.settings import ContainerSettings
+from runner.containers.wheels import Target, cache_root
 from store.runs import ImageRecord, get_image, images_in_use
 from tests.runner.containers.conftest import MakeRepo, git
 
@@ -32,6 +33,9 @@ def test_dependency_layer_is_keyed_by_dependency_files(
     )
     deps = ensure_deps_image(container_settings, repo, first, base_image, fresh_db)
     assert deps.kind == "deps" and deps.parent_id == base_image.id
+    # Built with no network: the wheels came from the host's pip, through the cache.
+    assert container_settings.deps_build_network == "none"
+    assert list(cache_root().glob("*/iniconfig-2.0.0-py3-none-any.whl"))
     # A commit that leaves the dependency files alone gets the same layer, without a build.
     same = ensure_deps_image(container_settings, repo, docs_only, base_image)
     assert same.id == deps.id and same.build_seconds is None
@@ -44,3 +48,10 @@ def test_dependency_layer_is_keyed_by_dependency_files(
     git(repo, "commit", "-qam", "new dependency")
     changed = ensure_deps_image(container_settings, repo, "HEAD", base_image)
     assert changed.key != deps.key
+
+
+def test_wheels_are_chosen_for_the_images_platform() -> None:
+    bookworm = Target(python="3.11", libc="2.36", machine="x86_64")
+    tags = bookworm.platforms()
+    assert tags[0] == "manylinux_2_36_x86_64" and "manylinux_2_17_x86_64" in tags
+    assert "manylinux_2_37_x86_64" not in tags and tags[-1] == "manylinux2014_x86_64"

@@ -45,14 +45,38 @@ def test_a_run_cannot_write_outside_workspace_and_tmp(pool: RunPool, make_repo: 
             assert result.exit_code != 0, path
         assert run.exec(["touch", "/workspace/new-file"]).exit_code == 0
         assert run.exec(["touch", "/tmp/new-file"]).exit_code == 0
-        status = run.exec("grep -E '^(CapEff|NoNewPrivs|Uid)' /proc/self/status")
-        assert "CapEff:\t0000000000000000" in status.stdout
+        # Read-only root: even a file the run's user owns cannot be made outside the mounts.
+        assert "Read-only file system" in run.exec("touch /etc/probe").stderr
+
+
+def test_a_run_has_no_privileges(pool: RunPool, make_repo: MakeRepo) -> None:
+    repo, [sha] = make_repo({"README": "hi\n"})
+    with pool.start(repo, sha) as run:
+        status = run.exec(
+            "grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Uid|Gid)' /proc/self/status"
+        )
+        for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+            assert f"{cap}:\t0000000000000000" in status.stdout, status.stdout
         assert "NoNewPrivs:\t1" in status.stdout
-        assert "Uid:\t1000" in status.stdout
-        limits = run.exec("cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null")
-        assert limits.stdout.split()[0] == "256"
-        assert run.record.limits["in_force"]["pids"] == 256
-        assert run.record.limits["in_force"]["memory_bytes"] == 512 * 1024 * 1024
+        assert "Uid:\t1000\t1000\t1000\t1000" in status.stdout
+        assert "Gid:\t1000\t1000\t1000\t1000" in status.stdout
+        # No way up: su and setuid programs do nothing without privileges to gain.
+        assert run.exec("su -c id root </dev/null").exit_code != 0
+        assert run.exec(["python3", "-c", "import os; os.setuid(0)"]).exit_code != 0
+        assert run.exec("mount -t tmpfs none /mnt").exit_code != 0
+        uid_map = run.exec("cat /proc/self/uid_map").stdout.split()
+        assert run.exec("echo mine > made-inside").exit_code == 0
+        assert run.checkout is not None
+        made = (run.checkout.path / "made-inside").stat()
+    triples = [uid_map[i : i + 3] for i in range(0, len(uid_map), 3)]
+    if os.geteuid() != 0:
+        # Rootless: uid 1000 inside is this host user (uid 0 of Podman's user namespace,
+        # which maps nothing but this user and its subordinate ids): what the run writes is
+        # the user's own, and root is out of reach.
+        assert ["1000", "0", "1"] in triples
+        assert made.st_uid == os.geteuid()
+    else:
+        assert made.st_uid == 1000
 
 
 def test_a_run_sees_none_of_the_hosts_environment(pool: RunPool, make_repo: MakeRepo) -> None:

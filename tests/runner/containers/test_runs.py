@@ -16,7 +16,7 @@ from runner.containers.pool import RunPool
 from runner.containers.replay import rerun, transcript
 from runner.containers.run import RunEnded
 from runner.containers.service import Connection, Connections, PrivateService, client_for
-from runner.containers.settings import ContainerSettings, LimitSettings
+from runner.containers.settings import ContainerSettings
 from store import open_db
 from store.runs import get_run, list_events
 from tests.runner.containers.conftest import MakeRepo
@@ -61,7 +61,8 @@ def test_the_run_wall_clock_limit_ends_the_run(
     pool: RunPool, make_repo: MakeRepo, fresh_db: sqlite_utils.Database
 ) -> None:
     repo, [sha] = make_repo({"README": "hi\n"})
-    run = pool.start(repo, sha, limits=LimitSettings(run_timeout_s=2, command_timeout_s=30))
+    limits = pool.settings.limits.model_copy(update={"run_timeout_s": 2, "command_timeout_s": 30})
+    run = pool.start(repo, sha, limits=limits)
     result = run.exec("sleep 20")
     assert result.timed_out and result.exit_code == 124
     assert result.duration_s < 4
@@ -77,7 +78,7 @@ def test_the_run_wall_clock_limit_ends_the_run(
 
 def test_output_is_capped_with_a_marker(pool: RunPool, make_repo: MakeRepo) -> None:
     repo, [sha] = make_repo({"README": "hi\n"})
-    limits = LimitSettings(output_cap_bytes=1000)
+    limits = pool.settings.limits.model_copy(update={"output_cap_bytes": 1000})
     with pool.start(repo, sha, limits=limits) as run:
         result = run.exec("echo START; head -c 200000 /dev/zero | tr '\\0' x; echo; echo END")
     assert result.stdout.startswith("START\n") and result.stdout.endswith("END\n")
@@ -168,6 +169,7 @@ def test_runs_spread_across_two_connections(
 
 def test_containers_left_by_dead_runs_are_removed(
     pool: RunPool,
+    container_settings: ContainerSettings,
     make_repo: MakeRepo,
     db_path: Path,
     podman_service: PrivateService,
@@ -184,7 +186,7 @@ def test_containers_left_by_dead_runs_are_removed(
         from runner.containers.service import Connection, client_for
         from runner.containers.settings import ContainerSettings
         from store import open_db
-        settings = ContainerSettings()
+        settings = ContainerSettings.model_validate_json({container_settings.model_dump_json()!r})
         db = open_db({str(db_path)!r})
         conn = Connection("local", {podman_service.uri!r}, client_for({podman_service.uri!r}))
         image = ensure_base_image(settings)

@@ -1,0 +1,173 @@
+"""Opening a proposal's Diff tab: a 5,000-line diff against a 50-line one, in one process.
+
+Textual's own harness (`App.run_test`) opens the Proposal screen on each proposal in turn, and
+times from pushing the screen until the diff's rows are drawn (the first row of the loaded
+diff rendered). Each size is opened `--repeat` times, alternating, and the medians are kept.
+
+Prints one JSON object on the last line:
+`{"open_diff_ms": ..., "open_diff_small_ms": ..., "open_diff_ratio": ...,
+"baseline_screen_ms": ..., "open_diff_cpu_ms": ..., ...}`. The baseline is a screen of one
+line and a footer, to tell Textual's cost of any screen from this one's; the CPU figures are
+the process's CPU time per open, less swayed than wall time by other work on the machine;
+`page_down_cpu_ms` is the median CPU time of a `pagedown` through the 5,000-line diff (40
+pages, each newly highlighted), for smoothness.
+Targets (issue 10): `open_diff_ms` ≤ 150 and `open_diff_ratio` ≤ 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from textual.app import App, ComposeResult  # noqa: E402
+from textual.pilot import Pilot  # noqa: E402
+from textual.screen import Screen  # noqa: E402
+from textual.widgets import Footer, Static  # noqa: E402
+
+from console.screens.proposal import ProposalScreen  # noqa: E402
+from console.widgets.proposal.diff_lines import DiffLines  # noqa: E402
+from tests.console.proposal_seed import Seeded, seed  # noqa: E402
+
+
+def module(functions: int, changed_every: int) -> tuple[str, str]:
+    """A Python module of `functions` functions, and a version changing every n-th one."""
+    base, fix = [], []
+    for i in range(functions):
+        body = f'def total_{i}(items):\n    """Sum of item {i}."""\n    return sum(items) + {i}\n\n'
+        base.append(body)
+        if i % changed_every == 0:
+            body = (
+                f'def total_{i}(items, start=0):\n    """Sum of item {i}, from start."""\n'
+                f"    return sum(items, start) + {i}\n\n"
+            )
+        fix.append(body)
+    return "".join(base), "".join(fix)
+
+
+def seeded(root: Path, functions: int, changed_every: int) -> tuple[Seeded, int]:
+    base, fix = module(functions, changed_every)
+    store = seed(root, ({"totals.py": base}, {"totals.py": fix}))
+    import git
+
+    lines = len(git.Repo(store.repo).git.diff(store.base, store.head).splitlines())
+    return store, lines
+
+
+class Bench(App[None]):
+    pass
+
+
+class Baseline(Screen[None]):
+    """A screen with a line of text and a footer: what any screen costs to open here."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("baseline")
+        yield Footer()
+
+
+async def baseline_once(app: Bench, pilot: Pilot[None]) -> float:
+    start = time.perf_counter()
+    await app.push_screen(Baseline())
+    await pilot.pause()
+    elapsed = time.perf_counter() - start
+    await app.pop_screen()
+    return elapsed * 1000
+
+
+CPU: dict[str, list[float]] = {"large": [], "small": []}
+"""CPU time of the process (all threads) per open: less swayed by other load than wall time."""
+
+
+async def open_once(app: Bench, store: Seeded, size: str | None = None) -> float:
+    start, cpu = time.perf_counter(), time.process_time()
+    screen = ProposalScreen(store.proposal_id, store.db_path)
+    await app.push_screen(screen)
+    while True:
+        lines = screen.query(DiffLines)
+        if lines and lines.first().painted:
+            break
+        await asyncio.sleep(0.0005)
+    elapsed = time.perf_counter() - start
+    if size:
+        CPU[size].append((time.process_time() - cpu) * 1000)
+    await app.pop_screen()
+    return elapsed * 1000
+
+
+async def page_through(app: Bench, pilot: Pilot[None], store: Seeded, pages: int) -> list[float]:
+    """CPU milliseconds per `pagedown` in the large diff, each until the screen is updated
+    (wall time would mostly measure the Pilot's own waits between keys)."""
+    screen = ProposalScreen(store.proposal_id, store.db_path)
+    await app.push_screen(screen)
+    while not (screen.query(DiffLines) and screen.query_one(DiffLines).painted):
+        await asyncio.sleep(0.0005)
+    times = []
+    for _ in range(pages):
+        start = time.process_time()
+        await pilot.press("pagedown")
+        times.append((time.process_time() - start) * 1000)
+    await app.pop_screen()
+    return times
+
+
+async def measure(large: Seeded, small: Seeded, repeat: int) -> dict[str, list[float]]:
+    app = Bench()
+    runs: dict[str, list[float]] = {"large": [], "small": [], "baseline": [], "page": []}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await open_once(app, small)  # warm imports and caches once, not measured
+        for _ in range(repeat):
+            runs["large"].append(await open_once(app, large, "large"))
+            await pilot.pause()
+            runs["small"].append(await open_once(app, small, "small"))
+            await pilot.pause()
+            runs["baseline"].append(await baseline_once(app, pilot))
+            await pilot.pause()
+        runs["page"] = await page_through(app, pilot, large, 40)
+    return runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        large, large_lines = seeded(Path(tmp) / "large", 715, 1)
+        small, small_lines = seeded(Path(tmp) / "small", 14, 2)
+        print(f"diff lines: {large_lines} and {small_lines}", file=sys.stderr)
+        runs = asyncio.run(measure(large, small, args.repeat))
+    for name, values in runs.items():
+        if name == "page":
+            continue
+        print(f"{name} runs (ms): {[round(x, 1) for x in values]}", file=sys.stderr)
+    big, little = statistics.median(runs["large"]), statistics.median(runs["small"])
+    print(
+        json.dumps(
+            {
+                "open_diff_ms": round(big, 1),
+                "open_diff_small_ms": round(little, 1),
+                "open_diff_ratio": round(big / little, 2),
+                "baseline_screen_ms": round(statistics.median(runs["baseline"]), 1),
+                "page_down_cpu_ms": round(statistics.median(runs["page"]), 1),
+                "page_down_max_cpu_ms": round(max(runs["page"]), 1),
+                "open_diff_cpu_ms": round(statistics.median(CPU["large"]), 1),
+                "open_diff_small_cpu_ms": round(statistics.median(CPU["small"]), 1),
+                "diff_lines": large_lines,
+                "small_diff_lines": small_lines,
+                "repeat": args.repeat,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
