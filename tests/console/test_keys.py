@@ -109,6 +109,7 @@ async def test_r_opens_the_box_prefilled_with_line_comments_and_queues_the_agent
         table = queue(app).query_one("#table-proposals", LaneTable)
         key = f"proposal:{morning.proposals['verified']}"
         await until(pilot, lambda: table.rows_by_key[key].dispatch_state == "queued")
+        assert table.current_key() == f"proposal:{morning.proposals['unverified']}"  # moved on
     [dispatch] = list_dispatches(open_db(morning.db_path), state="queued")
     assert dispatch.why == "redirect" and dispatch.requested_by == "reviewer"
     assert dispatch.context is not None
@@ -200,7 +201,8 @@ async def test_d_dispatches_a_held_issue_and_the_row_says_queued(
         await until(pilot, lambda: len(app.decisions_made) == 1)
         table = queue(app).query_one("#table-held")
         key = f"issue:{morning.issues['held']}"
-        await until(pilot, lambda: table.rows_by_key[key].dispatch_state == "queued")  # type: ignore[attr-defined]
+        await until(pilot, lambda: table.rows_by_key[key].dispatch_state == "queued")
+        assert table.current_key() == f"proposal:{morning.proposals['unverified']}"  # moved on  # type: ignore[attr-defined]
     [dispatch] = list_dispatches(open_db(morning.db_path), state="queued")
     assert (dispatch.issue_id, dispatch.why) == (morning.issues["held"], "held_override")
 
