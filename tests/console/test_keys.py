@@ -13,6 +13,7 @@ from console.screens.help import HelpScreen
 from console.screens.queue import QueueScreen
 from console.screens.stats import StatsScreen
 from console.widgets.queue.lane_table import LaneTable
+from runner.routines import default_text, parse_routines
 from store import open_db
 from store.comments import LineComment, add_comment
 from store.night import list_dispatches
@@ -162,10 +163,10 @@ async def test_escape_in_a_box_decides_nothing(
     assert list_decisions(open_db(morning.db_path)) == []
 
 
-async def test_y_confirms_and_x_splits_in_needs_confirmation(
+async def test_y_confirms_and_triage_reassesses_the_lane(
     console: Callable[..., OvernightApp], morning: Morning
 ) -> None:
-    app = console()
+    app = console(routines=parse_routines(default_text()))
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: queue(app).loaded)
         await pilot.press("2", "y")
@@ -175,6 +176,9 @@ async def test_y_confirms_and_x_splits_in_needs_confirmation(
     assert state == "linked"
     home = db.execute("SELECT issue_id FROM links WHERE signal_id = 'sig-6-0' AND state = 'linked'")
     assert home.fetchone()[0] == morning.issues["target"]
+    # The routines ran on the merged issue: its lane and reasons are triage's, not the seed's.
+    routine = db.execute("SELECT routine FROM issues WHERE id = ?", [morning.issues["target"]])
+    assert routine.fetchone()[0] is not None
 
 
 async def test_x_splits_for_good(console: Callable[..., OvernightApp], morning: Morning) -> None:
