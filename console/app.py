@@ -31,6 +31,7 @@ from console.widgets.proposal.replay import ReplayStepper
 from runner.containers.settings import ContainerSettings
 from runner.errors import UserError
 from runner.git import MergeMode
+from runner.routines import Routines
 from store.comments import LineComment
 from store.read import DataVersion, Reader
 from store.signal import utcnow
@@ -73,9 +74,12 @@ class OvernightApp(DecisionFlows):
         user: str = "person",
         poll_seconds: float = POLL_SECONDS,
         containers: ContainerSettings | None = None,
+        routines: Routines | None = None,
     ) -> None:
         super().__init__()
         self.containers = containers
+        self.routines = routines
+        """Triage's routines: a confirm or split reassesses the issues' lanes with them."""
         """Podman settings for a live re-run from the Replay tab; None: re-runs are off."""
         self.db_path = db_path
         self.reader = reader
@@ -269,6 +273,7 @@ def make_app(
     user: str | None = None,
     poll_seconds: float = POLL_SECONDS,
     containers: ContainerSettings | None = None,
+    routines: Routines | None = None,
 ) -> OvernightApp:
     """The console on the store at `db_path` (created and migrated if needed: the writer may).
 
@@ -287,6 +292,7 @@ def make_app(
         user=user or _reviewer(),
         poll_seconds=poll_seconds,
         containers=containers,
+        routines=routines,
     )
     app.proposal_screen = ProposalScreen
     return app

@@ -2,7 +2,8 @@
 
 Lanes:
 - `proposals`: open proposals with a diff (verified, or refused by the runner's check), ordered
-  by confidence and impact: verified first, then signal count, then distinct users.
+  by confidence and impact: verified first, then signal count, then distinct users; a
+  redirected one stays while its new run is queued or running.
 - `needs_confirmation`: links triage proposed but did not make, awaiting a person.
 - `held`: open issues the safety filter held, with every reason.
 - `no_proposal`: open outcomes without a diff (not reproduced, out of scope, gave up, failed,
@@ -57,6 +58,8 @@ class QueueRow(BaseModel):
     files: list[str] = Field(default_factory=list)
     cost_usd: float = 0.0
     branch: str | None = None
+    status: str = "open"
+    """The proposal's status: `redirected` while the new run it asked for is under way."""
     link_id: int | None = None
     """For `needs_confirmation`: the proposed link a person confirms or splits."""
     home_issue_id: int | None = None
@@ -97,7 +100,14 @@ _PROPOSAL_FIELDS = (
     "p.verified AS verified, p.repro_before AS repro_before, p.repro_after AS repro_after, "
     "json_array_length(p.new_failures) AS new_failures, p.check_summary AS check_summary, "
     "p.added AS added, p.removed AS removed, p.files AS files, p.cost_usd AS cost_usd, "
-    "p.branch AS branch"
+    "p.branch AS branch, p.status AS status"
+)
+
+# A redirected proposal stays in view, marked queued/running, while its issue's new run is
+# under way: the reviewer sees the redirect took.
+_OPEN = (
+    "(p.status = 'open' OR (p.status = 'redirected' AND EXISTS (SELECT 1 FROM dispatches d "
+    "WHERE d.issue_id = p.issue_id AND d.state IN ('queued', 'running'))))"
 )
 
 _LANE_SQL: dict[LaneName, tuple[str, str]] = {
@@ -105,13 +115,13 @@ _LANE_SQL: dict[LaneName, tuple[str, str]] = {
     "proposals": (
         f"SELECT {_ISSUE_FIELDS}, {_PROPOSAL_FIELDS} FROM proposals p "
         "JOIN issues i ON i.id = p.issue_id "
-        "WHERE p.status = 'open' AND p.outcome IN ('proposed', 'unverified')",
+        f"WHERE {_OPEN} AND p.outcome IN ('proposed', 'unverified')",
         "p.verified DESC, i.signal_count DESC, i.users_affected DESC, p.id",
     ),
     "no_proposal": (
         f"SELECT {_ISSUE_FIELDS}, {_PROPOSAL_FIELDS} FROM proposals p "
         "JOIN issues i ON i.id = p.issue_id "
-        "WHERE p.status = 'open' AND p.outcome NOT IN ('proposed', 'unverified')",
+        f"WHERE {_OPEN} AND p.outcome NOT IN ('proposed', 'unverified')",
         "i.signal_count DESC, i.users_affected DESC, p.id",
     ),
     "held": (

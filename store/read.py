@@ -62,6 +62,7 @@ class Reader:
         self._idle: list[sqlite_utils.Database] = []
         self._lock = threading.Lock()
         self._opened = 0
+        self._closed = False
         conn = _connect_ro(self.path)
         version = schema_version(conn)
         conn.close()
@@ -77,6 +78,8 @@ class Reader:
         """A read-only database for this thread until the block ends (the typed reads in
         `store` all take one)."""
         with self._lock:
+            if self._closed:
+                raise StoreUnavailable("the store's reader is closed (the console is quitting)")
             db = self._idle.pop() if self._idle else None
         if db is None:
             db = sqlite_utils.Database(_connect_ro(self.path))
@@ -88,7 +91,10 @@ class Reader:
             if db.conn.in_transaction:  # never keep a snapshot open between reads
                 db.conn.rollback()
             with self._lock:
-                self._idle.append(db)
+                if self._closed:  # the pool closed while this was lent out
+                    db.conn.close()
+                else:
+                    self._idle.append(db)
 
     @property
     def opened(self) -> int:
@@ -96,8 +102,9 @@ class Reader:
         return self._opened
 
     def close(self) -> None:
-        """Close the idle connections (call once no worker is reading any more)."""
+        """Close the idle connections now, and each lent one when it comes back."""
         with self._lock:
+            self._closed = True
             for db in self._idle:
                 db.conn.close()
             self._idle.clear()
@@ -132,6 +139,7 @@ class DataVersion:
         return True
 
     def close(self) -> None:
+        """Close the connection; a poll still under way in a thread finishes first."""
         # Under the lock: closing a connection another thread is reading crashes sqlite3.
         with self._conn_lock:
             self._closed = True

@@ -35,10 +35,6 @@ def last_live_decision(db: sqlite_utils.Database) -> Decision | None:
     return Decision.model_validate(data)
 
 
-def undone_ids(db: sqlite_utils.Database) -> set[int]:
-    return {int(r[0]) for r in db.execute("SELECT id FROM decisions WHERE undone_at IS NOT NULL")}
-
-
 def mark_undone(
     db: sqlite_utils.Database, decision: Decision, *, cancel_dispatch: int | None = None
 ) -> None:

@@ -87,4 +87,6 @@ class Writer:
         return retry_busy_for(self.deadline_s, fn, self.db, *args, **kwargs)
 
     def close(self) -> None:
-        self.db.close()
+        """Close the connection once any write under way has finished."""
+        with write_lock:
+            self.db.close()

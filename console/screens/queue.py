@@ -326,10 +326,10 @@ class QueueScreen(Screen[None]):
         row = self.current_row()
         if row is None or row.link_id is None:
             return
-        link_id, user = row.link_id, self.overnight.user
+        link_id, user, routines = row.link_id, self.overnight.user, self.overnight.routines
         self.overnight.decide(
             f"confirming link {link_id}",
-            lambda db: decisions.confirm_link(db, link_id, by=user),
+            lambda db: decisions.confirm_link(db, link_id, by=user, routines=routines),
             lambda target: f"Confirmed: #{row.home_issue_id} is now part of #{target}",
         )
 
@@ -337,10 +337,10 @@ class QueueScreen(Screen[None]):
         row = self.current_row()
         if row is None or row.link_id is None:
             return
-        link_id, user = row.link_id, self.overnight.user
+        link_id, user, routines = row.link_id, self.overnight.user, self.overnight.routines
         self.overnight.decide(
             f"splitting link {link_id}",
-            lambda db: decisions.split_link(db, link_id, by=user),
+            lambda db: decisions.split_link(db, link_id, by=user, routines=routines),
             lambda home: f"Split: #{home} and #{row.issue_id} stay apart for good",
         )
 

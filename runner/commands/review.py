@@ -11,6 +11,7 @@ import importlib
 from pathlib import Path
 
 from runner.cli import Context, Subcommands
+from runner.commands.triage import routines_of
 from runner.errors import UserError
 from store.db import default_db_path
 
@@ -49,6 +50,7 @@ def run_review(ctx: Context) -> int:
         target=night.branch,
         merge_mode=night.merge,
         containers=ctx.config.containers,
+        routines=routines_of(ctx),
     )
     app.run()
     return int(app.return_code or 0)

@@ -12,6 +12,8 @@ from console.app import OvernightApp
 from console.screens.help import HelpScreen
 from console.screens.queue import QueueScreen
 from console.screens.stats import StatsScreen
+from console.widgets.queue.lane_table import LaneTable
+from runner.routines import default_text, parse_routines
 from store import open_db
 from store.comments import LineComment, add_comment
 from store.night import list_dispatches
@@ -105,8 +107,10 @@ async def test_r_opens_the_box_prefilled_with_line_comments_and_queues_the_agent
         assert "an empty cart should total 0" in area.text  # type: ignore[attr-defined]
         await pilot.press(*" Also keep the rounding.", "ctrl+s")
         await until(pilot, lambda: len(app.decisions_made) == 1)
-        row_state = lambda: queue(app).query_one("#table-proposals").rows_by_key  # noqa: E731
-        await until(pilot, lambda: f"proposal:{morning.proposals['verified']}" not in row_state())
+        table = queue(app).query_one("#table-proposals", LaneTable)
+        key = f"proposal:{morning.proposals['verified']}"
+        await until(pilot, lambda: table.rows_by_key[key].dispatch_state == "queued")
+        assert table.current_key() == f"proposal:{morning.proposals['unverified']}"  # moved on
     [dispatch] = list_dispatches(open_db(morning.db_path), state="queued")
     assert dispatch.why == "redirect" and dispatch.requested_by == "reviewer"
     assert dispatch.context is not None
@@ -159,10 +163,10 @@ async def test_escape_in_a_box_decides_nothing(
     assert list_decisions(open_db(morning.db_path)) == []
 
 
-async def test_y_confirms_and_x_splits_in_needs_confirmation(
+async def test_y_confirms_and_triage_reassesses_the_lane(
     console: Callable[..., OvernightApp], morning: Morning
 ) -> None:
-    app = console()
+    app = console(routines=parse_routines(default_text()))
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: queue(app).loaded)
         await pilot.press("2", "y")
@@ -172,6 +176,9 @@ async def test_y_confirms_and_x_splits_in_needs_confirmation(
     assert state == "linked"
     home = db.execute("SELECT issue_id FROM links WHERE signal_id = 'sig-6-0' AND state = 'linked'")
     assert home.fetchone()[0] == morning.issues["target"]
+    # The routines ran on the merged issue: its lane and reasons are triage's, not the seed's.
+    routine = db.execute("SELECT routine FROM issues WHERE id = ?", [morning.issues["target"]])
+    assert routine.fetchone()[0] is not None
 
 
 async def test_x_splits_for_good(console: Callable[..., OvernightApp], morning: Morning) -> None:
@@ -198,7 +205,7 @@ async def test_d_dispatches_a_held_issue_and_the_row_says_queued(
         await until(pilot, lambda: len(app.decisions_made) == 1)
         table = queue(app).query_one("#table-held")
         key = f"issue:{morning.issues['held']}"
-        await until(pilot, lambda: table.rows_by_key[key].dispatch_state == "queued")  # type: ignore[attr-defined]
+        await until(pilot, lambda: table.rows_by_key[key].dispatch_state == "queued")
     [dispatch] = list_dispatches(open_db(morning.db_path), state="queued")
     assert (dispatch.issue_id, dispatch.why) == (morning.issues["held"], "held_override")
 

@@ -73,7 +73,8 @@ def cost(row: QueueRow) -> str:
 def state(row: QueueRow) -> Text:
     """`queued`/`running` when an agent is (about to be) at work on the row's issue."""
     if row.dispatch_state:
-        return Text(row.dispatch_state, style="bold yellow")
+        what = "redirected, " if row.status == "redirected" else ""
+        return Text(f"{what}{row.dispatch_state}", style="bold yellow")
     return Text("")
 
 

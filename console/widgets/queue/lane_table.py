@@ -101,6 +101,7 @@ class LaneTable(DataTable[str | Text]):
         if keys == self.order and all(self.rows_by_key[k] == fresh[k] for k in keys):
             return False
         current = self.current_key()
+        before = self.rows_by_key.get(current) if current else None
         kept = [k for k in self.order if k in fresh]
         if kept == keys[: len(kept)]:
             self._update_in_place(fresh, keys[len(kept) :], now)
@@ -109,7 +110,13 @@ class LaneTable(DataTable[str | Text]):
             self.rows_by_key, self.order = {}, []
             self.append_rows(rows, now)
         if current in self.rows_by_key:
-            self.move_cursor(row=self.order.index(current), animate=False)
+            index = self.order.index(current)
+            now_row = self.rows_by_key[current]
+            # Decided on (redirected) but still shown: the cursor moves on to the next row, as
+            # it does when a merged or closed row leaves the lane.
+            if before and before.status != now_row.status == "redirected":
+                index = min(index + 1, len(self.order) - 1)
+            self.move_cursor(row=index, animate=False)
         return True
 
     def _update_in_place(self, fresh: dict[str, QueueRow], added: list[str], now: datetime) -> None:
