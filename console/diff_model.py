@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from pygments.lexers import get_lexer_for_filename
@@ -72,11 +73,12 @@ class FilePatch:
     status: FileStatus = "modified"
     rows: list[DiffRow] = field(default_factory=list)
 
-    @property
+    @cached_property
     def added(self) -> int:
+        """Lines added (counted once: the rows do not change after parsing)."""
         return sum(1 for r in self.rows if r.kind == "added")
 
-    @property
+    @cached_property
     def removed(self) -> int:
         return sum(1 for r in self.rows if r.kind == "removed")
 

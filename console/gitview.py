@@ -14,7 +14,15 @@ from typing import Literal
 import git
 from git.exc import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
-from console.diff_model import FilePatch, Highlighter, lines_of, numbered, parse_unified
+from console.diff_model import (
+    DisplayRow,
+    FilePatch,
+    Highlighter,
+    display_rows,
+    lines_of,
+    numbered,
+    parse_unified,
+)
 
 WARM_ROWS = 60
 """Rows highlighted in the worker before the first paint: a screenful and some (a window of
@@ -34,6 +42,13 @@ class PreparedDiff:
     note: str = ""
     """Why git was not used, when it was not."""
     lines: int = field(default=0)
+    rows: list[DisplayRow] = field(default_factory=list)
+    """The unified view's rows without notes, laid out in the worker (the common first view)."""
+    file_starts: list[int] = field(default_factory=list)
+    number_width: int = 1
+    """Digits of the largest line number."""
+    code_width: int = 0
+    """Cells of the longest line."""
 
 
 def _blob_text(commit: git.Commit, path: str) -> str | None:
@@ -96,10 +111,18 @@ def prepare_diff(repository: str, base: str, head: str | None, stored_diff: str)
             break
         highlighter.warm(iter(patch.rows[:budget]))
         budget -= len(patch.rows) + 1
+    for patch in files:  # counted here, off the event loop (they are cached)
+        _ = patch.added, patch.removed
+    rows, starts = display_rows(files, False, [])
+    numbers = [max(r.old_no or 0, r.new_no or 0) for f in files for r in f.rows[-1:]]
     return PreparedDiff(
         files=files,
         highlighters=highlighters,
         origin=origin,
         note=note,
         lines=sum(len(f.rows) for f in files),
+        rows=rows,
+        file_starts=starts,
+        number_width=len(str(max(numbers, default=1))),
+        code_width=max((len(r.text) for f in files for r in f.rows if r.kind != "hunk"), default=0),
     )

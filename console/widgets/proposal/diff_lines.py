@@ -125,13 +125,12 @@ class DiffLines(ScrollView, can_focus=True):
         """Show a prepared diff (on the event loop: it only lays out rows already parsed)."""
         self._files, self._highlighters = prepared.files, prepared.highlighters
         self._notes = list(notes or [])
-        numbers = [max(r.old_no or 0, r.new_no or 0) for f in self._files for r in f.rows[-1:]]
-        self._number_width = len(str(max(numbers, default=1)))
-        self._code_width = max(
-            (len(r.text) for f in self._files for r in f.rows if r.kind != "hunk"), default=0
-        )
+        self._number_width, self._code_width = prepared.number_width, prepared.code_width
         self.painted = False
-        self._layout()
+        if self.split or self._notes:
+            self._layout()
+        else:  # the worker laid these rows out already
+            self._show_rows(prepared.rows, prepared.file_starts)
         self.cursor = 0
 
     @property
@@ -144,7 +143,10 @@ class DiffLines(ScrollView, can_focus=True):
         self._layout()
 
     def _layout(self) -> None:
-        self._rows, self._file_starts = display_rows(self._files, self.split, self._notes)
+        self._show_rows(*display_rows(self._files, self.split, self._notes))
+
+    def _show_rows(self, rows: list[DisplayRow], starts: list[int]) -> None:
+        self._rows, self._file_starts = rows, starts
         gutter = self._gutter_width()
         self.virtual_size = Size(gutter + self._code_width + 1, len(self._rows))
         self.cursor = min(self.cursor, max(len(self._rows) - 1, 0))
