@@ -136,37 +136,37 @@ async def measure(large: Seeded, small: Seeded, repeat: int) -> dict[str, list[f
     return runs
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeat", type=int, default=7)
-    args = parser.parse_args()
+async def figures(repeat: int) -> dict[str, float | int]:
+    """The Proposal screen's figures (also reported by `bench/console.py`)."""
     with tempfile.TemporaryDirectory() as tmp:
         large, large_lines = seeded(Path(tmp) / "large", 715, 1)
         small, small_lines = seeded(Path(tmp) / "small", 14, 2)
         print(f"diff lines: {large_lines} and {small_lines}", file=sys.stderr)
-        runs = asyncio.run(measure(large, small, args.repeat))
+        runs = await measure(large, small, repeat)
     for name, values in runs.items():
-        if name == "page":
-            continue
-        print(f"{name} runs (ms): {[round(x, 1) for x in values]}", file=sys.stderr)
+        if name != "page":
+            print(f"{name} runs (ms): {[round(x, 1) for x in values]}", file=sys.stderr)
     big, little = statistics.median(runs["large"]), statistics.median(runs["small"])
-    print(
-        json.dumps(
-            {
-                "open_diff_ms": round(big, 1),
-                "open_diff_small_ms": round(little, 1),
-                "open_diff_ratio": round(big / little, 2),
-                "baseline_screen_ms": round(statistics.median(runs["baseline"]), 1),
-                "page_down_cpu_ms": round(statistics.median(runs["page"]), 1),
-                "page_down_max_cpu_ms": round(max(runs["page"]), 1),
-                "open_diff_cpu_ms": round(statistics.median(CPU["large"]), 1),
-                "open_diff_small_cpu_ms": round(statistics.median(CPU["small"]), 1),
-                "diff_lines": large_lines,
-                "small_diff_lines": small_lines,
-                "repeat": args.repeat,
-            }
-        )
-    )
+    return {
+        "open_diff_ms": round(big, 1),
+        "open_diff_small_ms": round(little, 1),
+        "open_diff_ratio": round(big / little, 2),
+        "baseline_screen_ms": round(statistics.median(runs["baseline"]), 1),
+        "page_down_cpu_ms": round(statistics.median(runs["page"]), 1),
+        "page_down_max_cpu_ms": round(max(runs["page"]), 1),
+        "open_diff_cpu_ms": round(statistics.median(CPU["large"]), 1),
+        "open_diff_small_cpu_ms": round(statistics.median(CPU["small"]), 1),
+        "diff_lines": large_lines,
+        "small_diff_lines": small_lines,
+        "repeat": repeat,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(figures(args.repeat))))
 
 
 if __name__ == "__main__":
