@@ -123,10 +123,17 @@ class ProposalScreen(Screen[None]):
             yield TabPane("Reasoning", id="reasoning")
             yield TabPane("Signals", id="signals")
             yield TabPane("Replay", id="replay")
-        yield Footer()
+        # The footer comes once the diff is shown (`_mount_footer`): its keys cost as much
+        # to style as the diff itself, and the diff is what a person opened the screen for.
 
     def on_mount(self) -> None:
         self._read_proposal()
+        self.set_timer(0.3, self._mount_footer)  # also when there is no diff to show
+
+    async def _mount_footer(self) -> None:
+        if not self.query(Footer):
+            await self.mount(Footer())
+            self.refresh_bindings()  # a footer mounted late shows its keys on this signal
 
     # -- public -------------------------------------------------------------------------
 
@@ -214,6 +221,7 @@ class ProposalScreen(Screen[None]):
     @on(_DiffPrepared)
     def _diff_prepared(self, event: _DiffPrepared) -> None:
         self.query_one(DiffPane).show(event.prepared, self._notes)
+        self.set_timer(0.05, self._mount_footer)  # once the diff is on the screen
 
     @on(_SignalsLoaded)
     async def _signals_loaded(self, event: _SignalsLoaded) -> None:

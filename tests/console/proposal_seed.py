@@ -15,6 +15,7 @@ from pathlib import Path
 import git
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Footer
 
 from store import open_db
 from store.issues import Issue, insert_issues
@@ -254,3 +255,8 @@ async def settle(pilot: Pilot[None]) -> None:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    for _ in range(100):  # the footer follows the diff by a moment, then shows its keys
+        if pilot.app.screen.query(Footer):
+            break
+        await pilot.pause(0.01)
+    await pilot.pause(0.1)
