@@ -9,6 +9,7 @@ comes back as a store change and the row leaves its lane.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -323,25 +324,34 @@ class QueueScreen(Screen[None]):
         self.overnight.undo()
 
     def action_confirm(self) -> None:
-        row = self.current_row()
-        if row is None or row.link_id is None:
-            return
-        link_id, user, routines = row.link_id, self.overnight.user, self.overnight.routines
-        self.overnight.decide(
-            f"confirming link {link_id}",
-            lambda db: decisions.confirm_link(db, link_id, by=user, routines=routines),
-            lambda target: f"Confirmed: #{row.home_issue_id} is now part of #{target}",
+        self._decide_link(
+            "confirming",
+            decisions.confirm_link,
+            lambda row, target: f"Confirmed: #{row.home_issue_id} is now part of #{target}",
         )
 
     def action_split(self) -> None:
+        self._decide_link(
+            "splitting",
+            decisions.split_link,
+            lambda row, home: f"Split: #{home} and #{row.issue_id} stay apart for good",
+        )
+
+    def _decide_link(
+        self,
+        doing: str,
+        decide: Callable[..., int],
+        said: Callable[[QueueRow, int], str],
+    ) -> None:
+        """A person's answer to a proposed link (confirm or split), in the writer's worker."""
         row = self.current_row()
         if row is None or row.link_id is None:
             return
         link_id, user, routines = row.link_id, self.overnight.user, self.overnight.routines
         self.overnight.decide(
-            f"splitting link {link_id}",
-            lambda db: decisions.split_link(db, link_id, by=user, routines=routines),
-            lambda home: f"Split: #{home} and #{row.issue_id} stay apart for good",
+            f"{doing} link {link_id}",
+            lambda db: decide(db, link_id, by=user, routines=routines),
+            lambda result: said(row, result),
         )
 
     def action_dispatch_anyway(self) -> None:
