@@ -37,6 +37,8 @@ class Funnel(BaseModel):
     spent_usd: float = 0.0
     stopped_because: str | None = None
     """Why dispatching stopped early (the budget, a stop request), if it did."""
+    not_started: list[str] = Field(default_factory=list)
+    """Issues whose run could not start, with the reason."""
 
     def render(self) -> str:
         runs = ", ".join(f"{n} {_WORDS[o]}" for o in OUTCOMES if (n := self.outcomes.get(o, 0)))
@@ -47,6 +49,8 @@ class Funnel(BaseModel):
         )
         if self.stopped_because:
             line += f"\nstopped early: {self.stopped_because}"
+        if self.not_started:
+            line += f"\n{len(self.not_started)} could not start; the first: {self.not_started[0]}"
         return line
 
 
@@ -57,6 +61,7 @@ def funnel_of(
     signals_before: int,
     budget: NightBudget,
     why: str | None,
+    not_started: list[str] | None = None,
 ) -> Funnel:
     proposals = list_proposals(db, night_id=night_id)
     outcomes: dict[str, int] = {}
@@ -73,4 +78,5 @@ def funnel_of(
         verified=sum(p.verified for p in proposals),
         spent_usd=round(budget.spent_usd, 6),
         stopped_because=why,
+        not_started=list(not_started or []),
     )

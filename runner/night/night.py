@@ -118,6 +118,7 @@ def run_dispatches(night: Night, dispatches: list[Dispatch], max_parallel: int) 
         except Exception as exc:  # before the run existed (no repository, no image)
             end_dispatch(night.db, dispatch.id, "cancelled", f"{type(exc).__name__}: {exc}"[:500])
             night.progress(dispatch.id, f"#{dispatch.issue_id} could not start: {exc}")
+            night.not_started.append(f"#{dispatch.issue_id}: {exc}"[:300])
 
     with ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="overnight-agent") as ex:
         pending = {ex.submit(one, d) for d in dispatches}
@@ -187,7 +188,12 @@ def night_session(
                 status, why = "interrupted", night.stop_reason
             if night_id is not None:
                 night.funnel = funnel_of(
-                    db, night_id, signals_before=before, budget=budget, why=why
+                    db,
+                    night_id,
+                    signals_before=before,
+                    budget=budget,
+                    why=why,
+                    not_started=night.not_started,
                 )
                 end_night(db, night_id, status, night.funnel.model_dump(), budget.spent_usd, why)
 

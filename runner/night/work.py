@@ -59,6 +59,9 @@ class Night:
     active: dict[str, Run] = field(default_factory=dict)
     funnel: Any = None
     """The night's funnel, once it has ended."""
+    not_started: list[str] = field(default_factory=list)
+    """Dispatches whose run could not start, each with the reason (no image, limits the host
+    cannot enforce, no repository)."""
     """Agent runs in progress, so a stop can end them at once."""
 
     def should_stop(self) -> str | None:

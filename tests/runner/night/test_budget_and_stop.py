@@ -145,3 +145,17 @@ def test_the_runner_waits_for_its_window_and_stops_on_sigterm(
     db = open_db(case.db_path)
     assert list_nights(db) == []  # no night began outside the window
     db.close()
+
+
+def test_a_run_that_cannot_start_is_named_in_the_funnel(make_case: Callable[..., Any]) -> None:
+    case = make_case(night='branch = "no-such-branch"')
+    issue = case.issue("OVERNIGHT-PROBE-STUCK")
+    funnel = case.night()
+    assert funnel.dispatched == 0 and len(funnel.not_started) == 1
+    assert funnel.not_started[0].startswith(f"#{issue}:")
+    assert "no-such-branch" in funnel.not_started[0]
+    assert "1 could not start" in funnel.render()
+    db = open_db(case.db_path)
+    (dispatch,) = list_dispatches(db, issue_id=issue)
+    assert dispatch.state == "cancelled" and "no-such-branch" in (dispatch.reason or "")
+    db.close()
