@@ -7,15 +7,14 @@ pydantic models below; no SQL or row leaves this module.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
 import sqlite_utils
 from pydantic import BaseModel, Field
 
-from store.db import BUSY_TIMEOUT_MS
 from store.issues import LinkState
+from store.read import StoreUnavailable, connect_read_only
 from store.review import CheckTest, Proposal, check_tests, get_proposal
 from store.runs import EventKind, RunPurpose, RunRecord, get_run, list_events
 from store.signal import Signal
@@ -26,22 +25,13 @@ SIGNALS_SHOWN = 50
 _REPLAYED_PURPOSES: tuple[RunPurpose, ...] = ("check_before", "check_after")
 
 
-class StoreMissing(FileNotFoundError):
-    """The store file the console was pointed at does not exist."""
+StoreMissing = StoreUnavailable
+"""Raised by `open_reader` when there is no store (the read path's own error)."""
 
 
 def open_reader(path: Path) -> sqlite_utils.Database:
     """A read-only connection to the store at `path`, for one thread; never migrates."""
-    if not Path(path).is_file():
-        raise StoreMissing(f"no store at {path}: run `overnight run --once` first")
-    conn = sqlite3.connect(
-        f"file:{Path(path).resolve()}?mode=ro",
-        uri=True,
-        timeout=BUSY_TIMEOUT_MS / 1000,
-        check_same_thread=False,
-    )
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    return sqlite_utils.Database(conn)
+    return sqlite_utils.Database(connect_read_only(Path(path)))
 
 
 class ProposalDetail(BaseModel):

@@ -26,7 +26,9 @@ class StoreUnavailable(RuntimeError):
     """The store cannot be read: missing, not an Overnight store, or at another schema version."""
 
 
-def _connect_ro(path: Path) -> sqlite3.Connection:
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the store at `path` (never migrates); `StoreUnavailable` when
+    there is no store there."""
     if not path.exists():
         raise StoreUnavailable(
             f"no store at {path}: run `overnight run --once` (or `overnight demo`) first"
@@ -63,7 +65,7 @@ class Reader:
         self._lock = threading.Lock()
         self._opened = 0
         self._closed = False
-        conn = _connect_ro(self.path)
+        conn = connect_read_only(self.path)
         version = schema_version(conn)
         conn.close()
         if version != migrations.version:
@@ -82,7 +84,7 @@ class Reader:
                 raise StoreUnavailable("the store's reader is closed (the console is quitting)")
             db = self._idle.pop() if self._idle else None
         if db is None:
-            db = sqlite_utils.Database(_connect_ro(self.path))
+            db = sqlite_utils.Database(connect_read_only(self.path))
             with self._lock:
                 self._opened += 1
         try:
@@ -118,7 +120,7 @@ class DataVersion:
     """
 
     def __init__(self, path: Path) -> None:
-        self._conn = _connect_ro(Path(path))
+        self._conn = connect_read_only(Path(path))
         self._conn_lock = threading.Lock()
         self._closed = False
         self._last = 0

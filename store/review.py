@@ -157,9 +157,9 @@ def add_proposal(
     return proposal_id
 
 
-def proposal_from_row(row: tuple[object, ...] | dict[str, Any]) -> Proposal:
-    """A `Proposal` from a row of `SELECT <_PROPOSAL_COLUMNS> FROM proposals`."""
-    data = dict(row) if isinstance(row, dict) else dict(zip(_PROPOSAL_COLUMNS, row, strict=True))
+def proposal_from_row(row: tuple[object, ...]) -> Proposal:
+    """A `Proposal` from a row of `PROPOSAL_SELECT`."""
+    data = dict(zip(_PROPOSAL_COLUMNS, row, strict=True))
     for key in _JSON_LISTS:
         data[key] = json.loads(str(data[key]))
     return Proposal.model_validate(data)
@@ -193,6 +193,14 @@ def list_proposals(
             params.append(value)
     sql = PROPOSAL_SELECT + (f" WHERE {' AND '.join(where)}" if where else "")
     return [proposal_from_row(r) for r in db.execute(sql + " ORDER BY id", params)]
+
+
+def latest_proposals(db: sqlite_utils.Database) -> dict[int, Proposal]:
+    """Each issue's most recent proposal, by issue id."""
+    rows = db.execute(
+        PROPOSAL_SELECT + " WHERE id IN (SELECT MAX(id) FROM proposals GROUP BY issue_id)"
+    )
+    return {p.issue_id: p for p in map(proposal_from_row, rows)}
 
 
 def check_tests(db: sqlite_utils.Database, proposal_id: int) -> list[CheckTest]:

@@ -25,8 +25,7 @@ model; `tool`: a tool call answered on the host (submit, a malformed call); `out
 agent run ended and why."""
 FINAL_STATUSES: tuple[RunStatus, ...] = ("ok", "failed", "timeout", "interrupted")
 
-_write_lock = threading.RLock()
-write_lock = _write_lock
+write_lock = threading.RLock()
 """Held by every write to the store from a thread that may share its connection."""
 
 
@@ -109,7 +108,7 @@ def insert_run(db: sqlite_utils.Database, run: RunRecord) -> None:
         row[key] = json.dumps(row[key], sort_keys=True)
     row["started_at"], row["ended_at"] = _iso(run.started_at), _iso(run.ended_at)
     placeholders = ", ".join("?" for _ in _RUN_COLUMNS)
-    with _write_lock, db.conn:
+    with write_lock, db.conn:
         db.execute(
             f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({placeholders})",
             [row[c] for c in _RUN_COLUMNS],
@@ -117,13 +116,13 @@ def insert_run(db: sqlite_utils.Database, run: RunRecord) -> None:
 
 
 def set_container(db: sqlite_utils.Database, run_id: str, container_id: str) -> None:
-    with _write_lock, db.conn:
+    with write_lock, db.conn:
         db.execute("UPDATE runs SET container_id = ? WHERE id = ?", [container_id, run_id])
 
 
 def set_checkout(db: sqlite_utils.Database, run_id: str, checkout: dict[str, Any]) -> None:
     """Record how the run's checkout was made (it is ready only after the run's row exists)."""
-    with _write_lock, db.conn:
+    with write_lock, db.conn:
         db.conn.execute(
             "UPDATE runs SET checkout = ? WHERE id = ?",
             [json.dumps(checkout, sort_keys=True), run_id],
@@ -134,7 +133,7 @@ def finish_run(
     db: sqlite_utils.Database, run_id: str, status: RunStatus, reason: str | None = None
 ) -> bool:
     """End a running run; return False if it had already ended (the first ending wins)."""
-    with _write_lock, db.conn:
+    with write_lock, db.conn:
         cursor = db.execute(
             "UPDATE runs SET status = ?, reason = ?, ended_at = ? "
             "WHERE id = ? AND status = 'running'",
@@ -182,7 +181,7 @@ def list_runs(
 
 def append_event(db: sqlite_utils.Database, event: RunEvent) -> RunEvent:
     """Store an event at the end of its run; return it with its sequence number."""
-    with _write_lock, db.conn:
+    with write_lock, db.conn:
         seq = db.execute(
             "SELECT COALESCE(MAX(seq), 0) + 1 FROM run_events WHERE run_id = ?", [event.run_id]
         ).fetchone()[0]
@@ -218,7 +217,7 @@ def record_image(db: sqlite_utils.Database, image: ImageRecord) -> None:
     row = image.model_dump()
     row["recorded_at"] = _iso(image.recorded_at)
     columns = tuple(ImageRecord.model_fields)
-    with _write_lock, db.conn:
+    with write_lock, db.conn:
         db.execute(
             f"INSERT OR IGNORE INTO images ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)})",
@@ -245,7 +244,7 @@ def images_in_use(db: sqlite_utils.Database) -> set[str]:
 
 def complete_event(db: sqlite_utils.Database, event: RunEvent) -> None:
     """Write the outcome of an event stored at its start (same run and seq)."""
-    with _write_lock, db.conn:
+    with write_lock, db.conn:
         db.execute(
             "UPDATE run_events SET stdout = ?, stderr = ?, exit_code = ?, duration_s = ?, "
             "ended_at = ?, data = ? WHERE run_id = ? AND seq = ?",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.agents.models import AssistantMessage, Message, ToolCall, ToolResult, UserMessage
+from runner.agents.tools import CommandOutcome, describe
 from store.runs import RunEvent
 from store.transcript import ModelReplyData, ModelRequestData
 
@@ -102,8 +103,6 @@ def resume_from(events: list[RunEvent], at_step: int) -> Resumption:
 
 def _said(event: RunEvent) -> str:
     """What the model was told about a command, rebuilt from its record."""
-    from runner.agents.tools import CommandOutcome, describe
-
     if event.data.get("tool") == "edit":
         text = (event.stdout or event.stderr or "").strip()
         if text:

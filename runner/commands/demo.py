@@ -17,6 +17,7 @@ from pathlib import Path
 
 import runner
 from runner.cli import Context, Subcommands
+from runner.config import load_config
 from runner.errors import UserError
 from runner.git import Author, init_repository
 from runner.night.night import run_night
@@ -107,8 +108,6 @@ def prepare(dest: Path, *, port: int) -> Path:
 def run_demo(ctx: Context) -> int:
     dest = ctx.args.dir.resolve()
     config_file = prepare(dest, port=_free_port())
-    from runner.config import load_config
-
     config, _ = load_config(config_file)
     assert config.store.path is not None
     progress = LineProgress(sys.stderr)

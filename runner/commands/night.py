@@ -18,9 +18,10 @@ from runner.errors import UserError
 from runner.night.night import night_session, run_dispatches, run_night
 from runner.night.progress import LineProgress
 from runner.night.window import next_window
+from store.db import database_file
 from store.issues import get_issue
 from store.night import DispatchWhy, list_dispatches
-from store.review import list_proposals
+from store.review import Proposal, list_proposals
 
 
 def register(commands: Subcommands) -> None:
@@ -82,21 +83,13 @@ def register(commands: Subcommands) -> None:
     proposals.set_defaults(handler=run_proposals)
 
 
-def _session_args(ctx: Context) -> dict[str, object]:
-    path = ctx.config.triage.routines
-    routines_dir = (ctx.config_file.parent if ctx.config_file else Path.cwd()) if path else None
-    return {
-        "config": ctx.config,
-        "routines": routines_of(ctx),
-        "routines_dir": routines_dir,
-    }
+def _routines_dir(ctx: Context) -> Path:
+    """Where the routines file's relative paths (prompt templates) are taken from."""
+    return ctx.config_file.parent if ctx.config_file else Path.cwd()
 
 
 def _db_path(ctx: Context) -> Path:
-    ctx.db()  # creates and migrates it
-    from store.db import database_file
-
-    name = database_file(ctx.db())
+    name = database_file(ctx.db())  # the store is created and migrated first
     if name is None:
         raise UserError("the night needs a store file (not an in-memory database)")
     return Path(name)
@@ -128,12 +121,14 @@ def run_run(ctx: Context) -> int:
                     return 0
         funnel = run_night(
             db_path,
-            config_file=ctx.config_file,
+            ctx.config,
+            routines_of(ctx),
+            _routines_dir(ctx),
+            ctx.config_file,
             report=progress.say,
             progress=progress.update,
             stop=stop,
             environ=dict(os.environ),
-            **_session_args(ctx),  # type: ignore[arg-type]
         )
         progress.close()
         print(funnel.render())
@@ -147,12 +142,14 @@ def _work_now(ctx: Context, dispatch_ids: list[int] | None) -> int:
     _stop_on_sigterm(stop)
     with night_session(
         _db_path(ctx),
+        ctx.config,
+        routines_of(ctx),
+        _routines_dir(ctx),
         report=progress.say,
         progress=progress.update,
         stop=stop,
         environ=dict(os.environ),
         as_night=False,
-        **_session_args(ctx),  # type: ignore[arg-type]
     ) as night:
         queued = list_dispatches(night.db, state="queued")
         chosen = [d for d in queued if dispatch_ids is None or d.id in dispatch_ids]
@@ -201,10 +198,7 @@ def first_line(text: str, limit: int = 100) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def _line(p: object) -> str:
-    from store.review import Proposal
-
-    assert isinstance(p, Proposal)
+def _line(p: Proposal) -> str:
     check = "verified" if p.verified else (p.check_summary or "-")
     size = f"+{p.added}/-{p.removed}" if p.diff else "-"
     return (

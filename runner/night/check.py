@@ -18,7 +18,7 @@ import sqlite_utils
 from runner.containers import LimitSettings, RunPool
 from runner.sources.junit import JUnitCase, cases
 from store.night import set_run_role
-from store.runs import ImageRecord
+from store.runs import ImageRecord, RunPurpose
 from store.transcript import CommandData
 
 JUNIT_PATH = "/tmp/overnight-junit.xml"
@@ -38,7 +38,8 @@ class CheckOutcome:
     new_failures: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """Why a part of the check could not be done (no JUnit report, a run that failed)."""
-    run_ids: list[str] = field(default_factory=list)
+    runs: dict[str, RunPurpose] = field(default_factory=dict)
+    """The check's runs and what each was for (check_before or check_after)."""
 
     @property
     def passed(self) -> bool:
@@ -122,7 +123,7 @@ class Checker:
         for (phase, _sha, part), (run_id, exit_code, junit, problem) in zip(
             jobs, results, strict=True
         ):
-            outcome.run_ids.append(run_id)
+            outcome.runs[run_id] = "check_before" if phase == "before" else "check_after"
             if problem:
                 outcome.problems.append(f"{part} {phase}: {problem}")
             if part == "repro":

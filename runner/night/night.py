@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
-from typing import Any
 
 import sqlite_utils
 
@@ -24,8 +23,8 @@ from runner.errors import UserError
 from runner.ingest import ingest_paths
 from runner.night.budget import NightBudget
 from runner.night.funnel import Funnel, funnel_of
-from runner.night.recovery import recover
-from runner.night.work import Night, resume_point, work_on
+from runner.night.recovery import recover, resume_point
+from runner.night.work import Night, work_on
 from runner.routines import Routines
 from store import open_db
 from store.issues import list_issues
@@ -41,7 +40,7 @@ from store.night import (
     start_night,
 )
 from store.night import Night as NightRecord
-from store.review import list_proposals
+from store.review import latest_proposals
 from store.signals import count_signals
 
 Report = Callable[[str], None]
@@ -76,9 +75,7 @@ def queue_dispatchable(db: sqlite_utils.Database, night_id: int) -> list[int]:
     queued = []
     live = {d.issue_id for d in list_dispatches(db, state="queued")}
     live |= {d.issue_id for d in list_dispatches(db, state="running")}
-    latest: dict[int, Any] = {}
-    for proposal in list_proposals(db):
-        latest[proposal.issue_id] = proposal
+    latest = latest_proposals(db)
     for issue in list_issues(db, lane="dispatchable"):
         if issue.id in live:
             continue

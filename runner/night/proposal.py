@@ -5,25 +5,56 @@ so a reviewer can look even when the check failed; nothing is pushed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import sqlite_utils
 
+from runner.agents.loop import Totals
 from runner.agents.tools import Ending, Submitted
 from runner.containers import Run
 from runner.git import Author, GitError, commit_diff
 from runner.night.check import Checker, CheckOutcome
 from runner.night.scope import measure, out_of_scope
+from runner.night.settings import NightSettings
 from runner.routines import Guardrails
 from runner.sources.junit import JUnitCase
 from store.issues import Issue
 from store.night import Dispatch, set_run_role
 from store.review import CheckTest, Outcome, Proposal, add_proposal, get_proposal
-from store.runs import ImageRecord, RunPurpose
+from store.runs import ImageRecord
 
 
-def _usage_fields(totals: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Attempt:
+    """One agent run at an issue: what every record of its result names."""
+
+    db: sqlite_utils.Database
+    settings: NightSettings
+    night_id: int | None
+    dispatch: Dispatch
+    issue: Issue
+    run: Run
+    profile: str
+    model: str
+
+    def fields(self, totals: Totals | None) -> dict[str, Any]:
+        """The proposal's fields every outcome has."""
+        return {
+            "issue_id": self.issue.id,
+            "run_id": self.run.id,
+            "dispatch_id": self.dispatch.id,
+            "night_id": self.night_id,
+            "profile": self.profile,
+            "model": self.model,
+            "repository": self.run.record.repository,
+            "base_commit": self.run.record.commit_sha,
+            **_usage_fields(totals),
+        }
+
+
+def _usage_fields(totals: Totals | None) -> dict[str, Any]:
     if totals is None:
         return {}
     u = totals.usage
@@ -46,34 +77,10 @@ def _outcome_of(end: Ending) -> Outcome:
     return known.get(end.outcome, "failed")
 
 
-def record_ending(
-    db: sqlite_utils.Database,
-    *,
-    night_id: int | None,
-    dispatch: Dispatch,
-    run_id: str,
-    repository: str,
-    base: str,
-    end: Ending,
-    totals: Any,
-    profile: str | None,
-    model: str | None,
-) -> Proposal:
+def record_ending(attempt: Attempt, end: Ending, totals: Totals | None) -> Proposal:
     """A run that ended without a submission."""
-    proposal = Proposal(
-        issue_id=dispatch.issue_id,
-        run_id=run_id,
-        dispatch_id=dispatch.id,
-        night_id=night_id,
-        outcome=_outcome_of(end),
-        reason=end.reason,
-        profile=profile,
-        model=model,
-        repository=repository,
-        base_commit=base,
-        **_usage_fields(totals),
-    )
-    return _stored(db, proposal, [])
+    proposal = Proposal(**attempt.fields(totals), outcome=_outcome_of(end), reason=end.reason)
+    return _stored(attempt.db, proposal, [])
 
 
 def _stored(db: sqlite_utils.Database, proposal: Proposal, tests: list[CheckTest]) -> Proposal:
@@ -115,36 +122,22 @@ def _message(issue: Issue, end: Submitted) -> str:
 
 
 def record_submission(
-    *,
-    night: Any,
-    dispatch: Dispatch,
-    issue: Issue,
-    run: Run,
-    profile: str,
-    model: str,
+    attempt: Attempt,
     end: Submitted,
+    *,
     diff: str,
-    base: str,
     image: ImageRecord,
     guardrails: Guardrails,
     checker: Checker,
-    totals: Any,
+    totals: Totals | None,
 ) -> Proposal:
     """Check a submission, make its branch, and record the proposal."""
-    db = night.db
-    settings = night.config.night
-    repo = Path(settings.repository)
+    db, settings, issue, run = attempt.db, attempt.settings, attempt.issue, attempt.run
+    repo, base = Path(run.record.repository), run.record.commit_sha
     author = Author(settings.author_name, settings.author_email)
     size = measure(diff)
     fields: dict[str, Any] = {
-        "issue_id": issue.id,
-        "run_id": run.id,
-        "dispatch_id": dispatch.id,
-        "night_id": night.night_id,
-        "profile": profile,
-        "model": model,
-        "repository": str(repo),
-        "base_commit": base,
+        **attempt.fields(totals),
         "diff": diff,
         "files": size.files,
         "added": size.added,
@@ -152,7 +145,6 @@ def record_submission(
         "scope": end.scope,
         "reasoning": end.reasoning,
         "repro_command": end.repro_command,
-        **_usage_fields(totals),
     }
     if not diff.strip():
         return _stored(
@@ -214,7 +206,6 @@ def record_submission(
         _tests(check) if check else [],
     )
     if check is not None:
-        for index, run_id in enumerate(check.run_ids):
-            role: RunPurpose = "check_before" if index % 2 == 0 else "check_after"
+        for run_id, role in check.runs.items():
             set_run_role(db, run_id, role, proposal_id=proposal.id)
     return proposal

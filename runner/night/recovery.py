@@ -12,6 +12,7 @@ from contextlib import suppress
 
 import sqlite_utils
 
+from runner.agents.conversation import last_completed_step
 from runner.containers.limits import owner_alive
 from store.night import (
     AlreadyQueued,
@@ -24,6 +25,11 @@ from store.night import (
 )
 from store.review import proposal_for_run
 from store.runs import finish_run, get_run, list_events
+
+
+def resume_point(db: sqlite_utils.Database, run_id: str) -> int:
+    """Where an interrupted run picks up: its last completed step."""
+    return last_completed_step(list_events(db, run_id))
 
 
 def _dead_owner(db: sqlite_utils.Database, dispatch: Dispatch) -> bool:
@@ -76,9 +82,7 @@ def recover(db: sqlite_utils.Database) -> list[int]:
         finish_run(db, dispatch.run_id, "interrupted", "its runner process ended before it did")
         if proposal_for_run(db, dispatch.run_id) is not None:
             continue  # it had finished its work; only the bookkeeping after was lost
-        from runner.agents.conversation import last_completed_step
-
-        step = last_completed_step(list_events(db, dispatch.run_id))
+        step = resume_point(db, dispatch.run_id)
         with suppress(AlreadyQueued):
             resumed.append(
                 queue_dispatch(

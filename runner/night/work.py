@@ -17,8 +17,8 @@ from typing import Any
 
 import sqlite_utils
 
-from runner.agents.conversation import Resumption, last_completed_step, resume_from
-from runner.agents.loop import Agent, Limits
+from runner.agents.conversation import Resumption, resume_from
+from runner.agents.loop import Agent, Limits, Totals
 from runner.agents.models import ModelError, UserMessage, open_model
 from runner.agents.prompt import issue_data, redirect_message, task_message, template_text
 from runner.agents.tools import CommandOutcome, Ending, Interrupted, LimitsExceeded, Submitted
@@ -28,12 +28,12 @@ from runner.errors import UserError
 from runner.git import resolve_commit
 from runner.night.budget import NightBudget
 from runner.night.check import Checker
-from runner.night.proposal import record_ending, record_submission
+from runner.night.proposal import Attempt, record_ending, record_submission
 from runner.routines import AgentProfile, Guardrails, Routines, match_routine
 from store.issues import Issue, get_issue
-from store.night import Dispatch, end_dispatch, set_dispatch_run, set_run_role
+from store.night import Dispatch, DispatchState, end_dispatch, set_dispatch_run, set_run_role
 from store.review import Proposal, proposal_for_run
-from store.runs import get_run, list_events
+from store.runs import list_events
 from store.transcript import OutcomeData
 
 Progress = Callable[[int, str], None]
@@ -172,14 +172,10 @@ def work_on(night: Night, dispatch: Dispatch) -> Proposal:
     workspace = RunWorkspace(run, night.should_stop)
     night.active[run.id] = run
     endpoint = profile.endpoint_settings()
-    common: dict[str, Any] = {
-        "night": night,
-        "dispatch": dispatch,
-        "issue": issue,
-        "run": run,
-        "profile": profile_name,
-        "model": profile.model,
-    }
+    attempt = Attempt(
+        db, settings, night.night_id, dispatch, issue, run, profile_name, profile.model
+    )
+    agent: Agent | None = None
     try:
         model = open_model(endpoint, environ=night.environ)
         system = template_text(profile.prompt, night.routines_dir)
@@ -219,14 +215,12 @@ def work_on(night: Night, dispatch: Dispatch) -> Proposal:
         end = agent.run(first)
     except ModelError as exc:
         end = Ending(f"the model could not be used: {exc.reason}")
-        agent = None
     except (KeyboardInterrupt, SystemExit):
         night.active.pop(run.id, None)
-        _finish(night, dispatch, run, Interrupted("the runner was stopped"))
+        _finish(attempt, Interrupted("the runner was stopped"), agent.totals if agent else None)
         raise
     except Exception as exc:  # a container or store error ends this run, not the night
         end = Ending(f"{type(exc).__name__}: {exc}"[:500])
-        agent = None
     night.active.pop(run.id, None)
     totals = agent.totals if agent is not None else None
     run.record_event("outcome", OutcomeData(outcome=end.outcome, reason=end.reason).model_dump())
@@ -249,10 +243,9 @@ def work_on(night: Night, dispatch: Dispatch) -> Proposal:
             )
             night.progress(dispatch.id, f"#{issue.id} the runner checks the fix")
             proposal = record_submission(
-                **common,
-                end=end,
+                attempt,
+                end,
                 diff=diff,
-                base=base,
                 image=image,
                 guardrails=guardrails,
                 checker=checker,
@@ -260,49 +253,15 @@ def work_on(night: Night, dispatch: Dispatch) -> Proposal:
             )
             end_dispatch(db, dispatch.id, "done", proposal.outcome)
             return proposal
-    return _finish(
-        night,
-        dispatch,
-        run,
-        end,
-        totals=totals,
-        base=base,
-        profile=profile_name,
-        model=profile.model,
-    )
+    return _finish(attempt, end, totals)
 
 
-def _finish(
-    night: Night,
-    dispatch: Dispatch,
-    run: Run,
-    end: Ending,
-    *,
-    totals: Any = None,
-    base: str | None = None,
-    profile: str | None = None,
-    model: str | None = None,
-) -> Proposal:
-    assert dispatch.id is not None
+def _finish(attempt: Attempt, end: Ending, totals: Totals | None) -> Proposal:
+    """Record a run that ended without a submission, and end its dispatch."""
     interrupted = isinstance(end, Interrupted)
-    run.finish("interrupted" if interrupted else "ok", end.reason[:500])
-    record = get_run(night.db, run.id)
-    proposal = record_ending(
-        night.db,
-        night_id=night.night_id,
-        dispatch=dispatch,
-        run_id=run.id,
-        repository=str(record.repository if record else night.config.night.repository),
-        base=base or (record.commit_sha if record else ""),
-        end=end,
-        totals=totals,
-        profile=profile,
-        model=model,
-    )
-    end_dispatch(night.db, dispatch.id, "interrupted" if interrupted else "done", end.reason[:500])
+    attempt.run.finish("interrupted" if interrupted else "ok", end.reason[:500])
+    proposal = record_ending(attempt, end, totals)
+    assert attempt.dispatch.id is not None
+    state: DispatchState = "interrupted" if interrupted else "done"
+    end_dispatch(attempt.db, attempt.dispatch.id, state, end.reason[:500])
     return proposal
-
-
-def resume_point(db: sqlite_utils.Database, run_id: str) -> int:
-    """Where a re-queued issue picks up an interrupted run: its last completed step."""
-    return last_completed_step(list_events(db, run_id))
