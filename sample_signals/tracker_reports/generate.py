@@ -75,7 +75,9 @@ def form(
     return title, body
 
 
-def old(title: str, what: str, env: str, expected: str | None = None, extra: str | None = None) -> tuple[str, str]:
+def old(
+    title: str, what: str, env: str, expected: str | None = None, extra: str | None = None
+) -> tuple[str, str]:
     """The older markdown template, its placeholder sentences left in where not filled."""
     version, system, _install, _provider = env.split("|")
     body = (
@@ -130,7 +132,10 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 "4.2.1|macOS 14.4 Sonoma (Apple M1)|dmg|Gmail",
                 logs="[auth] opening consent window for provider=google\n[auth] webview did-fail-load code=-27 ERR_BLOCKED_BY_RESPONSE url=https://accounts.google.com/o/oauth2/v2/auth?client_id=...\n[auth] consent window still open after 120s",
             ),
-            free("Bug", "same for me with a google account, the login window stays white. 4.2.1 on windows 10"),
+            free(
+                "Bug",
+                "same for me with a google account, the login window stays white. 4.2.1 on windows 10",
+            ),
         ],
     ),
     (
@@ -140,7 +145,11 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 "Asks for IMAP password every time I start the app",
                 "Petrel forgets the password of my IMAP account at each restart, even though 'Remember password' is checked.",
                 "4.1.3|Ubuntu 22.04, GNOME on Wayland|.deb|Fastmail (IMAP)",
-                steps=["Add an IMAP account, tick Remember password", "Quit Petrel", "Start it again"],
+                steps=[
+                    "Add an IMAP account, tick Remember password",
+                    "Quit Petrel",
+                    "Start it again",
+                ],
                 expected="It logs in by itself.",
                 actual="The 'Enter password for ...' dialog every single start.",
                 logs="[keyring] org.freedesktop.secrets not available on the session bus, using in-memory store\n[account] credentials for acct-2 not found in store",
@@ -157,24 +166,30 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
             ),
         ],
     ),
-    ("single-accounts-m365-authenticate-failed", [
-        form(
-            "Microsoft 365 account: AUTHENTICATE failed",
-            "Adding my work account (Microsoft 365, modern auth) fails right after the Microsoft login page succeeds.",
-            "4.2.1|Windows 11 23H2|Microsoft Store|Microsoft 365",
-            steps=["Add account > Microsoft", "Login and approve MFA", "Back in Petrel"],
-            expected="Account is added",
-            actual="Red banner: 'IMAP: AUTHENTICATE failed'",
-            logs="[imap] outlook.office365.com:993 connected\n[imap] A1 AUTHENTICATE XOAUTH2 ****\n[imap] A1 NO AUTHENTICATE failed.",
-            extra="Our admin says IMAP is enabled for my mailbox.",
-        ),
-    ]),
-    ("single-accounts-removed-comes-back", [
-        free(
-            "Removed account comes back after restart",
-            "I removed an old Yahoo account in Settings > Accounts. It disappears, but when I restart Petrel it is back in the sidebar with all its folders and it starts syncing again. Petrel 4.2.0, macOS 13.6.",
-        ),
-    ]),
+    (
+        "single-accounts-m365-authenticate-failed",
+        [
+            form(
+                "Microsoft 365 account: AUTHENTICATE failed",
+                "Adding my work account (Microsoft 365, modern auth) fails right after the Microsoft login page succeeds.",
+                "4.2.1|Windows 11 23H2|Microsoft Store|Microsoft 365",
+                steps=["Add account > Microsoft", "Login and approve MFA", "Back in Petrel"],
+                expected="Account is added",
+                actual="Red banner: 'IMAP: AUTHENTICATE failed'",
+                logs="[imap] outlook.office365.com:993 connected\n[imap] A1 AUTHENTICATE XOAUTH2 ****\n[imap] A1 NO AUTHENTICATE failed.",
+                extra="Our admin says IMAP is enabled for my mailbox.",
+            ),
+        ],
+    ),
+    (
+        "single-accounts-removed-comes-back",
+        [
+            free(
+                "Removed account comes back after restart",
+                "I removed an old Yahoo account in Settings > Accounts. It disappears, but when I restart Petrel it is back in the sidebar with all its folders and it starts syncing again. Petrel 4.2.0, macOS 13.6.",
+            ),
+        ],
+    ),
     # --- sync ------------------------------------------------------------------------------
     (
         "sync-stops-after-sleep",
@@ -197,7 +212,10 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 "4.2.1|Ubuntu 22.04, GNOME on Wayland|Snap|self-hosted Dovecot",
                 logs="[imap] IDLE on INBOX (acct-1) started\n[power] system resume detected\n[imap] IDLE connection to mail.example.org closed: ETIMEDOUT\n[imap] acct-1 state=suspended, skipping reconnect",
             ),
-            free("Not receiving emails after resume", "Same problem here after resume from suspend. Petrel 4.2.1 on Ubuntu 22.04, have to restart it to get new mails."),
+            free(
+                "Not receiving emails after resume",
+                "Same problem here after resume from suspend. Petrel 4.2.1 on Ubuntu 22.04, have to restart it to get new mails.",
+            ),
             free(
                 "Inbox not updating",
                 "Hello, since the version 4.2 the mails are not coming anymore when the computer was in standby. Only when I close the program and open again they are there. It is with all my accounts. Windows 10.",
@@ -246,22 +264,28 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
             ),
         ],
     ),
-    ("single-sync-sent-twice", [
-        form(
-            "Every sent message appears twice in Sent",
-            "Each mail I send shows up two times in the Sent folder. On the server there are also two copies.",
-            "4.2.0|Windows 11 23H2|installer|Microsoft 365",
-            expected="One copy in Sent.",
-            actual="Two identical copies; the server already saves a copy and Petrel uploads another.",
-            extra="Maybe Petrel should not append to Sent for Microsoft 365 since the server does it already.",
-        ),
-    ]),
-    ("single-sync-proxy-ignored", [
-        free(
-            "Proxy settings are ignored",
-            "At work we must go through an HTTP proxy. I set it in Settings > Network > Proxy but Petrel still connects directly (I see it in our firewall log) and times out. The system proxy option doesn't work either. Windows 10, 4.2.1.",
-        ),
-    ]),
+    (
+        "single-sync-sent-twice",
+        [
+            form(
+                "Every sent message appears twice in Sent",
+                "Each mail I send shows up two times in the Sent folder. On the server there are also two copies.",
+                "4.2.0|Windows 11 23H2|installer|Microsoft 365",
+                expected="One copy in Sent.",
+                actual="Two identical copies; the server already saves a copy and Petrel uploads another.",
+                extra="Maybe Petrel should not append to Sent for Microsoft 365 since the server does it already.",
+            ),
+        ],
+    ),
+    (
+        "single-sync-proxy-ignored",
+        [
+            free(
+                "Proxy settings are ignored",
+                "At work we must go through an HTTP proxy. I set it in Settings > Network > Proxy but Petrel still connects directly (I see it in our firewall log) and times out. The system proxy option doesn't work either. Windows 10, 4.2.1.",
+            ),
+        ],
+    ),
     # --- composer ------------------------------------------------------------------------
     (
         "compose-draft-not-autosaved",
@@ -270,7 +294,11 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 "Draft lost when closing compose window",
                 "If I close the compose window (or it closes by itself) the text I wrote is gone, there is nothing in Drafts.",
                 "4.2.0|Windows 10 22H2|installer|Outlook.com",
-                steps=["Write a new mail for a few minutes", "Close the compose window with the X", "Look in Drafts"],
+                steps=[
+                    "Write a new mail for a few minutes",
+                    "Close the compose window with the X",
+                    "Look in Drafts",
+                ],
                 expected="The draft is in Drafts, or at least a 'Save draft?' question.",
                 actual="No draft, no question, the text is lost.",
             ),
@@ -286,7 +314,10 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 actual="Nothing is saved until I click Save.",
                 extra=shot("drafts-setting"),
             ),
-            free("Reply window discards text", "Closing the reply window throws away what I typed without asking. Happened twice today. Win 11."),
+            free(
+                "Reply window discards text",
+                "Closing the reply window throws away what I typed without asking. Happened twice today. Win 11.",
+            ),
         ],
     ),
     (
@@ -327,21 +358,27 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
             ),
         ],
     ),
-    ("single-compose-signature-image", [
-        form(
-            "Signature image not shown to recipients",
-            "I have an HTML signature with our logo. In Petrel it looks fine, but recipients on Outlook see a broken image icon instead of the logo.",
-            "4.2.1|macOS 13.6 Ventura (Intel)|Homebrew cask|Microsoft 365",
-            expected="Logo embedded in the mail.",
-            actual="The logo is linked to a local file path, file:///Users/... so nobody else can see it.",
-        ),
-    ]),
-    ("single-compose-ctrl-enter-sends", [
-        free(
-            "Please let me disable Ctrl+Enter to send",
-            "I keep sending half-written emails because Ctrl+Enter sends immediately (I am used to it making a new line in another app). Could there be an option to turn this shortcut off or ask for confirmation?",
-        ),
-    ]),
+    (
+        "single-compose-signature-image",
+        [
+            form(
+                "Signature image not shown to recipients",
+                "I have an HTML signature with our logo. In Petrel it looks fine, but recipients on Outlook see a broken image icon instead of the logo.",
+                "4.2.1|macOS 13.6 Ventura (Intel)|Homebrew cask|Microsoft 365",
+                expected="Logo embedded in the mail.",
+                actual="The logo is linked to a local file path, file:///Users/... so nobody else can see it.",
+            ),
+        ],
+    ),
+    (
+        "single-compose-ctrl-enter-sends",
+        [
+            free(
+                "Please let me disable Ctrl+Enter to send",
+                "I keep sending half-written emails because Ctrl+Enter sends immediately (I am used to it making a new line in another app). Could there be an option to turn this shortcut off or ask for confirmation?",
+            ),
+        ],
+    ),
     # --- attachments -----------------------------------------------------------------------
     (
         "attach-large-send-hangs",
@@ -381,7 +418,10 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 "Open attachment button not working",
                 "The 'Open' button next to attachments doesn't work on Ubuntu 22.04 (snap). Terminal output when I click it:\n\n```\n[attachments] opening /home/me/snap/petrel/common/tmp/report.pdf\n[shell] openPath failed: xdg-open exited with code 4\n```",
             ),
-            free("Can't open PDF attachments", "On arch, clicking a PDF or image attachment doesn't open anything. Saving them first and opening from the file manager works. 4.2.1 AppImage."),
+            free(
+                "Can't open PDF attachments",
+                "On arch, clicking a PDF or image attachment doesn't open anything. Saving them first and opening from the file manager works. 4.2.1 AppImage.",
+            ),
         ],
     ),
     (
@@ -400,12 +440,15 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
             ),
         ],
     ),
-    ("single-attach-drag-to-finder", [
-        free(
-            "Can't drag an attachment to the desktop",
-            "On macOS dragging an attachment from the message onto the desktop or into a Finder window does nothing, the icon just snaps back. Drag and drop INTO a new mail works. Petrel 4.2.0, macOS 13.6.",
-        ),
-    ]),
+    (
+        "single-attach-drag-to-finder",
+        [
+            free(
+                "Can't drag an attachment to the desktop",
+                "On macOS dragging an attachment from the message onto the desktop or into a Finder window does nothing, the icon just snaps back. Drag and drop INTO a new mail works. Petrel 4.2.0, macOS 13.6.",
+            ),
+        ],
+    ),
     # --- notifications ---------------------------------------------------------------------
     (
         "notify-flood-at-startup",
@@ -418,7 +461,10 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 actual="30-50 notifications one after the other.",
                 extra=shot("action-center-full"),
             ),
-            free("Notification spam when opening Petrel", "each time I launch it I get 40+ 'new message' popups for mails I read yesterday on my phone. macOS 14.4, 4.2.1"),
+            free(
+                "Notification spam when opening Petrel",
+                "each time I launch it I get 40+ 'new message' popups for mails I read yesterday on my phone. macOS 14.4, 4.2.1",
+            ),
             free(
                 "Notifications for already read mails",
                 "After a reboot the Windows notification center is full of Petrel notifications for messages that are marked as read. Looks like it notifies for everything it syncs at start. Windows 10, version 4.2.1.",
@@ -451,19 +497,30 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 expected="Badge disappears when everything is read.",
                 actual="Badge stays at 7. Only a restart resets it.",
             ),
-            free("Taskbar icon says 3 unread but all are read", "The overlay number on the taskbar icon doesn't go down when I read messages on another device. Windows 11, 4.2.1."),
+            free(
+                "Taskbar icon says 3 unread but all are read",
+                "The overlay number on the taskbar icon doesn't go down when I read messages on another device. Windows 11, 4.2.1.",
+            ),
             free(
                 "badge count doesn't go away",
                 "The unread count on the launcher icon in Ubuntu dock stays after I read everything. Marking all as read doesn't change it. Version 4.2.0 snap.",
             ),
+            form(
+                "Several problems since 4.2.1",
+                "A few things since the last update, sorry for putting them in one issue:\n\n1. The number on the taskbar icon is wrong, it says 12 unread and everything is read. Goes away only if I restart.\n2. Sometimes the font size in messages is small again (minor).\n3. Could you add a 'mark all as read' for all accounts at once?",
+                "4.2.1|Windows 10 22H2|installer|Gmail, Outlook.com",
+            ),
         ],
     ),
-    ("single-notify-no-sound-windows", [
-        free(
-            "No sound for new mail on Windows 11",
-            "Notifications appear but without any sound, even with 'Play a sound' enabled in Petrel and in Windows settings. Other apps make sounds. 4.2.0.",
-        ),
-    ]),
+    (
+        "single-notify-no-sound-windows",
+        [
+            free(
+                "No sound for new mail on Windows 11",
+                "Notifications appear but without any sound, even with 'Play a sound' enabled in Petrel and in Windows settings. Other apps make sounds. 4.2.0.",
+            ),
+        ],
+    ),
     # --- search ----------------------------------------------------------------------------
     (
         "search-body-not-indexed",
@@ -485,6 +542,11 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 "The search box doesn't look inside the messages at all, only in the subject and from. I have the 'Index message bodies' option on.",
                 "4.2.1|Fedora 39 KDE Plasma|Flatpak|Fastmail (IMAP)",
             ),
+            form(
+                "search broken",
+                "search does not find text from inside the mails",
+                "4.2.1|Windows 11 23H2|installer|Gmail",
+            ),
         ],
     ),
     (
@@ -494,7 +556,7 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 "App crashes when search contains a quote",
                 "Typing a double quote in the search box crashes the main window.",
                 "4.2.1|Windows 11 23H2|installer|Microsoft 365",
-                steps=['Click in the search box', 'Type: "project x'],
+                steps=["Click in the search box", 'Type: "project x'],
                 expected="Search results.",
                 actual="Window turns white, then 'Petrel has stopped working'.",
                 logs='Uncaught (in promise) SqliteError: fts5: syntax error near ""\n    at Statement.all (node_modules/better-sqlite3/lib/methods/wrappers.js:9:14)\n    at SearchIndex.query (app/search/index.js:212:31)\n    at SearchController.run (app/search/controller.js:88:20)',
@@ -505,12 +567,15 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
             ),
         ],
     ),
-    ("single-search-date-filter-ignored", [
-        free(
-            "Date filter in search is ignored",
-            "Using the search filter 'Received: last 7 days' still shows results from years ago. The filter chip is shown but the list is the same as without it. Win 10, 4.2.1.",
-        ),
-    ]),
+    (
+        "single-search-date-filter-ignored",
+        [
+            free(
+                "Date filter in search is ignored",
+                "Using the search filter 'Received: last 7 days' still shows results from years ago. The filter chip is shown but the list is the same as without it. Win 10, 4.2.1.",
+            ),
+        ],
+    ),
     # --- calendar invites --------------------------------------------------------------------
     (
         "invite-time-zone-ignored",
@@ -532,7 +597,10 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 "4.2.1|Ubuntu 22.04, GNOME on Wayland|.deb|Gmail",
                 extra="DTSTART;TZID=Europe/Paris:20261105T140000 in the attached invite.ics, shown as 13:00.",
             ),
-            free("calendar invite time wrong", "Same as others, event at 14:00 shown as 13:00. Windows 10, 4.2.1"),
+            free(
+                "calendar invite time wrong",
+                "Same as others, event at 14:00 shown as 13:00. Windows 10, 4.2.1",
+            ),
         ],
     ),
     (
@@ -584,7 +652,10 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 actual="Fuzzy text and icons.",
                 extra="Starting with --ozone-platform=wayland makes it sharp.",
             ),
-            free("Fonts look fuzzy at 150%", "Everything in petrel looks fuzzy on my laptop screen at 150% (KDE Plasma Wayland, Fedora 39). Other apps are crisp."),
+            free(
+                "Fonts look fuzzy at 150%",
+                "Everything in petrel looks fuzzy on my laptop screen at 150% (KDE Plasma Wayland, Fedora 39). Other apps are crisp.",
+            ),
             free(
                 "Window is blurry",
                 "Petrel is the only blurry app on my system, I think it is running through XWayland. Arch + Sway, output scale 1.5. 4.2.1 AppImage.",
@@ -607,12 +678,15 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
             ),
         ],
     ),
-    ("single-ui-font-size-resets", [
-        free(
-            "Message font size resets after every update",
-            "I set the message text size to 'Large' in Settings > Appearance. After each update it is back to 'Default'. It's been like this for the last three updates. Windows 11.",
-        ),
-    ]),
+    (
+        "single-ui-font-size-resets",
+        [
+            free(
+                "Message font size resets after every update",
+                "I set the message text size to 'Large' in Settings > Appearance. After each update it is back to 'Default'. It's been like this for the last three updates. Windows 11.",
+            ),
+        ],
+    ),
     # --- start-up and crashes ----------------------------------------------------------------
     (
         "startup-crash-after-4-2-migration",
@@ -638,7 +712,10 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 logs="[store] opening mailstore.db (schema 14)\n[store] running migration 15: add_thread_index\n[store] migration 15 failed: SQLITE_CORRUPT: database disk image is malformed\n[main] store not ready, waiting",
                 extra="Going back to 4.1.3 works.",
             ),
-            free("Can't launch 4.2.0 on Sonoma", "4.2.0 quits right away on launch, 4.1.3 was fine. Crash report says sqlite3VdbeExec in the crashed thread."),
+            free(
+                "Can't launch 4.2.0 on Sonoma",
+                "4.2.0 quits right away on launch, 4.1.3 was fine. Crash report says sqlite3VdbeExec in the crashed thread.",
+            ),
         ],
     ),
     (
@@ -655,7 +732,10 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 "Blank window, nothing renders",
                 "The main window is empty and white after start. It works when I start it with --disable-gpu. Ubuntu 22.04 with the nvidia proprietary driver, Petrel 4.2.1 deb.",
             ),
-            free("Empty window on Arch with nvidia driver", "Since the last nvidia driver update the Petrel window is just white. Other electron apps same? no, only Petrel. 4.2.1"),
+            free(
+                "Empty window on Arch with nvidia driver",
+                "Since the last nvidia driver update the Petrel window is just white. Other electron apps same? no, only Petrel. 4.2.1",
+            ),
         ],
     ),
     (
@@ -675,22 +755,28 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
             ),
         ],
     ),
-    ("single-crash-drag-between-accounts", [
-        form(
-            "Crash when dragging a message to another account's folder",
-            "Dragging a message from my Gmail inbox to a folder of my other (IMAP) account crashes Petrel.",
-            "4.2.1|Windows 11 23H2|installer|Gmail, Fastmail (IMAP)",
-            steps=["Have two accounts", "Drag a mail from account A to a folder of account B"],
-            actual="Petrel closes.",
-            logs="TypeError: Cannot read properties of undefined (reading 'uidValidity')\n    at MoveTask.crossAccountCopy (app/tasks/move.js:143:38)\n    at MoveTask.run (app/tasks/move.js:61:18)\n    at TaskQueue.next (app/tasks/queue.js:40:12)",
-        ),
-    ]),
-    ("single-memory-grows", [
-        free(
-            "Memory usage grows to 3 GB after a few days",
-            "If I leave Petrel running for a few days it uses more and more RAM, around 3 GB after 3 days according to Task Manager. After restart it's 400 MB. Windows 11, 4.2.0, 4 accounts.",
-        ),
-    ]),
+    (
+        "single-crash-drag-between-accounts",
+        [
+            form(
+                "Crash when dragging a message to another account's folder",
+                "Dragging a message from my Gmail inbox to a folder of my other (IMAP) account crashes Petrel.",
+                "4.2.1|Windows 11 23H2|installer|Gmail, Fastmail (IMAP)",
+                steps=["Have two accounts", "Drag a mail from account A to a folder of account B"],
+                actual="Petrel closes.",
+                logs="TypeError: Cannot read properties of undefined (reading 'uidValidity')\n    at MoveTask.crossAccountCopy (app/tasks/move.js:143:38)\n    at MoveTask.run (app/tasks/move.js:61:18)\n    at TaskQueue.next (app/tasks/queue.js:40:12)",
+            ),
+        ],
+    ),
+    (
+        "single-memory-grows",
+        [
+            free(
+                "Memory usage grows to 3 GB after a few days",
+                "If I leave Petrel running for a few days it uses more and more RAM, around 3 GB after 3 days according to Task Manager. After restart it's 400 MB. Windows 11, 4.2.0, 4 accounts.",
+            ),
+        ],
+    ),
     # --- filters ---------------------------------------------------------------------------
     (
         "filters-not-run-on-new-mail",
@@ -699,7 +785,10 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 "Rules are not applied to incoming mail",
                 "My rules only work when I run them manually with 'Run rules now'. New mail that matches stays in the Inbox.",
                 "4.2.0|Windows 11 23H2|installer|Outlook.com",
-                steps=["Create a rule: From contains 'newsletter' -> move to Newsletters", "Wait for a newsletter"],
+                steps=[
+                    "Create a rule: From contains 'newsletter' -> move to Newsletters",
+                    "Wait for a newsletter",
+                ],
                 expected="It is moved automatically.",
                 actual="It stays in Inbox until I click 'Run rules now'.",
             ),
@@ -729,13 +818,16 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
             ),
         ],
     ),
-    ("single-filters-regex-request", [
-        form(
-            "Feature request: regular expressions in rule conditions",
-            "It would help a lot to be able to use regex in rule conditions, for example to match order numbers in the subject.",
-            "4.2.1|macOS 14.4 Sonoma (Apple M1)|dmg|Gmail",
-        ),
-    ]),
+    (
+        "single-filters-regex-request",
+        [
+            form(
+                "Feature request: regular expressions in rule conditions",
+                "It would help a lot to be able to use regex in rule conditions, for example to match order numbers in the subject.",
+                "4.2.1|macOS 14.4 Sonoma (Apple M1)|dmg|Gmail",
+            ),
+        ],
+    ),
     # --- contacts ----------------------------------------------------------------------------
     (
         "contacts-autocomplete-deleted",
@@ -753,44 +845,59 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
             ),
         ],
     ),
-    ("single-contacts-vcard-import", [
-        free(
-            "vCard import fails",
-            "Importing a .vcf exported from my phone fails with 'Unexpected token at line 1'. The file starts with BEGIN:VCARD VERSION:3.0 and opens fine in other apps. Petrel 4.2.1 on Windows 10.",
-        ),
-    ]),
+    (
+        "single-contacts-vcard-import",
+        [
+            free(
+                "vCard import fails",
+                "Importing a .vcf exported from my phone fails with 'Unexpected token at line 1'. The file starts with BEGIN:VCARD VERSION:3.0 and opens fine in other apps. Petrel 4.2.1 on Windows 10.",
+            ),
+        ],
+    ),
     # --- printing, translation, import ----------------------------------------------------------
-    ("single-print-cut-off", [
-        form(
-            "Printing cuts off the right side of emails",
-            "When I print a wide HTML mail, the right side is cut off. Print preview shows the same.",
-            "4.2.0|Windows 10 22H2|installer|Outlook.com",
-            expected="Fit to page width.",
-            actual="About 3 cm missing on the right.",
-        ),
-    ]),
-    ("single-german-label-truncated", [
-        free(
-            "German translation: button labels cut off",
-            "In the German UI the toolbar button 'Als Entwurf speichern' is cut to 'Als Entwu...', and in Settings some labels overlap the toggles. Screenshot: "
-            + shot("german-toolbar"),
-        ),
-    ]),
-    ("single-import-thunderbird-folders", [
-        form(
-            "Importing from Thunderbird loses folder structure",
-            "Import from Thunderbird puts all mails into one 'Imported' folder, my subfolders are gone.",
-            "4.2.1|Windows 11 23H2|installer|self-hosted Dovecot",
-            expected="Same folder tree as in Thunderbird.",
-            actual="One flat folder with 12,000 mails.",
-        ),
-    ]),
-    ("single-tray-icon-missing-gnome", [
-        free(
-            "Tray icon missing on GNOME",
-            "The 'Minimize to tray' option hides the window, but there is no tray icon on GNOME so I can't get it back without starting Petrel again. I have the AppIndicator extension. Fedora 39, 4.2.1.",
-        ),
-    ]),
+    (
+        "single-print-cut-off",
+        [
+            form(
+                "Printing cuts off the right side of emails",
+                "When I print a wide HTML mail, the right side is cut off. Print preview shows the same.",
+                "4.2.0|Windows 10 22H2|installer|Outlook.com",
+                expected="Fit to page width.",
+                actual="About 3 cm missing on the right.",
+            ),
+        ],
+    ),
+    (
+        "single-german-label-truncated",
+        [
+            free(
+                "German translation: button labels cut off",
+                "In the German UI the toolbar button 'Als Entwurf speichern' is cut to 'Als Entwu...', and in Settings some labels overlap the toggles. Screenshot: "
+                + shot("german-toolbar"),
+            ),
+        ],
+    ),
+    (
+        "single-import-thunderbird-folders",
+        [
+            form(
+                "Importing from Thunderbird loses folder structure",
+                "Import from Thunderbird puts all mails into one 'Imported' folder, my subfolders are gone.",
+                "4.2.1|Windows 11 23H2|installer|self-hosted Dovecot",
+                expected="Same folder tree as in Thunderbird.",
+                actual="One flat folder with 12,000 mails.",
+            ),
+        ],
+    ),
+    (
+        "single-tray-icon-missing-gnome",
+        [
+            free(
+                "Tray icon missing on GNOME",
+                "The 'Minimize to tray' option hides the window, but there is no tray icon on GNOME so I can't get it back without starting Petrel again. I have the AppIndicator extension. Fedora 39, 4.2.1.",
+            ),
+        ],
+    ),
 ]
 
 # The two people who report twice (two different faults each): (group, index) → sender key.
@@ -804,12 +911,14 @@ _SAME_PERSON = {
 # ---------------------------------------------------------------------------------------------
 # Senders, arrival order, output.
 
+# fmt: off
 _FIRST = (
     "aiko", "bram", "carla", "dmitri", "efua", "farid", "greta", "hamza", "irene", "jonas",
     "kalani", "lucia", "mateo", "nadia", "oskar", "priya", "quentin", "rosa", "sven", "tariq",
     "ulla", "viktor", "wen", "ximena", "yusuf", "zofia",
 )
 _LAST = ("ambrose", "berg", "costa", "dahl", "evans", "fischer", "garza", "holm", "ito", "janssen", "kovac")
+# fmt: on
 _START = datetime(2026, 9, 1, 7, 0, tzinfo=UTC)
 _SPAN_MINUTES = 60 * 24 * 40  # the reports arrive over forty days
 _SEED = 20261201
@@ -853,11 +962,19 @@ def rows() -> list[dict[str, object]]:
     return out
 
 
+def render() -> str:
+    """The file's text: one JSON object a line, keys sorted."""
+    return "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows())
+
+
 def main() -> None:
-    lines = rows()
-    OUT.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in lines))
+    text = render()
+    OUT.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
     groups = sum(1 for _g, r in PROBLEMS if len(r) > 1)
-    print(f"{len(lines)} reports: {groups} duplicate groups, {len(PROBLEMS) - groups} singletons -> {OUT}")
+    print(
+        f"{len(lines)} reports: {groups} duplicate groups, {len(PROBLEMS) - groups} singletons -> {OUT}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,35 @@
+"""The tracker-shaped report set: bug reports with issue-form boilerplate, logs, vague titles.
+
+`sample_signals/tracker_reports/expected_groups.jsonl` is written by its `generate.py`; the
+committed file must be what the generator writes today, or the figures quoted for it would
+describe another set. Words are the only signal, so triage must never join two problems.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+from runner.triage.evaluate import evaluate_file
+
+SET = Path(__file__).parents[3] / "sample_signals" / "tracker_reports"
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("tracker_reports_generate", SET / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_committed_file_is_what_the_generator_writes() -> None:
+    committed = (SET / "expected_groups.jsonl").read_text(encoding="utf-8")
+    assert _generator().render() == committed, "run sample_signals/tracker_reports/generate.py"
+
+
+def test_words_alone_never_join_two_problems() -> None:
+    metrics, bad = evaluate_file(SET / "expected_groups.jsonl")
+    assert bad == [] and metrics.events >= 90 and metrics.groups >= 40
+    assert metrics.pairwise_precision >= 0.95
