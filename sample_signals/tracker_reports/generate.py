@@ -122,9 +122,12 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 actual="An empty white popup. I can only close it.",
                 extra="Tried with the firewall switched off, same thing. Outlook.com account works.",
             ),
-            free(
+            form(
                 "Google login popup empty",
                 "Fresh install of Petrel 4.2.0 (flatpak) on Fedora 39. Clicking 'Sign in with Google' opens a small window with nothing inside, just white. Resizing it doesn't help. My Fastmail account was added without problem so it's only the Google flow.",
+                "4.2.0|Fedora 39 KDE Plasma|Flatpak|Gmail",
+                steps=["Add account", "Sign in with Google"],
+                actual="Blank white window, no way to type anything.",
             ),
             form(
                 "OAuth window white",
@@ -202,9 +205,12 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 expected="New mail shows up as before.",
                 actual="The inbox stays as it was until I quit and reopen Petrel. The refresh button spins but nothing comes.",
             ),
-            free(
+            form(
                 "Mail stops syncing after a while",
                 "I leave petrel open all day. At some point (I think after lunch, when the mac was locked and went to sleep) it just stops getting new mail. My phone shows the new messages, petrel not. Restarting fixes it until the next time. 4.2.1, Sonoma.",
+                "4.2.1|macOS 14.4 Sonoma (Apple M1)|dmg|Gmail",
+                expected="Petrel keeps fetching mail all day.",
+                actual="No new mail after the mac slept, until I restart the app.",
             ),
             form(
                 "No new mail until restart",
@@ -254,9 +260,12 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 expected="The message stays in Trash.",
                 actual="It is back in Inbox.",
             ),
-            free(
+            form(
                 "Messages I delete reappear in inbox",
                 "I delete spam, it's gone, next sync it's back. In settings the trash folder is set to [Gmail]/Trash. Using 4.2.1 on Fedora.",
+                "4.2.1|Fedora 39 KDE Plasma|Flatpak|Gmail",
+                steps=["Delete a message in Inbox", "Wait a few minutes"],
+                actual="The deleted message is in Inbox again.",
             ),
             free(
                 "Can't get rid of emails",
@@ -280,9 +289,10 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "single-sync-proxy-ignored",
         [
-            free(
+            old(
                 "Proxy settings are ignored",
                 "At work we must go through an HTTP proxy. I set it in Settings > Network > Proxy but Petrel still connects directly (I see it in our firewall log) and times out. The system proxy option doesn't work either. Windows 10, 4.2.1.",
+                "4.2.1|Windows 10 22H2|installer|Microsoft 365",
             ),
         ],
     ),
@@ -331,9 +341,13 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 actual="Everything red.",
                 extra=shot("spelling-red"),
             ),
-            free(
+            form(
                 "Spelling language setting doesn't stick",
                 "I choose Español in the spelling dropdown, it works for this session, after restart it is back to English (US). 4.2.1 on Fedora 39.",
+                "4.2.1|Fedora 39 KDE Plasma|Flatpak|Fastmail (IMAP)",
+                steps=["Settings > Composer > Spelling language: Español", "Restart Petrel"],
+                expected="Still Español.",
+                actual="English (US) again and all my Spanish is underlined.",
             ),
             free(
                 "Spellchecker marks all french words",
@@ -391,9 +405,12 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 expected="Either it is sent or I get an error saying it is too big.",
                 actual="Stuck at 99%, the mail stays in Outbox and blocks the next mails too.",
             ),
-            free(
+            form(
                 "Outbox never sends",
                 "I tried to send a 40MB PDF. No error, it just stays in the Outbox forever and now every other mail I send is also waiting behind it. I had to delete it from the outbox to send anything. Fedora, Petrel 4.2.1.",
+                "4.2.1|Fedora 39 Workstation (GNOME)|Flatpak|Gmail",
+                expected="Send it or tell me why not.",
+                actual="Stays in Outbox, the next mails queue behind it.",
             ),
             form(
                 "No error when attachment is too large",
@@ -434,9 +451,12 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 expected="Prüfbericht.pdf",
                 actual="=?UTF-8?Q?Pr=C3=BCfbericht.pdf?=",
             ),
-            free(
+            form(
                 "Japanese file names of attachments broken",
                 "When my colleagues send files with Japanese names, Petrel shows the file name as encoded text starting with =?ISO-2022-JP?B? ... instead of the real name. Thunderbird shows them correctly. macOS 14.4, 4.2.1.",
+                "4.2.1|macOS 14.4 Sonoma (Apple M1)|dmg|Microsoft 365",
+                expected="The file name in Japanese.",
+                actual="=?ISO-2022-JP?B?...?= shown as the name, also when saving.",
             ),
         ],
     ),
@@ -465,9 +485,12 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 "Notification spam when opening Petrel",
                 "each time I launch it I get 40+ 'new message' popups for mails I read yesterday on my phone. macOS 14.4, 4.2.1",
             ),
-            free(
+            form(
                 "Notifications for already read mails",
                 "After a reboot the Windows notification center is full of Petrel notifications for messages that are marked as read. Looks like it notifies for everything it syncs at start. Windows 10, version 4.2.1.",
+                "4.2.1|Windows 10 22H2|installer|Outlook.com",
+                expected="Only notify for new mail.",
+                actual="A notification for every mail synced at start, read or not.",
             ),
         ],
     ),
@@ -497,9 +520,12 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 expected="Badge disappears when everything is read.",
                 actual="Badge stays at 7. Only a restart resets it.",
             ),
-            free(
+            form(
                 "Taskbar icon says 3 unread but all are read",
                 "The overlay number on the taskbar icon doesn't go down when I read messages on another device. Windows 11, 4.2.1.",
+                "4.2.1|Windows 11 23H2|Microsoft Store|Gmail",
+                expected="The number goes to 0 when everything is read.",
+                actual="Stays at 3 until restart.",
             ),
             free(
                 "badge count doesn't go away",
@@ -587,9 +613,13 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 expected="Invitation card shows 10:00 like Outlook does.",
                 actual="It shows 09:00.",
             ),
-            free(
+            form(
                 "Time zone bug in invites",
                 "Invites from my colleagues in New York show the time in THEIR time zone, not mine (Berlin). So a 15:00 my time meeting shows as 9:00. The .ics has TZID=America/New_York. macOS 14.4, Petrel 4.2.1",
+                "4.2.1|macOS 14.4 Sonoma (Apple M1)|dmg|Microsoft 365",
+                expected="Meeting shown at 15:00 (my time).",
+                actual="Shown at 9:00.",
+                extra="I can attach the .ics if needed.",
             ),
             form(
                 "Invite card shows UTC time",
@@ -613,9 +643,13 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 expected="A reply is sent to the organizer and the card says 'Accepted'.",
                 actual="Nothing, the organizer sees me as not responded.",
             ),
-            free(
+            form(
                 "Organizer never receives my RSVP",
                 "I accept meetings from the invite in Petrel, the card even says Accepted, but the organizer never gets my answer and there is nothing in my Sent folder. Fedora 39, 4.2.0.",
+                "4.2.0|Fedora 39 KDE Plasma|Flatpak|Gmail",
+                steps=["Open an invitation", "Click Accept"],
+                expected="The organizer gets my acceptance.",
+                actual="Card says Accepted but no reply mail is sent.",
             ),
         ],
     ),
@@ -728,9 +762,12 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 logs="[gpu] GPU process exited unexpectedly: exit_code=139\n[gpu] GPU process isn't usable. Goodbye.\n[renderer] compositor frame sink lost",
                 extra="NVIDIA 545 driver, RTX 3060.",
             ),
-            free(
+            form(
                 "Blank window, nothing renders",
                 "The main window is empty and white after start. It works when I start it with --disable-gpu. Ubuntu 22.04 with the nvidia proprietary driver, Petrel 4.2.1 deb.",
+                "4.2.1|Ubuntu 22.04, GNOME on Wayland|.deb|self-hosted Dovecot",
+                expected="Normal window.",
+                actual="White window. With --disable-gpu it works.",
             ),
             free(
                 "Empty window on Arch with nvidia driver",
@@ -771,9 +808,12 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "single-memory-grows",
         [
-            free(
+            form(
                 "Memory usage grows to 3 GB after a few days",
                 "If I leave Petrel running for a few days it uses more and more RAM, around 3 GB after 3 days according to Task Manager. After restart it's 400 MB. Windows 11, 4.2.0, 4 accounts.",
+                "4.2.0|Windows 11 23H2|installer|Gmail, Microsoft 365",
+                expected="Memory stays around the same.",
+                actual="About 1 GB more every day.",
             ),
         ],
     ),
@@ -792,13 +832,20 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 expected="It is moved automatically.",
                 actual="It stays in Inbox until I click 'Run rules now'.",
             ),
-            free(
+            form(
                 "Filters stopped working",
                 "Since 4.2 none of my filters do anything on their own. When I apply them by hand they work fine. macOS 14.4",
+                "4.2.0|macOS 14.4 Sonoma (Apple M1)|dmg|iCloud",
+                expected="Filters run on new mail like in 4.1.",
+                actual="They only run when I apply them by hand.",
             ),
-            free(
+            form(
                 "Automatic filter not triggered",
                 "Rule is enabled and has 'Apply to new messages' checked, but new mails are not moved. Running it from the menu moves them correctly. Fedora 39, version 4.2.1.",
+                "4.2.1|Fedora 39 KDE Plasma|Flatpak|Fastmail (IMAP)",
+                steps=["Create a rule with 'Apply to new messages'", "Receive a matching mail"],
+                expected="Mail is moved.",
+                actual="Mail stays in Inbox.",
             ),
         ],
     ),
@@ -839,18 +886,23 @@ PROBLEMS: list[tuple[str, list[tuple[str, str]]]] = [
                 expected="Only existing contacts, or a way to remove a suggestion.",
                 actual="Old addresses first in the list.",
             ),
-            free(
+            old(
                 "Can't remove old address from suggestions",
                 "A colleague changed her address and Petrel keeps offering the old one when I type her name, even though I removed it from her contact. Sent mails to the old one bounce. macOS 13.6.",
+                "4.2.1|macOS 13.6 Ventura (Intel)|Homebrew cask|iCloud",
             ),
         ],
     ),
     (
         "single-contacts-vcard-import",
         [
-            free(
+            form(
                 "vCard import fails",
                 "Importing a .vcf exported from my phone fails with 'Unexpected token at line 1'. The file starts with BEGIN:VCARD VERSION:3.0 and opens fine in other apps. Petrel 4.2.1 on Windows 10.",
+                "4.2.1|Windows 10 22H2|installer|Outlook.com",
+                steps=["Contacts > Import", "Choose the .vcf file"],
+                expected="Contacts imported.",
+                actual="Error: Unexpected token at line 1",
             ),
         ],
     ),
