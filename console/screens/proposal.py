@@ -27,6 +27,7 @@ from console.widgets.proposal.diff_pane import DiffPane
 from console.widgets.proposal.reasoning import ReasoningView
 from console.widgets.proposal.replay import ReplayStepper
 from console.widgets.proposal.signals import SignalsView
+from runner.triage.grouping import Grouping, group
 from store.proposal_view import (
     IssueSignals,
     ProposalDetail,
@@ -90,6 +91,7 @@ class ProposalScreen(Screen[None]):
     @dataclass
     class _SignalsLoaded(Message):
         signals: IssueSignals
+        groupings: dict[str, Grouping]
 
     @dataclass
     class _ReplayLoaded(Message):
@@ -181,7 +183,12 @@ class ProposalScreen(Screen[None]):
             signals = load_signals(db, issue_id)
         finally:
             db.close()
-        self.post_message(self._SignalsLoaded(signals))
+        groupings = {
+            item.signal_id: group(item.signal)
+            for item in signals.signals
+            if item.signal is not None and item.signal.error is not None
+        }
+        self.post_message(self._SignalsLoaded(signals, groupings))
 
     @work(
         thread=True,
@@ -225,7 +232,7 @@ class ProposalScreen(Screen[None]):
 
     @on(_SignalsLoaded)
     async def _signals_loaded(self, event: _SignalsLoaded) -> None:
-        await self.query_one(SignalsView).show(event.signals)
+        await self.query_one(SignalsView).show(event.signals, event.groupings)
 
     @on(_ReplayLoaded)
     def _replay_loaded(self, event: _ReplayLoaded) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Markdown, Static
+from textual.widgets import Collapsible, Markdown, Static
 
 from console.screens.proposal import ProposalScreen
 from console.widgets.proposal.replay import ReplayStepper
@@ -52,6 +52,26 @@ async def test_signals_show_envelopes_and_why_each_was_linked(seeded: Seeded) ->
         assert "· ui.click click 'Report'" in error
         assert "▸ demo_app/reports.py:8 in ratio  in app" in error
         assert "▸ flask/app.py" not in error and "flask/app.py:880 in dispatch_request" in error
+
+
+async def test_each_error_says_why_it_groups_as_a_tree_it_opens(seeded: Seeded) -> None:
+    app = ProposalHost(seeded.proposal_id, seeded.db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        trees = list(app.screen.query(".grouping").results(Collapsible))
+        assert len(trees) == 3  # the three errors; the feedback has no stack to group by
+        assert all(t.collapsed for t in trees)
+        assert all(t.title.startswith("Why it groups: the in-app stack · ") for t in trees)
+        assert len({t.title for t in trees}) == 1  # one fingerprint, one hash
+        trees[0].collapsed = False
+        await settle(pilot)
+        tree = static_text(trees[0].query_one(".grouping-tree", Static))
+        assert "✓ type 'ZeroDivisionError'" in tree and "✓ function 'ratio'" in tree
+        # The framework's frames are in the tree, not in the hash, and it says why.
+        assert "✗ frame  — non app frame" in tree and "✓ module 'flask.app'" not in tree
+        assert "✗ value 'division by zero' — ignored because stacktrace takes precedence" in tree
 
 
 async def test_n_and_p_step_through_the_agents_run_then_the_checks(seeded: Seeded) -> None:
