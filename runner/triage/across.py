@@ -5,8 +5,8 @@ record id the words name, are two views of the same text. A second, independent 
 structural: the route the words came from is one the issue was seen on (or the same record in
 both routes), or the same person's error (or words) went to the issue within a couple of
 hours. The words and a second signal must agree to link; the words alone make a proposal
-that ranks the best issues (BM25 over their texts) for a person to confirm with one key. When
-two issues fit almost equally well, a person decides too.
+that ranks the best issues (TF-IDF cosine with their texts) for a person to confirm with one
+key. When two issues fit almost equally well, a person decides too.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from runner.triage.features import Features
 from runner.triage.index import Index, Profile
-from runner.triage.vocabulary import record_ids
+from runner.triage.vocabulary import query_words, record_ids
 
 
 class Fit(NamedTuple):
@@ -30,7 +30,8 @@ class Fit(NamedTuple):
     follows: bool
     """The issue was split off by a person from a rival in the same comparison."""
     rank: float = 0.0
-    """BM25 of the words against the issue's texts: how the suggestions are ordered."""
+    """TF-IDF cosine of the words with the issue's texts (0 to 1): how the suggestions are
+    ordered."""
 
 
 def place_agrees(f: Features, p: Profile, index: Index | None = None) -> bool:
@@ -50,9 +51,14 @@ def place_agrees(f: Features, p: Profile, index: Index | None = None) -> bool:
 
 
 def records_differ(f: Features, p: Profile) -> bool:
-    """Both name records (`INV-1002`) and none is the same: different records, whatever
-    else they share."""
-    return bool(f.record_ids and p.record_ids and not (f.record_ids & p.record_ids))
+    """The issue was seen at routes naming records (`/invoices/inv-1002`), the signal names
+    records too (in its route or its words), and none is the same: different records,
+    whatever else they share. Ids in the words of two reports never part them: people quote
+    build numbers and versions (`23H2`, `x64`) as often as records."""
+    if not f.record_ids:
+        return False
+    theirs = record_ids(p.routes_seen)
+    return bool(theirs) and not (f.record_ids & theirs)
 
 
 def candidates(f: Features, index: Index, stackless_only: bool = False) -> list[int]:
@@ -80,7 +86,7 @@ def _founded_by_feedback(p: Profile) -> bool:
 def fits(
     f: Features, index: Index, ids: list[int], word_threshold: float, need_place: bool = False
 ) -> list[Fit]:
-    """Every candidate with a vote or a shared word, best first by BM25 of the words.
+    """Every candidate with a vote or a shared word, best first by the words' TF-IDF cosine.
 
     `need_place`: only issues a structural signal ties it to (an error meeting earlier
     reports).
@@ -88,9 +94,10 @@ def fits(
     pool = set(ids)
     vocabulary = index.vocabulary
     similarity = vocabulary.similarity
-    bm25 = vocabulary.bm25
+    rank_of = vocabulary.rank
     words = f.words | f.places
     norm = vocabulary.norm(words)  # once: the same for every candidate but those sharing ids
+    query = query_words(f.text, words)
     profiles = index.profiles
     found = []
     for issue_id in ids:
@@ -103,7 +110,7 @@ def fits(
         shared_ids = f.record_ids & p.record_ids
         both = words | shared_ids if shared_ids else words
         overlap = similarity(both, p.documents, vocabulary.norm(both) if shared_ids else norm)
-        rank = bm25(both, p.documents)
+        rank = rank_of(query_words(f.text, both) if shared_ids else query, p.whole)
         # A record a person quotes by its id (`INV-1002`) is the rarest word two texts share.
         said = overlap >= word_threshold or bool(shared_ids)
         votes = place + said

@@ -48,12 +48,12 @@ class Thresholds(BaseModel):
     across_words: float = Field(default=0.10, gt=0, le=1)
     """Weighted word overlap (rare words weigh more) at or above which a person's words and
     an issue of another kind agree; see `runner/triage/vocabulary.py`."""
-    confirm_share: float = Field(default=0.6, gt=0, le=1)
+    confirm_share: float = Field(default=0.4, gt=0, le=1)
     """A structural signal confirms an issue only when the words rank it at least this share
-    of the best-ranked issue's BM25."""
-    suggest_rank: float = Field(default=2.0, ge=0)
-    """BM25 score at or above which a person's words that agree with no issue on their own
-    still propose the best one (about one rare shared word)."""
+    of the best-ranked issue's rank (TF-IDF cosine)."""
+    suggest_rank: float = Field(default=0.1, ge=0, le=1)
+    """TF-IDF cosine (0-1) at or above which a person's words that agree with no issue on
+    their own still propose the best one."""
     across_margin: float = Field(default=0.75, gt=0, le=1)
     """When a second issue's overlap reaches this share of the best one's, the words do not
     tell them apart: a person decides."""

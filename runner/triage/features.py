@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from runner.triage.fingerprint import Fingerprint, fingerprint
 from runner.triage.structure import Structure, structure
-from runner.triage.text import normalise
+from runner.triage.text import normalise, without_template
 from runner.triage.vocabulary import (
     content_words,
     place_words,
@@ -79,9 +79,10 @@ class Features(NamedTuple):
     fingerprint: Fingerprint
     structure: Structure
     text: str
-    """Normalised text: the error's message, or the feedback, with the intent, so feedback
-    can meet the error it is about. The user's actions are left out: they carry ids and URLs
-    that cost more to mask than they add, and the route already speaks for the place."""
+    """Normalised text: the error's message, or the feedback (every occurrence of a word
+    kept), with the intent, so feedback can meet the error it is about. The user's actions
+    are left out: they carry ids and URLs that cost more to mask than they add, and the
+    route already speaks for the place."""
     actor: str | None
     words: frozenset[str]
     """The text's content words, without the words every complaint uses."""
@@ -112,6 +113,9 @@ def signal_text(signal: Signal) -> str:
         # long word would make every two errors of a type look alike.
         message = signal.error.message.replace(signal.error.type, " ")  # JUnit repeats it
         return normalise(message, signal.intent)
+    if signal.kind == "feedback":
+        words = without_template(signal.text) if signal.text else signal.title
+        return normalise(words, signal.intent, repeats=True)
     return normalise(signal.text or signal.title, signal.intent, signal.test_id)
 
 

@@ -24,6 +24,7 @@ from runner.triage.vocabulary import (
     Document,
     Vocabulary,
     content_words,
+    counted_words,
     place_words,
     record_ids,
     reports_failure,
@@ -87,6 +88,9 @@ class Profile:
     """Something it holds reports a failure (an error, a test, or words saying so)."""
     documents: list[Document] = field(default_factory=list)
     """What it is known by, one word set per text (with its places and ids)."""
+    whole: Document = field(default_factory=lambda: Document(frozenset(), 0.0))
+    """The same as one document, each word counted over all its texts: what a person's
+    words are ranked against."""
     bag: set[str] = field(default_factory=set)
     """Every word of its documents, for finding it by word."""
     basis: str | None = None
@@ -280,10 +284,10 @@ class Index:
         new = set().union(*words) - profile.bag
         if new:
             self.vocabulary.add_words(new)
-            for document in words:
-                self.vocabulary.count_length(len(document))
         norm = self.vocabulary.norm
-        profile.documents = [(w, norm(w)) for w in words]
+        profile.documents = [Document(w, norm(w)) for w in words]
+        union = frozenset().union(*words)
+        profile.whole = Document(union, 0.0, counted_words(profile.texts, union))
         if not new or len(profile.bag) >= MAX_BAG:
             return
         profile.bag |= new

@@ -53,6 +53,28 @@ _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ied", "ies", "ed", "es", "ly", "s")
 
 
+# What a tracker's template or editor puts around a person's words: instructions in HTML
+# comments, pictures, the ticked checklist every report carries, and an issue form's
+# placeholder for a field left empty. They are the same in unrelated reports, and a long
+# template can crowd the words out of the part that is read.
+_TEMPLATE = (
+    re.compile(r"<!--.*?(?:-->|\Z)", re.S),
+    re.compile(r"!\[[^\]\n]*\]\([^)\s]*\)|<img\b[^>]*>", re.I),
+    re.compile(r"^[ \t]*(?:[-*+]|\d+\.)[ \t]+\[[ xX]\][^\n]*$", re.M),
+    re.compile(r"^[ \t]*_No response_[ \t]*$", re.M),
+)
+
+
+def without_template(text: str) -> str:
+    """A person's text without template instructions, pictures, checklists and empty-field
+    placeholders."""
+    if "<" not in text and "[" not in text and "_No response_" not in text:
+        return text
+    for pattern in _TEMPLATE:
+        text = pattern.sub(" ", text)
+    return text
+
+
 def mask(text: str) -> str:
     """Lower-case `text` with ids, numbers, e-mails, query strings and line numbers masked."""
     return " ".join([_mask_token(token) for token in _tokens(text)])
@@ -96,17 +118,18 @@ def _stem(word: str) -> str | None:
     return word[:-1] if word.endswith("e") else word
 
 
-def normalise(*parts: str | None) -> str:
+def normalise(*parts: str | None, repeats: bool = False) -> str:
     """The comparison form of some text: masked, filler words dropped, endings folded.
 
     Content words are kept once each, in first-seen order, so repeated words cannot inflate a
-    score and the form stays short.
+    score and the form stays short; with `repeats`, every occurrence is kept, for a person's
+    words, where how often a word comes back says what the report is about.
     """
     words: list[str] = []
     for part in parts:
         if part:
             words += _cached_words(part) if len(part) <= _CACHED_PART else _words(part)
-    return " ".join(dict.fromkeys(words))
+    return " ".join(words if repeats else dict.fromkeys(words))
 
 
 def _words(part: str) -> tuple[str, ...]:

@@ -62,9 +62,6 @@ _RAW_WORDS = re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]")
 _RECORD_ID = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9._-]{4,}$")
 
 MAX_BAG = 400
-# Okapi BM25's usual parameters.
-BM25_K1 = 1.2
-BM25_B = 0.75
 
 
 @lru_cache(maxsize=65_536)
@@ -72,6 +69,22 @@ def content_words(text: str) -> frozenset[str]:
     """The normalised words of a text that can say what the problem is (cached: an issue's
     texts are described again each time it changes)."""
     return frozenset(text.split()) - COMPLAINT_WORDS
+
+
+def counted_words(texts: Iterable[str], words: frozenset[str]) -> dict[str, int] | None:
+    """How often each of `words` comes in normalised texts together, when any comes more
+    than once (None otherwise: an error's message names each word once)."""
+    counts = Counter(w for text in texts for w in text.split() if w in words)
+    return dict(counts) if counts and max(counts.values()) > 1 else None
+
+
+def query_words(f_text: str, words: frozenset[str]) -> Counter[str]:
+    """A person's words as a ranking query: each of `words` with how often the text says it
+    (at least once: places and record ids count too)."""
+    counts = Counter(w for w in f_text.split() if w in words)
+    for word in words:
+        counts.setdefault(word, 1)
+    return counts
 
 
 def reports_failure(normalised: str, raw: str | None = None) -> bool:
@@ -190,50 +203,54 @@ class Vocabulary:
     def __init__(self) -> None:
         self.df: Counter[str] = Counter()
         self.documents = 0
-        self.lengths = 0
-        """Summed length of the documents described, for BM25's average length."""
-        self.described = 0
         self._weights = _Memo(self._idf)
         self._squares = _Memo(lambda word: self._weights[word] ** 2)
+        self._ranks = _Memo(self._smooth_idf)
         self._memo_at = 0
+        self.generation = 0
+        """Counts the times the weights were dropped (and so moved)."""
 
     def add_document(self) -> None:
         self.documents += 1
         if self.documents > self._memo_at * 1.02 + 1:
             self._weights.clear()
             self._squares.clear()
+            self._ranks.clear()
             self._memo_at = self.documents
+            self.generation += 1
 
     def add_words(self, words: Iterable[str]) -> None:
         """Count new words of one issue (each issue counts a word once)."""
         self.df.update(words)
 
-    def count_length(self, length: int) -> None:
-        """Count one described document's length, for BM25's average."""
-        self.lengths += length
-        self.described += 1
+    def rank(self, query: Counter[str], document: Document) -> float:
+        """TF-IDF cosine of a person's words (counted) with everything an issue is known by,
+        0 to 1: how suggestions are ordered.
 
-    def bm25(self, words: frozenset[str], documents: Iterable[Document]) -> float:
-        """Okapi BM25 of a word set against the best of an issue's documents.
-
-        Documents are word sets (a word counts once, as in short reports), so each shared
-        word adds its BM25 idf scaled by the document's length against the average: a long
-        issue text that shares a word says less than a short one that does.
+        Words weigh by how often they come back and how rare they are across issues
+        (smoothed idf, so a word every issue has still counts a little), and both sides are
+        normalised by their length: a long report sharing many common words with a long
+        issue says less than two short ones sharing a rare word. The issue is one document
+        (its texts together), so a short paraphrase it learned never outranks it alone.
         """
-        average = self.lengths / self.described if self.described else 1.0
-        n = self.documents
-        df = self.df
-        best = 0.0
-        for document, _norm in documents:
-            shared = words & document
-            if not shared:
-                continue
-            scale = (BM25_K1 + 1) / (1 + BM25_K1 * (1 - BM25_B + BM25_B * len(document) / average))
-            total = math.fsum(
-                math.log(1 + (n - df.get(w, 0) + 0.5) / (df.get(w, 0) + 0.5)) for w in shared
-            )
-            best = max(best, total * scale)
-        return best
+        shared = query.keys() & document.words
+        length = document.rank_norm(self) if shared else 0.0
+        query_norm = self.rank_norm(query, query) if length else 0.0
+        if not query_norm:
+            return 0.0
+        weight = self._ranks.__getitem__
+        counts = document.counts or {}
+        dot = math.fsum(query[w] * counts.get(w, 1) * weight(w) ** 2 for w in shared)
+        return dot / (query_norm * length)
+
+    def rank_norm(self, words: Iterable[str], counts: dict[str, int] | None) -> float:
+        """The length of a document's counted TF-IDF vector (see `rank`)."""
+        weight = self._ranks.__getitem__
+        counts = counts or {}
+        return math.sqrt(math.fsum((counts.get(w, 1) * weight(w)) ** 2 for w in words))
+
+    def _smooth_idf(self, word: str) -> float:
+        return math.log((self.documents + 1) / (self.df.get(word, 0) + 1)) + 1.0
 
     def _idf(self, word: str) -> float:
         return max(0.1, math.log((self.documents + 1) / (self.df.get(word, 0) + 0.5)))
@@ -259,7 +276,8 @@ class Vocabulary:
         issue's documents, 0 to 1."""
         square = self._squares.__getitem__
         best = 0.0
-        for document, right in documents:
+        for doc in documents:
+            document, right = doc.words, doc.norm
             shared = words & document
             if not shared or not right:
                 continue
@@ -270,5 +288,28 @@ class Vocabulary:
         return best
 
 
-Document = tuple[frozenset[str], float]
-"""An issue's words from one text (with its places), and their norm when last described."""
+class Document:
+    """An issue's words from one of its texts, or from all of them, with their places."""
+
+    __slots__ = ("_rank_at", "_rank_norm", "counts", "norm", "words")
+
+    def __init__(
+        self, words: frozenset[str], norm: float, counts: dict[str, int] | None = None
+    ) -> None:
+        self.words = words
+        self.norm = norm
+        """The length of the words' weight vector when last described."""
+        self.counts = counts
+        """How often each word comes, where any comes more than once (a person's words);
+        None when every word comes once."""
+        self._rank_norm = 0.0
+        self._rank_at = -1
+
+    def rank_norm(self, vocabulary: Vocabulary) -> float:
+        """The length of its counted TF-IDF vector, computed again whenever the weights
+        moved (a few percent more issues): a norm from a much smaller store would skew every
+        comparison with the early issues."""
+        if self._rank_at != vocabulary.generation:
+            self._rank_norm = vocabulary.rank_norm(self.words, self.counts)
+            self._rank_at = vocabulary.generation
+        return self._rank_norm

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from runner.triage.text import best_matches, mask, normalise, similarity
+from datetime import UTC, datetime
+
+from runner.triage.features import signal_text
+from runner.triage.text import best_matches, mask, normalise, similarity, without_template
+from store.signal import Signal
 
 
 def test_masking_removes_what_varies_between_duplicates() -> None:
@@ -34,3 +38,51 @@ def test_best_matches_returns_only_candidates_over_the_cutoff() -> None:
     choices = {7: normalise("refresh the dashboard crash"), 9: normalise("billing invoice totals")}
     found = best_matches(query, choices, cutoff=0.7)
     assert [key for key, _score in found] == [7]
+
+
+TEMPLATE = """<!--
+Please search the existing issues before filing a new one, and make sure you run the
+latest version. Delete this comment before you submit.
+-->
+### Describe the bug
+{words}
+
+### Screenshots
+![screenshot](https://example.com/user-attachments/assets/9f1c2d.png) <img width="400" src="x.png">
+
+### Logs
+
+_No response_
+
+- [x] I have searched the existing issues
+- [ ] I am willing to submit a fix
+"""
+
+
+def test_a_trackers_template_is_not_the_persons_words() -> None:
+    cleaned = without_template(TEMPLATE.format(words="The queue skips the last track."))
+    assert "search" not in cleaned and "existing issues" not in cleaned
+    assert "user-attachments" not in cleaned and "img" not in cleaned
+    assert "No response" not in cleaned
+    assert "Describe the bug" in cleaned and "The queue skips the last track." in cleaned
+    # An unclosed comment is cut off too: nothing the template said survives.
+    assert without_template("It hangs. <!-- leftover instructions") == "It hangs.  "
+
+
+def test_two_reports_sharing_only_a_template_share_no_words() -> None:
+    def words(text: str) -> set[str]:
+        now = datetime.now(UTC)
+        signal = Signal(
+            id="s",
+            kind="feedback",
+            source="test",
+            occurred_at=now,
+            received_at=now,
+            title="t",
+            text=text,
+        )
+        return set(signal_text(signal).split())
+
+    first = words(TEMPLATE.format(words="The queue skips the last track."))
+    second = words(TEMPLATE.format(words="Album art never loads."))
+    assert first & second <= set(normalise("Describe the bug Screenshots Logs").split())

@@ -29,7 +29,11 @@ def test_committed_file_is_what_the_generator_writes() -> None:
     assert _generator().render() == committed, "run sample_signals/tracker_reports/generate.py"
 
 
-def test_words_alone_never_join_two_problems() -> None:
+def test_words_alone_never_join_two_problems_and_propose_the_right_issue() -> None:
     metrics, bad = evaluate_file(SET / "expected_groups.jsonl")
     assert bad == [] and metrics.events >= 90 and metrics.groups >= 40
     assert metrics.pairwise_precision >= 0.95
+    # The targets for real duplicate bug reports (issue 11); a plain TF-IDF ranking of the
+    # raw words (`baseline.py`) reaches 0.72 and 0.91 here.
+    assert metrics.suggest_recall_at_1 >= 0.80
+    assert metrics.suggest_recall_at_3 >= 0.95

@@ -1,0 +1,91 @@
+"""How a person's words rank issues: TF-IDF cosine, words counted, weights kept current."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+import sqlite_utils
+
+from runner.triage.engine import triage_pending
+from runner.triage.text import normalise
+from runner.triage.vocabulary import Document, Vocabulary, content_words, counted_words
+from store.issues import links_for_signal
+
+from .conftest import feedback
+
+
+def vocabulary_of(*texts: str) -> tuple[Vocabulary, list[Document]]:
+    """A vocabulary over issues with these texts, and each issue's whole document."""
+    vocabulary = Vocabulary()
+    documents = []
+    for text in texts:
+        normalised = normalise(text, repeats=True)
+        words = content_words(normalised)
+        vocabulary.add_document()
+        vocabulary.add_words(words)
+        documents.append(
+            Document(words, vocabulary.norm(words), counted_words([normalised], words))
+        )
+    return vocabulary, documents
+
+
+def query(text: str) -> Counter[str]:
+    normalised = normalise(text, repeats=True)
+    words = content_words(normalised)
+    return Counter(w for w in normalised.split() if w in words)
+
+
+def test_what_a_report_keeps_coming_back_to_ranks_first() -> None:
+    vocabulary, (sync, folders) = vocabulary_of(
+        "Sync stops after sleep. Sync never resumes; sync only comes back after a restart.",
+        "Folders are sorted wrongly after a restart and sync.",
+    )
+    # Both share "sync" and "restart"; the first says "sync" three times, as this one does.
+    asked = query("After waking up, sync is dead: sync spinner forever, sync never finishes.")
+    assert vocabulary.rank(asked, sync) > vocabulary.rank(asked, folders) > 0
+    assert vocabulary.rank(asked, Document(frozenset(), 0.0)) == 0.0
+    assert 0 < vocabulary.rank(asked, sync) <= 1
+
+
+def test_a_long_issue_sharing_common_words_ranks_below_a_short_one_sharing_a_rare_word() -> None:
+    common = "the window opens slowly and the window flickers when the window moves"
+    vocabulary, (long_one, short_one, *_rest) = vocabulary_of(
+        common + " while the inbox loads and the window redraws again and again",
+        "calendar invites show the wrong timezone",
+        common,
+        "window too small on start",
+    )
+    asked = query("invites from my calendar arrive in the window with a timezone off by one hour")
+    assert vocabulary.rank(asked, short_one) > vocabulary.rank(asked, long_one)
+
+
+def test_weights_learned_on_a_small_store_are_computed_again_as_it_grows() -> None:
+    vocabulary, (first,) = vocabulary_of("attachments vanish when forwarding a message")
+    before = first.rank_norm(vocabulary)
+    for n in range(50):  # fifty more issues, none with these words
+        vocabulary.add_document()
+        vocabulary.add_words({f"word{n}"})
+    # Its words are rare among 51 issues, not one: they weigh more, and the norm says so
+    # (a norm kept from the first issue would inflate every cosine with it fourfold).
+    assert first.rank_norm(vocabulary) > 3 * before
+    assert first.rank_norm(vocabulary) == vocabulary.rank_norm(first.words, first.counts)
+
+
+def test_build_numbers_in_two_reports_never_part_them(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    # `23H2` and `22H2` look like record ids; in people's words they are only words.
+    first = feedback(
+        "Notifications open the wrong message. Windows 11 23H2, version 4.2.1", route=None
+    )
+    second = feedback(
+        "Clicking a notification shows the previous message, not the new one. Windows 10 22H2",
+        route=None,
+        user="f2",
+    )
+    store_signals(first, second)
+    triage_pending(fresh_db)
+    (proposal,) = [x for x in links_for_signal(fresh_db, second.id) if x.state == "proposed"]
+    founded = links_for_signal(fresh_db, first.id)[0].issue_id
+    assert proposal.candidates[0][0] == founded
