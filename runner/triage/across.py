@@ -69,7 +69,7 @@ def candidates(f: Features, index: Index, stackless_only: bool = False) -> list[
     """
     # An error looks for reports by where it happened; a person's words by all they say.
     words = f.places | f.record_ids if stackless_only else f.words | f.places | f.quoted
-    found = index.word_candidates(words, stackless_only)
+    found = index.word_candidates(words, stackless_only, wide=not stackless_only)
     location = f.structure.location
     if location:
         at = index.by_location_plain if stackless_only else index.by_location

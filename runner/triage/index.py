@@ -44,6 +44,8 @@ TOKENS_PER_SIGNAL = 3
 WORD_BUCKET = 32
 WORD_CANDIDATES = 16
 RAREST_WORDS = 12
+WIDE_RAREST_WORDS = 24
+WIDE_CANDIDATES = 32
 MAX_TEXTS = 6
 MAX_ROUTES = 20
 MAX_LABELS = 20
@@ -311,22 +313,26 @@ class Index:
         if changed:
             self._describe(profile)
 
-    def word_candidates(self, words: frozenset[str], stackless_only: bool = False) -> list[int]:
+    def word_candidates(
+        self, words: frozenset[str], stackless_only: bool = False, wide: bool = False
+    ) -> list[int]:
         """Issues sharing the rarest of `words`, best first (optionally only issues people
-        reported that no stack has reached yet)."""
+        reported that no stack has reached yet). `wide`: for a person's words, which are long
+        and few: more of their words, and more issues, so a long report whose rarest words
+        are a log's tokens still meets the report it duplicates."""
         index = self.by_word_stackless if stackless_only else self.by_word
         weight = self.vocabulary.weight
         shared: dict[int, float] = {}
         # The rarest words that some issue has: an unknown word finds nothing.
         known = [w for w in words if w in index]
-        for word in self.vocabulary.rarest(known, RAREST_WORDS):
+        for word in self.vocabulary.rarest(known, WIDE_RAREST_WORDS if wide else RAREST_WORDS):
             bucket = index[word]
             w = weight(word)
             for issue_id in bucket:
                 shared[issue_id] = shared.get(issue_id, 0.0) + w
         profiles = self.profiles
         ranked = sorted([(-score, i) for i, score in shared.items() if i in profiles])
-        return [i for _score, i in ranked[:WORD_CANDIDATES]]
+        return [i for _score, i in ranked[: WIDE_CANDIDATES if wide else WORD_CANDIDATES]]
 
     def add_fingerprint(self, fp: str, issue_id: int) -> bool:
         """Record that `fp` was seen on an issue (now its most recent); False when it already
