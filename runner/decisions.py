@@ -217,10 +217,16 @@ def dispatch_anyway(db: sqlite_utils.Database, issue_id: int, *, by: str = "pers
 
 
 def confirm_link(
-    db: sqlite_utils.Database, link_id: int, *, by: str = "person", routines: Routines | None = None
+    db: sqlite_utils.Database,
+    link_id: int,
+    *,
+    by: str = "person",
+    routines: Routines | None = None,
+    into: int | None = None,
 ) -> int:
-    """Confirm a duplicate triage proposed: the signal's issue merges into the proposed one."""
-    return retry_busy(triage_review.confirm_link, db, link_id, by=by, routines=routines)
+    """Confirm a duplicate triage proposed: the signal's issue merges into the proposed one,
+    or into `into`, another of the link's candidates."""
+    return retry_busy(triage_review.confirm_link, db, link_id, by=by, routines=routines, into=into)
 
 
 def split_link(

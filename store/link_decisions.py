@@ -32,7 +32,8 @@ def _refresh_counts(db: sqlite_utils.Database, issue_id: int, now: str) -> None:
 def merge_issue(
     db: sqlite_utils.Database, *, source: int, target: int, link_id: int, by: str
 ) -> None:
-    """Confirm proposed link `link_id`: every signal of `source` moves into `target`."""
+    """Confirm proposed link `link_id`: every signal of `source` moves into `target` (the
+    link's issue, or another of its candidates the person chose)."""
     now = utcnow().isoformat()
     with db.conn:
         moved_signal = db.conn.execute(
@@ -50,8 +51,9 @@ def merge_issue(
             [now, by, source],
         )
         db.conn.execute(
-            "UPDATE links SET state = 'linked', decided_at = ?, decided_by = ? WHERE id = ?",
-            [now, by, link_id],
+            "UPDATE links SET state = 'linked', issue_id = ?, decided_at = ?, decided_by = ? "
+            "WHERE id = ?",
+            [target, now, by, link_id],
         )
         # The other signals of the source issue follow, each with a link saying why.
         db.conn.executemany(

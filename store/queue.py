@@ -31,6 +31,15 @@ PAGE_SIZE = 60
 """Rows a page holds: two screenfuls; the next page is read as the cursor nears the end."""
 
 
+class Candidate(BaseModel):
+    """An open issue a proposed link offers: the signal's issue may join it."""
+
+    issue_id: int
+    title: str
+    score: float | None = None
+    """What triage ranked it by (absent for the link's own issue when it ranked it apart)."""
+
+
 class QueueRow(BaseModel):
     """One row of a lane: what a reviewer needs to decide at a glance."""
 
@@ -67,10 +76,23 @@ class QueueRow(BaseModel):
     scores: tuple[float, float, float] | None = None
     """For `needs_confirmation`: fingerprint, structure and text scores."""
     rule: str | None = None
+    candidates: list[Candidate] = Field(default_factory=list)
+    """For `needs_confirmation`: the open issues the signal's issue may join, the link's own
+    first (`issue_id`), then the others triage ranked, best first."""
+    chosen: int = 0
+    """For `needs_confirmation`: which candidate a confirm joins (the person may pick
+    another before confirming)."""
     dispatch_state: str | None = None
     """`queued` or `running` when an agent is (about to be) at work on the issue."""
     arrivals: list[int] = Field(default_factory=list)
     """Signals per hour over the last `SPARK_HOURS`, oldest first."""
+
+    @property
+    def target(self) -> Candidate:
+        """The issue a confirm would join: the chosen candidate, else the link's own."""
+        if 0 <= self.chosen < len(self.candidates):
+            return self.candidates[self.chosen]
+        return Candidate(issue_id=self.issue_id, title=self.title)
 
     @property
     def key(self) -> str:
@@ -133,7 +155,10 @@ _LANE_SQL: dict[LaneName, tuple[str, str]] = {
         f"SELECT {_ISSUE_FIELDS}, l.id AS link_id, l.fingerprint_score AS fp, "
         "l.structure_score AS st, l.text_score AS tx, l.rule AS rule, "
         "(SELECT h.issue_id FROM links h WHERE h.signal_id = l.signal_id "
-        " AND h.state = 'linked') AS home_issue_id "
+        " AND h.state = 'linked') AS home_issue_id, "
+        "(SELECT json_group_array(json_array(c.key, ci.id, ci.title, c.value ->> 1)) "
+        " FROM json_each(l.candidates) c JOIN issues ci ON ci.id = c.value ->> 0 "
+        " WHERE ci.status = 'open') AS candidates "
         "FROM links l JOIN issues i ON i.id = l.issue_id "
         "WHERE l.state = 'proposed' AND i.status = 'open'",
         "i.signal_count DESC, l.id",
@@ -196,9 +221,24 @@ def _row(lane: LaneName, data: dict[str, Any]) -> QueueRow:
         data["reason"] = "; ".join(data["reasons"])
     if "fp" in data:
         data["scores"] = (data.pop("fp"), data.pop("st"), data.pop("tx"))
+    if "candidates" in data:
+        data["candidates"] = _candidates(data)
     data["verified"] = bool(data.get("verified"))
     data["new_failures"] = int(data.get("new_failures") or 0)
     return QueueRow.model_validate({"lane": lane, **data})
+
+
+def _candidates(data: dict[str, Any]) -> list[Candidate]:
+    """The link's own issue first, then the other open candidates in triage's order."""
+    ranked = sorted(json.loads(data["candidates"] or "[]"))
+    own = Candidate(issue_id=data["issue_id"], title=data["title"])
+    offered = [own]
+    for _key, issue_id, title, score in ranked:
+        if issue_id == own.issue_id:
+            own.score = score
+        elif issue_id != data.get("home_issue_id"):
+            offered.append(Candidate(issue_id=issue_id, title=title, score=score))
+    return offered
 
 
 def lane_counts(db: sqlite_utils.Database, flt: QueueFilter | None = None) -> dict[LaneName, int]:

@@ -8,7 +8,7 @@ Tables by area:
 - the night: `nights`, `dispatches` (m005)
 - the console: `line_comments`, `decisions.undone_at` (m006)
 - triage's one writer and suggestions: `links.candidates`, `issue_ids`, `triage_lease`,
-  `triage_requests` (m007)
+  `triage_requests` (m007), the candidate a confirm chose: `triage_requests.issue_id` (m009)
 """
 
 from __future__ import annotations
@@ -461,5 +461,16 @@ def m007_link_candidates(db: sqlite_utils.Database) -> None:
             error TEXT                    -- why it could not be applied
         );
         CREATE INDEX triage_requests_pending ON triage_requests (id) WHERE applied_at IS NULL;
+        """,
+    )
+
+
+@migrations
+def m009_request_into(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- A confirm may name which of the link's candidates the signal's issue joins.
+        ALTER TABLE triage_requests ADD COLUMN issue_id INTEGER;
         """,
     )

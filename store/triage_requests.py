@@ -34,6 +34,8 @@ class Request(NamedTuple):
     action: str
     link_id: int
     decided_by: str | None
+    into: int | None = None
+    """For a confirm: the candidate issue the person chose (None: the link's own)."""
 
 
 class Outcome(NamedTuple):
@@ -105,13 +107,15 @@ def release(db: sqlite_utils.Database, token: str) -> None:
         db.conn.execute("DELETE FROM triage_lease WHERE id = 1 AND token = ?", [token])
 
 
-def enqueue(db: sqlite_utils.Database, action: str, link_id: int, by: str | None) -> int:
+def enqueue(
+    db: sqlite_utils.Database, action: str, link_id: int, by: str | None, into: int | None = None
+) -> int:
     """Queue a person's decision for the running triage; returns the request's id."""
     with db.conn:
         cursor = db.conn.execute(
-            "INSERT INTO triage_requests (action, link_id, decided_by, requested_at) "
-            "VALUES (?, ?, ?, ?)",
-            [action, link_id, by, utcnow().isoformat()],
+            "INSERT INTO triage_requests (action, link_id, decided_by, requested_at, issue_id) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [action, link_id, by, utcnow().isoformat(), into],
         )
     return int(cursor.lastrowid or 0)
 
@@ -123,10 +127,10 @@ def has_pending(db: sqlite_utils.Database) -> bool:
 
 def pending(db: sqlite_utils.Database) -> list[Request]:
     rows = db.execute(
-        "SELECT id, action, link_id, decided_by FROM triage_requests "
+        "SELECT id, action, link_id, decided_by, issue_id FROM triage_requests "
         "WHERE applied_at IS NULL ORDER BY id"
     )
-    return [Request(int(r[0]), str(r[1]), int(r[2]), r[3]) for r in rows]
+    return [Request(int(r[0]), str(r[1]), int(r[2]), r[3], r[4]) for r in rows]
 
 
 def answer(db: sqlite_utils.Database, request_id: int, outcome: Outcome) -> None:

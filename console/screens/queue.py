@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
@@ -63,6 +64,7 @@ ACTION_LANES: dict[str, tuple[LaneName, ...]] = {
     "open": ("proposals", "no_proposal"),
     "confirm": ("needs_confirmation",),
     "split": ("needs_confirmation",),
+    "next_candidate": ("needs_confirmation",),
     "dispatch_anyway": ("held",),
 }
 
@@ -76,6 +78,21 @@ class QueueScreen(Screen[None]):
         Binding("r", "redirect", "Redirect", id="queue.redirect"),
         Binding("c", "close", "Close", id="queue.close"),
         Binding("y", "confirm", "Confirm", id="queue.confirm"),
+        Binding(
+            "right_square_bracket",
+            "next_candidate(1)",
+            "Next candidate",
+            key_display="]",
+            id="queue.next_candidate",
+        ),
+        Binding(
+            "left_square_bracket",
+            "next_candidate(-1)",
+            "Previous candidate",
+            key_display="[",
+            show=False,
+            id="queue.previous_candidate",
+        ),
         Binding("x", "split", "Split", id="queue.split"),
         Binding("d", "dispatch_anyway", "Dispatch anyway", id="queue.dispatch_anyway"),
         Binding("u", "undo", "Undo", id="queue.undo"),
@@ -324,11 +341,18 @@ class QueueScreen(Screen[None]):
         self.overnight.undo()
 
     def action_confirm(self) -> None:
+        row = self.current_row()
+        into = row.target.issue_id if row is not None and row.candidates else None
         self._decide_link(
             "confirming",
-            decisions.confirm_link,
+            partial(decisions.confirm_link, into=into),
             lambda row, target: f"Confirmed: #{row.home_issue_id} is now part of #{target}",
         )
+
+    def action_next_candidate(self, step: int) -> None:
+        """Pick which of a proposed link's candidates `y` joins."""
+        if self.table().choose(step, self.overnight.clock()) is not None:
+            self._show_details()
 
     def action_split(self) -> None:
         self._decide_link(

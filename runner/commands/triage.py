@@ -50,6 +50,12 @@ def register(commands: Subcommands) -> None:
     proposed.set_defaults(handler=run_proposed)
     confirm = actions.add_parser("confirm", help="confirm a proposed link: merge the issues")
     confirm.add_argument("link_id", type=int)
+    confirm.add_argument(
+        "--into",
+        type=int,
+        metavar="ISSUE",
+        help="merge into this candidate of the link instead of its first (see `issues proposed`)",
+    )
     confirm.set_defaults(handler=run_confirm)
     split = actions.add_parser(
         "split", help="split a link: the signal leaves the issue, and stays apart for good"
@@ -193,7 +199,7 @@ def run_proposed(ctx: Context) -> int:
 
 
 def run_confirm(ctx: Context) -> int:
-    target = confirm_link(ctx.db(), ctx.args.link_id, routines=routines_of(ctx))
+    target = confirm_link(ctx.db(), ctx.args.link_id, routines=routines_of(ctx), into=ctx.args.into)
     print(f"link {ctx.args.link_id} confirmed: merged into issue #{target}")
     return 0
 

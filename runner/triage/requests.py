@@ -47,7 +47,12 @@ def apply_pending(run: Triage) -> int:
     for request in queued:
         try:
             result, touched = review.apply(
-                run.db, request.action, request.link_id, request.decided_by or "person", run.new_id
+                run.db,
+                request.action,
+                request.link_id,
+                request.decided_by or "person",
+                run.new_id,
+                into=request.into,
             )
             outcome = requests.Outcome(result, touched, None)
         except UserError as exc:

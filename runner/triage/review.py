@@ -34,10 +34,16 @@ POLL_S = 0.05
 
 
 def confirm_link(
-    db: sqlite_utils.Database, link_id: int, *, by: str = "person", routines: Routines | None = None
+    db: sqlite_utils.Database,
+    link_id: int,
+    *,
+    by: str = "person",
+    routines: Routines | None = None,
+    into: int | None = None,
 ) -> int:
-    """Confirm a proposed link: the signal's issue merges into the proposed one. Returns it."""
-    return _decide(db, "confirm", link_id, by, routines)
+    """Confirm a proposed link: the signal's issue merges into the proposed one, or into
+    `into`, another of the link's candidates. Returns the issue merged into."""
+    return _decide(db, "confirm", link_id, by, routines, into)
 
 
 def split_link(
@@ -53,19 +59,26 @@ def split_link(
 
 
 def _decide(
-    db: sqlite_utils.Database, action: str, link_id: int, by: str, routines: Routines | None
+    db: sqlite_utils.Database,
+    action: str,
+    link_id: int,
+    by: str,
+    routines: Routines | None,
+    into: int | None = None,
 ) -> int:
     deadline = time.monotonic() + WAIT_S
     while True:
         token, current = requests.acquire(db, "person")
         if token is not None:
             try:
-                result, touched = apply(db, action, link_id, by, lambda: reserve_issue_ids(db, 1))
+                result, touched = apply(
+                    db, action, link_id, by, lambda: reserve_issue_ids(db, 1), into=into
+                )
             finally:
                 requests.release(db, token)
             break
         if current is not None and current.holder == "triage":
-            result, touched = _through_triage(db, action, link_id, by, deadline)
+            result, touched = _through_triage(db, action, link_id, by, deadline, into)
             break
         if time.monotonic() > deadline:
             raise UserError("another decision holds the store; try again")
@@ -76,10 +89,15 @@ def _decide(
 
 
 def _through_triage(
-    db: sqlite_utils.Database, action: str, link_id: int, by: str, deadline: float
+    db: sqlite_utils.Database,
+    action: str,
+    link_id: int,
+    by: str,
+    deadline: float,
+    into: int | None = None,
 ) -> tuple[int, list[int]]:
     """Queue the decision for the running triage and wait for its answer."""
-    request_id = requests.enqueue(db, action, link_id, by)
+    request_id = requests.enqueue(db, action, link_id, by, into)
     while (answer := requests.outcome(db, request_id)) is None:
         if time.monotonic() > deadline:
             raise UserError(
@@ -91,7 +109,7 @@ def _through_triage(
             if token is not None:
                 try:
                     if requests.outcome(db, request_id) is None:
-                        result = _answer(db, request_id, action, link_id, by)
+                        result = _answer(db, request_id, action, link_id, by, into)
                         if result.error:
                             raise UserError(result.error)
                         return result.result or 0, result.touched
@@ -104,11 +122,16 @@ def _through_triage(
 
 
 def _answer(
-    db: sqlite_utils.Database, request_id: int, action: str, link_id: int, by: str | None
+    db: sqlite_utils.Database,
+    request_id: int,
+    action: str,
+    link_id: int,
+    by: str | None,
+    into: int | None = None,
 ) -> requests.Outcome:
     try:
         result, touched = apply(
-            db, action, link_id, by or "person", lambda: reserve_issue_ids(db, 1)
+            db, action, link_id, by or "person", lambda: reserve_issue_ids(db, 1), into=into
         )
         outcome = requests.Outcome(result, touched, None)
     except UserError as exc:
@@ -123,33 +146,42 @@ def apply(
     link_id: int,
     by: str,
     allocate: Callable[[], int],
+    into: int | None = None,
 ) -> tuple[int, list[int]]:
     """Apply one decision, by whoever holds the lease; returns the signal's issue and the
-    issues changed. `allocate` gives the id of an issue a split creates."""
+    issues changed. `allocate` gives the id of an issue a split creates; `into`, the
+    candidate a confirm chose."""
     if action == "confirm":
-        target, source = _confirm(db, link_id, by=by)
+        target, source = _confirm(db, link_id, by=by, into=into)
         return target, [target, source]
     if action == "split":
         return _split(db, link_id, by=by, allocate=allocate)
     raise UserError(f"unknown decision {action!r}")
 
 
-def _confirm(db: sqlite_utils.Database, link_id: int, *, by: str) -> tuple[int, int]:
+def _confirm(
+    db: sqlite_utils.Database, link_id: int, *, by: str, into: int | None = None
+) -> tuple[int, int]:
     link = get_link(db, link_id)
     if link is None:
         raise UserError(f"no link {link_id}")
     if link.state != "proposed":
         raise UserError(f"link {link_id} is {link.state}, not proposed; nothing to confirm")
+    target_id = link.issue_id if into is None else into
+    offered = {link.issue_id, *(issue for issue, _score in link.candidates)}
+    if target_id not in offered:
+        listed = ", ".join(f"#{i}" for i in sorted(offered))
+        raise UserError(f"link {link_id}: issue #{target_id} is not a candidate ({listed})")
     source = link.home_issue_id
-    if source is None or source == link.issue_id:
+    if source is None or source == target_id:
         raise UserError(f"link {link_id}: the signal has no separate issue to merge")
-    if split_between(db, source, link.issue_id):
-        raise UserError(f"issues #{source} and #{link.issue_id} were split apart by a person")
-    target = get_issue(db, link.issue_id)
+    if split_between(db, source, target_id):
+        raise UserError(f"issues #{source} and #{target_id} were split apart by a person")
+    target = get_issue(db, target_id)
     if target is None or target.status != "open":
-        raise UserError(f"link {link_id}: issue #{link.issue_id} is no longer open")
-    merge_issue(db, source=source, target=link.issue_id, link_id=link_id, by=by)
-    return link.issue_id, source
+        raise UserError(f"link {link_id}: issue #{target_id} is no longer open")
+    merge_issue(db, source=source, target=target_id, link_id=link_id, by=by)
+    return target_id, source
 
 
 def _split(

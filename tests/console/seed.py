@@ -202,7 +202,19 @@ def seed_morning(root: Path) -> Morning:
             signals.append(s)
             links.append(NewLink(s.id, issue_id, "linked", 1.0, 1.0, 1.0, "seed"))
         m.issues[key] = issue_id
-    links.append(NewLink("sig-6-0", 5, "proposed", 0.0, 0.8, 0.7, "structure and text agree"))
+    # Triage ranked two issues for the look-alike: the cart badge first, the dashboard second.
+    links.append(
+        NewLink(
+            "sig-6-0",
+            5,
+            "proposed",
+            0.0,
+            0.8,
+            0.7,
+            "structure and text agree",
+            "[[5, 0.62], [2, 0.31]]",
+        )
+    )
     with db.conn:
         insert_signals(db, signals)
     with db.conn:

@@ -181,6 +181,35 @@ async def test_y_confirms_and_triage_reassesses_the_lane(
     assert routine.fetchone()[0] is not None
 
 
+async def test_bracket_picks_another_candidate_and_y_joins_it(
+    console: Callable[..., OvernightApp], morning: Morning
+) -> None:
+    app = console()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: queue(app).loaded)
+        await pilot.press("2")
+        await pilot.pause()
+        table = queue(app).query_one("#table-needs_confirmation", LaneTable)
+        row = table.current()
+        assert row is not None
+        assert [c.issue_id for c in row.candidates] == [5, 2]
+        assert "#6→#5 1/2" in str(table.get_row_at(0)[0])
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert "#6→#2 2/2" in str(table.get_row_at(0)[0])
+        details = str(queue(app).query_one("#details-text", Static).render())
+        assert "▸ #2 Dashboard goes blank after refresh  (0.31)" in details
+        assert "  #5 Cart badge shows a stale count  (0.62)" in details
+        await pilot.press("y")
+        await until(pilot, lambda: len(app.decisions_made) == 1)
+    db = open_db(morning.db_path)
+    home = db.execute("SELECT issue_id FROM links WHERE signal_id = 'sig-6-0' AND state = 'linked'")
+    assert home.fetchone()[0] == morning.issues["unverified"]
+    # The look-alike's issue merged into the one picked; the first candidate kept its signals.
+    counts = dict(db.execute("SELECT id, signal_count FROM issues WHERE id IN (2, 5)").fetchall())
+    assert counts == {2: 10, 5: 6}
+
+
 async def test_x_splits_for_good(console: Callable[..., OvernightApp], morning: Morning) -> None:
     app = console()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -78,6 +78,14 @@ def state(row: QueueRow) -> Text:
     return Text("")
 
 
+def link_target(row: QueueRow) -> str:
+    """`#home→#target`, and which of several candidates it is."""
+    text = f"#{row.home_issue_id}→#{row.target.issue_id}"
+    if len(row.candidates) > 1:
+        text += f" {row.chosen + 1}/{len(row.candidates)}"
+    return text
+
+
 def scores(row: QueueRow) -> str:
     if row.scores is None:
         return ""

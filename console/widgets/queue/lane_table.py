@@ -36,8 +36,8 @@ _COLUMNS: dict[LaneName, list[tuple[str, Cell]]] = {
         ("Agent", lambda r, _n: cells.state(r)),
     ],
     "needs_confirmation": [
-        ("Issue", lambda r, _n: f"#{r.home_issue_id}→#{r.issue_id}"),
-        ("Title", lambda r, _n: cells.cut(r.title)),
+        ("Issue", lambda r, _n: cells.link_target(r)),
+        ("Title", lambda r, _n: cells.cut(r.target.title)),
         ("Signals", lambda r, _n: cells.signals(r)),
         ("Age", lambda r, n: cells.age(r.first_seen, n)),
         ("Scores", lambda r, _n: cells.scores(r)),
@@ -77,6 +77,8 @@ class LaneTable(DataTable[str | Text]):
         self.lane: LaneName = lane
         self.rows_by_key: dict[str, QueueRow] = {}
         self.order: list[str] = []
+        self.chosen: dict[str, int] = {}
+        """The candidate picked on each proposed link's row, kept across reloads."""
 
     def on_mount(self) -> None:
         # Narrow terminals drop the columns the details pane repeats (age, cost, rule).
@@ -96,6 +98,7 @@ class LaneTable(DataTable[str | Text]):
         """Show `rows`, keeping the cursor on the same row if it is still there. Rows that
         left are removed and changed ones rewritten in place (a decision takes one row out of
         hundreds); only a new order rebuilds the table. Returns False when nothing changed."""
+        rows = [self._with_choice(r) for r in rows]
         keys = [r.key for r in rows]
         fresh = {r.key: r for r in rows}
         if keys == self.order and all(self.rows_by_key[k] == fresh[k] for k in keys):
@@ -134,12 +137,31 @@ class LaneTable(DataTable[str | Text]):
 
     def append_rows(self, rows: Sequence[QueueRow], now: datetime) -> None:
         columns = self.columns_shown()
-        fresh = [r for r in rows if r.key not in self.rows_by_key]
+        fresh = [self._with_choice(r) for r in rows if r.key not in self.rows_by_key]
         for r in fresh:
             self.rows_by_key[r.key] = r
             self.order.append(r.key)
         for r in fresh:
             self.add_row(*(cell(r, now) for _label, cell in columns), key=r.key)
+
+    def choose(self, step: int, now: datetime) -> QueueRow | None:
+        """Move the current row's pick to the next (or previous) candidate; the row as it is
+        now, or None when it offers no other."""
+        row = self.current()
+        if row is None or len(row.candidates) < 2:
+            return None
+        self.chosen[row.key] = (row.chosen + step) % len(row.candidates)
+        fresh = self._with_choice(row)
+        self.rows_by_key[row.key] = fresh
+        for label, cell in self.columns_shown():
+            self.update_cell(row.key, label.lower(), cell(fresh, now))
+        return fresh
+
+    def _with_choice(self, row: QueueRow) -> QueueRow:
+        chosen = self.chosen.get(row.key, 0)
+        if chosen == row.chosen or chosen >= len(row.candidates):
+            return row
+        return row.model_copy(update={"chosen": chosen})
 
     def current_key(self) -> str | None:
         if not self.order or self.cursor_row < 0 or self.cursor_row >= len(self.order):

@@ -72,6 +72,13 @@ def _describe(row: QueueRow, now: datetime) -> Text:
             f"\nsignal of #{row.home_issue_id} proposed as a duplicate of #{row.issue_id}: "
             f"{row.rule or ''}\n{cells.scores(row)}"
         )
+        if len(row.candidates) > 1:
+            out.append("\ny joins the marked issue; ] picks the next:", style="dim")
+            for n, candidate in enumerate(row.candidates):
+                mark = "▸" if n == row.chosen else " "
+                score = "" if candidate.score is None else f"  ({candidate.score:.2f})"
+                line = f"\n{mark} #{candidate.issue_id} {candidate.title}{score}"
+                out.append(line, style="bold" if n == row.chosen else "")
     if row.dispatch_state:
         out.append(f"\nagent: {row.dispatch_state}", style="bold yellow")
     return out

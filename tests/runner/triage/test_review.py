@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 
 import pytest
 import sqlite_utils
 
 from runner.errors import UserError
-from runner.triage.engine import triage_pending
+from runner.triage.decide import Thresholds
+from runner.triage.engine import Triage, triage_pending
+from runner.triage.requests import apply_pending, take_lease
 from runner.triage.review import confirm_link, split_link
-from store.issues import get_issue, links_for_signal, list_splits
+from store import triage_requests as requests
+from store.issues import get_issue, get_link, links_for_signal, list_splits
 
-from .conftest import crash
+from .conftest import crash, feedback
 
 
 def home(db: sqlite_utils.Database, signal_id: str) -> int:
@@ -94,3 +99,59 @@ def test_a_split_proposal_is_never_confirmed_later(
     store_signals(again)
     triage_pending(fresh_db)
     assert home(fresh_db, again.id) == proposal.home_issue_id
+
+
+def three_reports(
+    db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> tuple[int, list[int]]:
+    """Two reports of one export fault, then a third whose words fit both: its proposal's
+    link id and candidates."""
+    store_signals(
+        feedback("The CSV export is empty when a status filter is set", route=None, user="a"),
+        feedback("Exported CSV file is blank with the status filter on", route=None, user="b"),
+    )
+    triage_pending(db)
+    third = feedback("CSV export empty: status filter gives a blank file", route=None, user="c")
+    store_signals(third)
+    triage_pending(db)
+    (proposal,) = [x for x in links_for_signal(db, third.id) if x.state == "proposed"]
+    return proposal.id, [issue for issue, _score in proposal.candidates]
+
+
+def test_a_person_confirms_another_candidate_than_the_first(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    link_id, candidates = three_reports(fresh_db, store_signals)
+    assert len(candidates) == 2
+    with pytest.raises(UserError, match="is not a candidate"):
+        confirm_link(fresh_db, link_id, into=999)
+    target = confirm_link(fresh_db, link_id, into=candidates[1])
+    assert target == candidates[1]
+    link = get_link(fresh_db, link_id)
+    assert link is not None and (link.state, link.issue_id) == ("linked", candidates[1])
+    issue = get_issue(fresh_db, candidates[1])
+    assert issue is not None and issue.signal_count == 2
+
+
+def test_the_candidate_chosen_goes_through_a_running_triage(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    link_id, candidates = three_reports(fresh_db, store_signals)
+    token = take_lease(fresh_db)  # as a running triage does
+    answer: list[int] = []
+    person = threading.Thread(
+        target=lambda: answer.append(confirm_link(fresh_db, link_id, into=candidates[1]))
+    )
+    person.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not requests.pending(fresh_db):
+            assert time.monotonic() < deadline, "the decision was never queued"
+            time.sleep(0.01)
+        (queued,) = requests.pending(fresh_db)
+        assert (queued.action, queued.into) == ("confirm", candidates[1])
+        assert apply_pending(Triage(fresh_db, Thresholds())) == 1
+    finally:
+        requests.release(fresh_db, token)
+        person.join(timeout=10)
+    assert answer == [candidates[1]]
