@@ -42,12 +42,15 @@ TABS = ("diff", "reasoning", "signals", "replay")
 
 
 def title_content(detail: ProposalDetail) -> Content:
-    """The screen's headline: issue, outcome, check, size, cost."""
+    """The screen's headline: the issue (numbered as the queue numbers it), outcome, check,
+    size, cost, and the proposal's own number last."""
     p = detail.proposal
     badge = "[b $text-success]verified[/]" if p.verified else "[b $text-warning]unverified[/]"
     return Content.from_markup(
-        f"[b]#$id $title[/b]  {badge} [dim]$outcome · $signals signals · $users users · "
-        "$branch ·[/] [$text-success]+$added[/] [$text-error]\u2212$removed[/] [dim]· $cost[/]",
+        f"[b]#$issue $title[/b]  {badge} [dim]$outcome · $signals signals · $users users · "
+        "$branch ·[/] [$text-success]+$added[/] [$text-error]\u2212$removed[/] "
+        "[dim]· $cost · proposal $id[/]",
+        issue=p.issue_id,
         id=p.id or 0,
         title=detail.issue_title,
         outcome=p.outcome,
