@@ -73,6 +73,11 @@ class QueueRow(BaseModel):
     """For `needs_confirmation`: the proposed link a person confirms or splits."""
     home_issue_id: int | None = None
     """For `needs_confirmation`: the issue the signal is counted in while it waits."""
+    home_title: str | None = None
+    """For `needs_confirmation`: that issue's title (the signal's own words, often)."""
+    home_words: str | None = None
+    """For `needs_confirmation`: the start of that issue's description, when it says more
+    than the title (an e-mail's body under a subject such as "Idea")."""
     scores: tuple[float, float, float] | None = None
     """For `needs_confirmation`: fingerprint, structure and text scores."""
     rule: str | None = None
@@ -156,6 +161,9 @@ _LANE_SQL: dict[LaneName, tuple[str, str]] = {
         "l.structure_score AS st, l.text_score AS tx, l.rule AS rule, "
         "(SELECT h.issue_id FROM links h WHERE h.signal_id = l.signal_id "
         " AND h.state = 'linked') AS home_issue_id, "
+        "(SELECT json_array(hi.title, substr(hi.description, 1, 300)) FROM links h "
+        " JOIN issues hi ON hi.id = h.issue_id "
+        " WHERE h.signal_id = l.signal_id AND h.state = 'linked') AS home, "
         "(SELECT json_group_array(json_array(c.key, ci.id, ci.title, c.value ->> 1)) "
         " FROM json_each(l.candidates) c JOIN issues ci ON ci.id = c.value ->> 0 "
         " WHERE ci.status = 'open') AS candidates "
@@ -223,6 +231,12 @@ def _row(lane: LaneName, data: dict[str, Any]) -> QueueRow:
         data["scores"] = (data.pop("fp"), data.pop("st"), data.pop("tx"))
     if "candidates" in data:
         data["candidates"] = _candidates(data)
+        title, words = json.loads(data.pop("home") or "[null, null]")
+        data["home_title"] = title
+        words = " ".join((words or "").split())
+        if title and words.startswith(title):  # a subject the body follows
+            words = words[len(title) :].strip()
+        data["home_words"] = words if words and words not in (title or "") else None
     data["verified"] = bool(data.get("verified"))
     data["new_failures"] = int(data.get("new_failures") or 0)
     return QueueRow.model_validate({"lane": lane, **data})

@@ -198,6 +198,7 @@ async def test_bracket_picks_another_candidate_and_y_joins_it(
         await pilot.pause()
         assert "#6→#2 2/2" in str(table.get_row_at(0)[0])
         details = str(queue(app).query_one("#details-text", Static).render())
+        assert details.startswith("#6 Cart count wrong after removing an item")
         assert "▸ #2 Dashboard goes blank after refresh  (0.31)" in details
         assert "  #5 Cart badge shows a stale count  (0.62)" in details
         await pilot.press("y")

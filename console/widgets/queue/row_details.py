@@ -44,6 +44,8 @@ class RowDetails(Vertical):
 
 
 def _describe(row: QueueRow, now: datetime) -> Text:
+    if row.lane == "needs_confirmation":
+        return _describe_link(row, now)
     out = Text()
     out.append(f"#{row.issue_id} ", style="bold")
     out.append(row.title, style="bold")
@@ -67,18 +69,32 @@ def _describe(row: QueueRow, now: datetime) -> Text:
     elif row.lane == "held":
         for reason in row.reasons:
             out.append(f"\n• {reason}")
-    elif row.lane == "needs_confirmation":
-        out.append(
-            f"\nsignal of #{row.home_issue_id} proposed as a duplicate of #{row.issue_id}: "
-            f"{row.rule or ''}\n{cells.scores(row)}"
-        )
-        if len(row.candidates) > 1:
-            out.append("\ny joins the marked issue; ] picks the next:", style="dim")
-            for n, candidate in enumerate(row.candidates):
-                mark = "▸" if n == row.chosen else " "
-                score = "" if candidate.score is None else f"  ({candidate.score:.2f})"
-                line = f"\n{mark} #{candidate.issue_id} {candidate.title}{score}"
-                out.append(line, style="bold" if n == row.chosen else "")
     if row.dispatch_state:
         out.append(f"\nagent: {row.dispatch_state}", style="bold yellow")
+    return out
+
+
+def _describe_link(row: QueueRow, now: datetime) -> Text:
+    """A proposed duplicate: the signal's issue, why triage was unsure, and the issues it may
+    join, the one `y` joins marked."""
+    out = Text()
+    out.append(f"#{row.home_issue_id} ", style="bold")
+    out.append(row.home_title or "", style="bold")
+    if row.home_words:
+        out.append(f" — {row.home_words}")
+    out.append(f"\n{row.rule or ''} · {cells.scores(row)}", style="dim")
+    several = len(row.candidates) > 1
+    out.append("\ny joins ▸" + (", ] picks another:" if several else ":"), style="dim")
+    for n, candidate in enumerate(row.candidates or [row.target]):
+        chosen = n == row.chosen
+        score = "" if candidate.score is None else f"  ({candidate.score:.2f})"
+        out.append(
+            f"\n{'▸' if chosen else ' '} #{candidate.issue_id} ", style="bold" if chosen else ""
+        )
+        out.append(candidate.title + score, style="bold" if chosen else "")
+        if chosen and candidate.issue_id == row.issue_id:
+            out.append(
+                f"  · {row.signal_count} signals, first {cells.age(row.first_seen, now)} ago",
+                style="dim",
+            )
     return out
