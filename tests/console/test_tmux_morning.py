@@ -15,7 +15,9 @@ import pytest
 
 from runner.git import is_dirty, resolve_commit
 from store import open_db
+from store.issues import get_link
 from store.night import list_dispatches
+from store.queue import lane_page
 from store.review import list_decisions, list_proposals
 from tests.conftest import copy_demo
 
@@ -79,9 +81,12 @@ def test_a_whole_morning_in_a_real_terminal(demo: Path) -> None:
     repo = demo / "teamboard"
     db = open_db(demo / "overnight.db")
     open_before = [p for p in list_proposals(db, "open") if p.outcome == "proposed"]
-    db.close()
     assert len(open_before) >= 4
     main_before = resolve_commit(repo, "main")
+    waiting = lane_page(db, "needs_confirmation")
+    db.close()
+    # The first proposed duplicate triage offered more than one issue for.
+    row_at, offered = next((n, r) for n, r in enumerate(waiting) if len(r.candidates) > 1)
     term = Terminal(
         _ensure_tmux(),
         f"{sys.executable} -m runner.cli --config {config} review; echo REVIEW-EXITED $?; sleep 30",
@@ -122,6 +127,15 @@ def test_a_whole_morning_in_a_real_terminal(demo: Path) -> None:
         term.press("u")
         per_decision["undo"] = term.keys - keys
         time.sleep(1.5)
+        # A proposed duplicate: pick the second issue triage offered, and join it.
+        term.press("2", *["j"] * row_at)
+        term.wait_for("] picks another")
+        keys = term.keys
+        term.press("]")
+        term.wait_for(f"#{offered.home_issue_id}→#{offered.candidates[1].issue_id} 2/")
+        term.press("y")
+        term.wait_for(f"is now part of #{offered.candidates[1].issue_id}")
+        per_decision["confirm another candidate"] = term.keys - keys
         term.press("q")
         term.wait_for("REVIEW-EXITED 0")
     finally:
@@ -136,6 +150,11 @@ def test_a_whole_morning_in_a_real_terminal(demo: Path) -> None:
     assert by_id[redirected.proposal_id].status == "redirected"  # type: ignore[index]
     assert by_id[closed.proposal_id].status == "open"  # type: ignore[index]  # undone
     assert closed.reason and closed.reason.startswith("wrong tree")
+    link = get_link(db, offered.link_id or 0)
+    assert link is not None and (link.state, link.issue_id) == (
+        "linked",
+        offered.candidates[1].issue_id,
+    )
     queued = [d for d in list_dispatches(db, state="queued") if d.why == "redirect"]
     assert [d.issue_id for d in queued] == [redirected.issue_id]
     assert queued[0].context == "Also accept two-digit years."
@@ -145,4 +164,10 @@ def test_a_whole_morning_in_a_real_terminal(demo: Path) -> None:
     assert merged_branch and resolve_commit(repo, "main") == resolve_commit(repo, merged_branch)
     assert resolve_commit(repo, "main") != main_before and not is_dirty(repo)
     print(f"keys per decision: {per_decision}")
-    assert per_decision == {"merge": 1, "redirect": 2, "close": 2, "undo": 1}
+    assert per_decision == {
+        "merge": 1,
+        "redirect": 2,
+        "close": 2,
+        "undo": 1,
+        "confirm another candidate": 2,
+    }

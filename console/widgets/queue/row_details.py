@@ -13,6 +13,9 @@ from textual.widgets import Sparkline, Static
 from console.widgets.queue import cells
 from store.queue import SPARK_HOURS, QueueRow
 
+WORDS_SHOWN = 70
+"""Characters of a waiting signal's words shown beside its issue's title."""
+
 
 class RowDetails(Vertical):
     """What the cursor is on, in more words than the row has room for."""
@@ -35,6 +38,9 @@ class RowDetails(Vertical):
             label.update("")
             self.shown_key = None
             return
+        # A proposed duplicate's decision is which issue it joins: the candidates take the
+        # room the arrivals have elsewhere.
+        self.set_class(row.lane == "needs_confirmation", "-link")
         text.update(_describe(row, now))
         spark.data = row.arrivals or [0]
         label.update(
@@ -81,7 +87,8 @@ def _describe_link(row: QueueRow, now: datetime) -> Text:
     out.append(f"#{row.home_issue_id} ", style="bold")
     out.append(row.home_title or "", style="bold")
     if row.home_words:
-        out.append(f" — {row.home_words}")
+        words = row.home_words
+        out.append(" — " + (words if len(words) <= WORDS_SHOWN else words[:WORDS_SHOWN] + "…"))
     out.append(f"\n{row.rule or ''} · {cells.scores(row)}", style="dim")
     several = len(row.candidates) > 1
     out.append("\ny joins ▸" + (", ] picks another:" if several else ":"), style="dim")
