@@ -43,6 +43,27 @@ async def test_the_queue_shows_every_lane_and_the_row_in_full(
         assert app.screen.active_bindings["d"].binding.action == "dispatch_anyway"
 
 
+async def test_the_columns_follow_the_terminal_across_the_narrow_width(
+    console: Callable[..., OvernightApp], morning: Morning
+) -> None:
+    app = console()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        await until(pilot, lambda: screen.loaded)
+        table = screen.query_one("#table-proposals", LaneTable)
+        labels = lambda: [str(c.label) for c in table.columns.values()]  # noqa: E731
+        assert "Age" not in labels() and "Cost" not in labels()
+        await pilot.press("j")
+        await pilot.resize_terminal(140, 40)
+        await until(pilot, lambda: "Age" in labels())
+        assert "Cost" in labels() and table.row_count == 2
+        assert table.current_key() == f"proposal:{morning.proposals['unverified']}"
+        await pilot.resize_terminal(90, 30)
+        await until(pilot, lambda: "Age" not in labels())
+        assert table.current_key() == f"proposal:{morning.proposals['unverified']}"
+
+
 async def test_the_filter_narrows_every_lane(
     console: Callable[..., OvernightApp], morning: Morning
 ) -> None:

@@ -77,16 +77,37 @@ class LaneTable(DataTable[str | Text]):
         self.lane: LaneName = lane
         self.rows_by_key: dict[str, QueueRow] = {}
         self.order: list[str] = []
+        self._narrow = False
+        self._now = datetime.min
+        """When the rows were last drawn: ages are drawn again as they were."""
         self.chosen: dict[str, int] = {}
         """The candidate picked on each proposed link's row, kept across reloads."""
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         # Narrow terminals drop the columns the details pane repeats (age, cost, rule).
         narrow = self.app.size.width < NARROW
+        self._narrow = narrow
         for label, _cell in self.columns_shown(narrow):
             widths = _WIDTHS.get(label)
             width = widths[narrow] if widths else None
             self.add_column(label, key=label.lower(), width=width)
+
+    def on_resize(self) -> None:
+        """Across the narrow width, the columns change: the table is laid out again, the
+        cursor on the same row."""
+        if (self.app.size.width < NARROW) == self._narrow:
+            return
+        rows = [self.rows_by_key[k] for k in self.order]
+        cursor = self.cursor_row
+        self.clear(columns=True)
+        self.rows_by_key, self.order = {}, []
+        self._add_columns()
+        self.append_rows(rows, self._now)
+        if rows:
+            self.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
 
     def columns_shown(self, narrow: bool | None = None) -> list[tuple[str, Cell]]:
         if narrow is None:
@@ -98,6 +119,7 @@ class LaneTable(DataTable[str | Text]):
         """Show `rows`, keeping the cursor on the same row if it is still there. Rows that
         left are removed and changed ones rewritten in place (a decision takes one row out of
         hundreds); only a new order rebuilds the table. Returns False when nothing changed."""
+        self._now = now
         rows = [self._with_choice(r) for r in rows]
         keys = [r.key for r in rows]
         fresh = {r.key: r for r in rows}
@@ -136,6 +158,7 @@ class LaneTable(DataTable[str | Text]):
         self.append_rows([fresh[k] for k in added], now)
 
     def append_rows(self, rows: Sequence[QueueRow], now: datetime) -> None:
+        self._now = now
         columns = self.columns_shown()
         fresh = [self._with_choice(r) for r in rows if r.key not in self.rows_by_key]
         for r in fresh:
