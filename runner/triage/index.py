@@ -288,7 +288,7 @@ class Index:
             self.vocabulary.add_words(new)
         norm = self.vocabulary.norm
         profile.documents = [Document(w, norm(w)) for w in words]
-        union = frozenset().union(*words)
+        union = words[0] if len(words) == 1 else frozenset().union(*words)  # most have one
         profile.whole = Document(union, 0.0, counted_words(profile.texts, union))
         if not new or len(profile.bag) >= MAX_BAG:
             return
