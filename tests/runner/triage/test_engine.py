@@ -9,7 +9,7 @@ import pytest
 import sqlite_utils
 
 import store.triage_batches
-from runner.triage import writer
+from runner.triage import engine
 from runner.triage.decide import Thresholds
 from runner.triage.engine import Triage, triage_pending
 from runner.triage.index import load_index
@@ -53,10 +53,10 @@ def test_a_crash_mid_batch_never_counts_a_signal_twice(
         )
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(writer, "write_triage_batch", dying)
+    monkeypatch.setattr(engine, "write_triage_batch", dying)
     with pytest.raises(RuntimeError):
         triage_pending(fresh_db, batch_size=2)
-    monkeypatch.setattr(writer, "write_triage_batch", real)
+    monkeypatch.setattr(engine, "write_triage_batch", real)
     fresh_db.close()
 
     db = open_db(db_path)  # a new process, as after the crash
