@@ -21,43 +21,19 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import sqlite_utils
 
-from runner.triage.decide import (
-    Decision,
-    Scores,
-    Thresholds,
-    decide,
-    identity,
-    labels_of,
-    new_issue,
-)
-from runner.triage.features import FEATURES_VERSION, Features, decode, features
-from runner.triage.index import (
-    MAX_LABELS,
-    MAX_ROUTES,
-    MAX_TEXTS,
-    Index,
-    Placement,
-    Profile,
-    load_index,
-    merge_limited,
-)
+from runner.triage.batch import Batch, define, join, update, written_issues
+from runner.triage.decide import Decision, Scores, Thresholds, decide, identity, labels_of
+from runner.triage.features import Features, read_features
+from runner.triage.index import Index, Placement, Profile, load_index
 from runner.triage.requests import apply_pending, take_lease
-from store.issues import Issue, home_issue_ids, issue_actors
-from store.signal import Signal, utcnow
-from store.signal_features import envelopes_without_features, span_features
+from store.issues import home_issue_ids, issue_actors
+from store.signal import utcnow
 from store.signals import Span, next_span, signals_by_id, triaged_through
-from store.triage_batches import (
-    IssueDefinition,
-    IssueUpdate,
-    NewLink,
-    TriageBatch,
-    write_triage_batch,
-)
-from store.triage_requests import give_back, release, reserve_issue_ids
+from store.triage_batches import NewLink, TriageBatch, write_triage_batch
+from store.triage_requests import give_back, has_pending, release, reserve_issue_ids
 
 BATCH = 2_000
 ID_BLOCK = 10_000
@@ -82,87 +58,6 @@ class TriageReport:
     touched: set[int] = field(default_factory=set)
     """Issues that gained signals in this run."""
     rules: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class _Batch:
-    founders: list[tuple[int, Features]] = field(default_factory=list)
-    """Each issue founded in the batch, with the signal that founded it."""
-    links: list[NewLink] = field(default_factory=list)
-    fingerprints: list[tuple[str, int]] = field(default_factory=list)
-    actors: list[tuple[int, str]] = field(default_factory=list)
-    """(issue, actor) pairs new to their issue."""
-    triaged: int = 0
-    dirty: set[int] = field(default_factory=set)
-    defined: dict[int, Features] = field(default_factory=dict)
-    """Issues founded by feedback that an error of the batch defines, with that error."""
-
-
-def _join(profile: Profile, f: Features) -> None:
-    """Count a signal in an issue: count + 1, last seen, routes, kinds, sources, labels."""
-    profile.signal_count += 1
-    if f.seen > profile.last_seen:
-        profile.last_seen = f.seen
-    changed = merge_limited(profile.routes_seen, f.structure.location, MAX_ROUTES)
-    # Keep one text per kind of signal, so feedback can later meet the error it describes.
-    if merge_limited(profile.kinds, f.kind, 3):
-        changed = True
-        if f.text:
-            merge_limited(profile.texts, f.text, MAX_TEXTS)
-    changed = merge_limited(profile.sources, f.source, 10) or changed
-    for label in labels_of(f):
-        changed = merge_limited(profile.labels, label, MAX_LABELS) or changed
-    profile.lists_changed = profile.lists_changed or changed
-
-
-def _define(profile: Profile, f: Features) -> None:
-    """The first error to join an issue founded by feedback defines it: title, scope, repro
-    (written with the batch, `_definition`), and the structure later signals meet.
-
-    Without this, an issue a person reported first would stay without suspected files however
-    many stack traces joined it, and be held as "scope unclear" for good.
-    """
-    s = profile.structure
-    profile.structure = f.structure._replace(location=s.location or f.structure.location)
-    profile.basis = f.fingerprint.basis if f.fingerprint.hash else None
-
-
-def _definition(f: Features, issue_id: int, now: datetime) -> IssueDefinition:
-    """What the error `f` (with its signal) defines of the issue it joined."""
-    draft = new_issue(f, issue_id, now)
-    return IssueDefinition(
-        id=issue_id,
-        title=draft.title,
-        fingerprint=draft.fingerprint,
-        fingerprint_basis=draft.fingerprint_basis,
-        error_type=draft.error_type,
-        top_frame=draft.top_frame,
-        scope=draft.scope,
-        repro=draft.repro,
-        test_id=draft.test_id,
-    )
-
-
-def _update(profile: Profile) -> IssueUpdate:
-    changed, profile.lists_changed = profile.lists_changed, False
-    return IssueUpdate(
-        id=profile.id,
-        signal_count=profile.signal_count,
-        users_affected=profile.users_affected,
-        last_seen=profile.last_seen,
-        lists=(
-            # Copies: the batch may be written while later signals change the profile.
-            (
-                list(profile.routes_seen),
-                list(profile.kinds),
-                list(profile.sources),
-                list(profile.labels),
-                list(profile.texts),
-            )
-            if changed
-            else None
-        ),
-    )
 
 
 class Triage:
@@ -203,7 +98,7 @@ class Triage:
         self.next_id += 1
         return issue_id
 
-    def _found(self, f: Features, batch: _Batch) -> int:
+    def _found(self, f: Features, batch: Batch) -> int:
         """Found an issue on a signal: its profile now, its row when the batch is written."""
         issue_id = self.new_id()
         s = f.structure
@@ -238,39 +133,7 @@ class Triage:
         read = signals_by_id(self.db, unread, without=("raw",)) if unread else {}
         return {f.id: f if f.lazy is not None else f.with_signal(read[f.id]) for f in found}
 
-    def _founded(
-        self, batch: _Batch, whole: dict[str, Features], now: datetime
-    ) -> tuple[list[Issue], list[IssueDefinition]]:
-        """The rows of the issues founded in a batch, with what later signals of the batch
-        changed about them; and the definitions of older issues."""
-        definitions = {
-            issue_id: _definition(whole[f.id], issue_id, now)
-            for issue_id, f in batch.defined.items()
-        }
-        founded = []
-        for issue_id, f in batch.founders:
-            row = new_issue(whole[f.id], issue_id, now)
-            if issue_id in batch.dirty:  # more signals joined it in the same batch
-                p = self.index.profiles[issue_id]
-                p.lists_changed = False  # written whole with the new issue
-                definition = definitions.pop(issue_id, None)
-                row = row.model_copy(
-                    update={
-                        **(definition._asdict() if definition else {}),
-                        "signal_count": p.signal_count,
-                        "users_affected": p.users_affected,
-                        "last_seen": datetime.fromisoformat(p.last_seen),
-                        "routes_seen": list(p.routes_seen),
-                        "kinds": list(p.kinds),
-                        "sources": list(p.sources),
-                        "labels": list(p.labels),
-                        "texts": list(p.texts),
-                    }
-                )
-            founded.append(row)
-        return founded, list(definitions.values())
-
-    def _count_actor(self, profile: Profile, actor: str, batch: _Batch) -> None:
+    def _count_actor(self, profile: Profile, actor: str, batch: Batch) -> None:
         """Count a signal's actor in the users affected of the issue it joined, once."""
         known = profile.actors
         if known is None:
@@ -281,7 +144,7 @@ class Triage:
             profile.users_affected += 1
             batch.actors.append((profile.id, actor))
 
-    def _place(self, f: Features, decision: Decision, batch: _Batch) -> int:
+    def _place(self, f: Features, decision: Decision, batch: Batch) -> int:
         """Apply one decision to the index and the batch; return the signal's home issue."""
         sc = decision.scores
         scores = (sc.fingerprint, sc.structure, sc.text)
@@ -289,11 +152,11 @@ class Triage:
         if decision.action == "link" and decision.issue_id is not None:
             home = decision.issue_id
             profile = self.index.profiles[home]
-            _join(profile, f)
+            join(profile, f)
             if f.actor:
                 self._count_actor(profile, f.actor, batch)
             if profile.structure.error_type is None and f.structure.error_type is not None:
-                _define(profile, f)
+                define(profile, f)
                 batch.defined[home] = f
             self.index.touch(profile)
             batch.dirty.add(home)
@@ -338,15 +201,20 @@ class Triage:
     def run_batch(self, limit: int = BATCH) -> int:
         """Triage up to `limit` untriaged signals and write them; return how many.
 
-        Before the batch (between two batches): issue ids are reserved when the reservation
-        runs low, and a person's queued decisions applied; either commits what was written.
+        Before the batch (between two batches), with what was written before committed: issue
+        ids are reserved when the reservation runs low, and a person's queued decisions
+        applied.
         """
         span = next_span(self.db, triaged_through(self.db), limit)
         if span is None:
             return 0
-        self.reserve_ids(span.size + ID_MARGIN)
-        apply_pending(self)
-        self.write(self.stage(span, read_batch(self.db, span)))
+        if self.id_limit - self.next_id < span.size + ID_MARGIN or has_pending(self.db):
+            # A reservation and a person's decision are writes of their own: after the batches
+            # before them, committed.
+            self.commit()
+            self.reserve_ids(span.size + ID_MARGIN)
+            apply_pending(self)
+        self.write(self.stage(span, read_features(self.db, span)))
         return span.size
 
     def write(self, batch: TriageBatch) -> None:
@@ -373,7 +241,7 @@ class Triage:
         to write. The index and the report move on at once: what is to be written is copied
         out of the index here, so the decisions after it never leak into it."""
         now = utcnow()
-        batch = _Batch()
+        batch = Batch()
         # Signals with a stack go first, so a person's words meet the issue their error defines
         # rather than founding one of their own (the order within a batch only).
         for f in sorted(batch_features, key=lambda f: f.kind == "feedback"):
@@ -381,11 +249,11 @@ class Triage:
             self.report.touched.add(home)
         new_ids = {issue_id for issue_id, _f in batch.founders}
         whole = self._whole([f for _i, f in batch.founders] + list(batch.defined.values()))
-        new_issues, definitions = self._founded(batch, whole, now)
+        new_issues, definitions = written_issues(batch, self.index.profiles, whole, now)
         self.report.signals += batch.triaged
         return TriageBatch(
             new_issues=new_issues,
-            updates=[_update(self.index.profiles[i]) for i in batch.dirty - new_ids],
+            updates=[update(self.index.profiles[i]) for i in batch.dirty - new_ids],
             definitions=definitions,
             links=batch.links,
             fingerprints=batch.fingerprints,
@@ -394,23 +262,6 @@ class Triage:
             through=span.last,
             now=now.isoformat(),
         )
-
-
-def read_batch(db: sqlite_utils.Database, span: Span) -> list[Features]:
-    """The features of a span's signals, in storage order: as ingest stored them, else (no
-    row, or one of another version) computed here from the envelope."""
-    stored = [
-        (row.seq, decode(row.signal_id, row.data))
-        for row in span_features(db, span.after, span.last)
-        if row.version == FEATURES_VERSION
-    ]
-    if len(stored) == span.size:
-        return [f for _seq, f in stored]
-    computed = [
-        (seq, features(Signal.model_validate_json(envelope)))
-        for seq, envelope in envelopes_without_features(db, span.after, span.last, FEATURES_VERSION)
-    ]
-    return [f for _seq, f in sorted(stored + computed, key=lambda item: item[0])]
 
 
 def triage_pending(

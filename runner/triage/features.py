@@ -16,6 +16,8 @@ from datetime import UTC
 from pathlib import Path
 from typing import NamedTuple
 
+import sqlite_utils
+
 from runner.triage.fingerprint import Fingerprint, fingerprint
 from runner.triage.structure import Structure, structure
 from runner.triage.text import normalise
@@ -27,6 +29,8 @@ from runner.triage.vocabulary import (
     reports_failure,
 )
 from store.signal import Signal
+from store.signal_features import envelopes_without_features, span_features
+from store.signals import Span
 
 
 class Features(NamedTuple):
@@ -248,3 +252,20 @@ def decode(signal_id: str, data: str) -> Features:
 def stored_row(signal: Signal) -> tuple[str, str, str]:
     """What ingest stores for a signal: (signal id, version, encoded features)."""
     return signal.id, FEATURES_VERSION, encode(features(signal))
+
+
+def read_features(db: sqlite_utils.Database, span: Span) -> list[Features]:
+    """The features of a span's signals, in storage order: as ingest stored them, else (no
+    row, or one of another version) computed here from the envelope."""
+    stored = [
+        (row.seq, decode(row.signal_id, row.data))
+        for row in span_features(db, span.after, span.last)
+        if row.version == FEATURES_VERSION
+    ]
+    if len(stored) == span.size:
+        return [f for _seq, f in stored]
+    computed = [
+        (seq, features(Signal.model_validate_json(envelope)))
+        for seq, envelope in envelopes_without_features(db, span.after, span.last, FEATURES_VERSION)
+    ]
+    return [f for _seq, f in sorted(stored + computed, key=lambda item: item[0])]
