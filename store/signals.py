@@ -139,16 +139,6 @@ def next_span(db: sqlite_utils.Database, after: int, limit: int) -> Span | None:
     return Span(after, int(row[0]), int(row[1])) if row[1] else None
 
 
-def envelopes(db: sqlite_utils.Database, span: Span, without: Sequence[str] = ()) -> list[str]:
-    """The stored envelopes (JSON) of a span's signals, in `seq` order; `without` those top-level
-    fields (a reader that never looks at the breadcrumbs need not parse them)."""
-    rows = db.execute(
-        f"SELECT {_envelope_without(without)} FROM signals WHERE seq > ? AND seq <= ? ORDER BY seq",
-        [span.after, span.last],
-    )
-    return [str(r[0]) for r in rows]
-
-
 def _envelope_without(fields: Sequence[str]) -> str:
     """The SQL of the envelope column without these top-level fields."""
     if not fields:

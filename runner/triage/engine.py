@@ -5,8 +5,8 @@ One process reads a batch of signals at a time, in storage order, as the feature
 stored for them (`store.signal_features`): a signal with no features row, or one of another
 version (stored before, or by other code), has its features computed here from its envelope, so
 nothing is lost. It decides one signal after another and writes the batch: its links, new
-issues, counts and triage's progress mark (the last signal of the batch) in one transaction,
-committed before the next batch is read. So a crash leaves every signal either counted once or
+issues, counts and triage's progress mark (the last signal of the batch) within one transaction
+(several batches may share it). So a crash leaves every signal either counted once or
 untriaged (and triaged on the next run), never counted twice.
 
 Only one triage runs against a store at a time (the lease of `runner.triage.requests`): issue
@@ -77,7 +77,8 @@ class Triage:
 
     def reserve_ids(self, count: int = ID_BLOCK) -> None:
         """Make sure `count` issue ids are reserved for this run (from the store's sequence:
-        a person's split never takes one of them). Only while nothing is uncommitted."""
+        a person's split never takes one of them). A reservation commits: only between
+        batches."""
         if self.id_limit - self.next_id >= count:
             return
         self.give_back_ids()
