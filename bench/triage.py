@@ -1,7 +1,9 @@
 """Triage throughput: 100,000 realistic signals over 10,000 underlying problems.
 
-Writes the signals as NDJSON, ingests them into a fresh store (timed: the ingest-only rate),
-then triages that store (timed: the triage rate), on the same data in the same run. Progress
+Writes the signals as NDJSON, ingests them into a fresh store (timed: the ingest rate, which
+includes computing each signal's features for triage), then triages that store (timed: the
+triage rate: reading the stored features, deciding, writing), on the same data in the same run.
+Both rates are wall-clock: on a shared machine, note the load with each figure. Progress
 goes to stderr; the last line is one JSON object with `signals_per_s`, `ingest_signals_per_s`,
 `ratio_to_ingest`, `peak_rss_mb`, `rate_at_1k_issues`, `rate_at_10k_issues`, and the pairwise
 precision and recall against the generator's labels. One problem in fifty fails in a shared

@@ -4,9 +4,12 @@ Idempotent by construction: signal ids are stable and inserts skip known ids, so
 same input twice, or again after a crash, stores each signal once. An inbox file moves to `done/`
 only after everything in it is committed.
 
-Large NDJSON files are parsed by a pool of worker processes (parsing and validation are
-CPU-bound, and the GIL would serialise threads) while this process only writes; the file is read
-in chunks with a bounded number in flight, so memory stays flat whatever the file's size.
+Each new signal is stored with its features (`runner.triage.features`), computed here where the
+signal is parsed, so triage reads narrow rows rather than parsing every envelope again.
+
+Large NDJSON files are parsed by a pool of worker processes (parsing, validation and features
+are CPU-bound, and the GIL would serialise threads) while this process only writes; the file is
+read in chunks with a bounded number in flight, so memory stays flat whatever the file's size.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import shutil
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -26,13 +30,17 @@ import sqlite_utils
 from runner.errors import UserError
 from runner.sources import Parsed, file_readers
 from runner.sources.inbox import parse_ndjson_lines
+from runner.triage.features import stored_row
 from store.signal import Signal
+from store.signal_features import FeatureRow
 from store.signals import Rejection, SignalRow, insert_rows, quarantine, signal_row
 
 BATCH = 2_000
 PARALLEL_MIN_BYTES = 4 * 1_048_576  # below this, starting workers costs more than it saves
 
 Progress = Callable[["IngestReport"], None]
+Split = tuple[list[SignalRow], list[FeatureRow], list[Rejection]]
+"""A batch ready to write: signal rows, the features of their signals, and rejections."""
 
 
 @dataclass
@@ -52,12 +60,11 @@ class IngestReport:
         self.files += other.files
         self.reasons.extend(other.reasons)
 
-    def record(
-        self, db: sqlite_utils.Database, rows: list[SignalRow], bad: list[Rejection]
-    ) -> None:
+    def record(self, db: sqlite_utils.Database, batch: Split) -> None:
         """Commit one batch and count it."""
+        rows, features, bad = batch
         if rows:
-            new = insert_rows(db, rows)
+            new = insert_rows(db, rows, features)
             self.new += new
             self.already_stored += len(rows) - new
         if bad:
@@ -73,26 +80,29 @@ def store_parsed(
     report = IngestReport()
     iterator = iter(items)
     while batch := list(islice(iterator, BATCH)):
-        report.record(db, *_split(batch))
+        report.record(db, _split(batch))
         if on_batch:
             on_batch(report)
     return report
 
 
-def _split(batch: Iterable[Parsed]) -> tuple[list[SignalRow], list[Rejection]]:
-    rows, bad = [], []
+def _split(batch: Iterable[Parsed]) -> Split:
+    rows, features, bad = [], [], []
     for item in batch:
         if isinstance(item, Signal):
             rows.append(signal_row(item))
+            # A signal is never lost to a fault in triage's code: stored without its features,
+            # it has them computed by triage, which reports the fault.
+            with suppress(Exception):
+                features.append(stored_row(item))
         else:
             bad.append(item)
-    return rows, bad
+    return rows, features, bad
 
 
-def _parse_chunk(
-    path: str, first_line: int, lines: list[bytes]
-) -> tuple[list[SignalRow], list[Rejection]]:
-    """Run in a worker process: parse a chunk of NDJSON lines into rows and rejections."""
+def _parse_chunk(path: str, first_line: int, lines: list[bytes]) -> Split:
+    """Run in a worker process: parse a chunk of NDJSON lines into rows, their features and
+    rejections."""
     return _split(parse_ndjson_lines(Path(path), first_line, lines))
 
 
@@ -103,7 +113,7 @@ def store_ndjson_parallel(
     workers = max(1, os.cpu_count() or 1)
     report = IngestReport()
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    pending: deque[Future[tuple[list[SignalRow], list[Rejection]]]] = deque()
+    pending: deque[Future[Split]] = deque()
     with ProcessPoolExecutor(workers, mp_context=context) as pool, path.open("rb") as handle:
         line_number = 1
         while True:
@@ -113,7 +123,7 @@ def store_ndjson_parallel(
                 line_number += len(lines)
             # Bounded read-ahead: enough to keep every worker busy, never the whole file.
             if pending and (len(pending) > 2 * workers or not lines):
-                report.record(db, *pending.popleft().result())
+                report.record(db, pending.popleft().result())
                 if on_batch:
                     on_batch(report)
             if not lines and not pending:

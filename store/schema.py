@@ -9,6 +9,7 @@ Tables by area:
 - the console: `line_comments`, `decisions.undone_at` (m006)
 - triage's one writer and suggestions: `links.candidates`, `issue_ids`, `triage_lease`,
   `triage_requests` (m007), the candidate a confirm chose: `triage_requests.issue_id` (m009)
+- features computed at ingest, for triage: `signal_features` (m008)
 """
 
 from __future__ import annotations
@@ -461,6 +462,25 @@ def m007_link_candidates(db: sqlite_utils.Database) -> None:
             error TEXT                    -- why it could not be applied
         );
         CREATE INDEX triage_requests_pending ON triage_requests (id) WHERE applied_at IS NULL;
+        """,
+    )
+
+
+@migrations
+def m008_signal_features(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- What triage compares about a signal, computed once by ingest where it parses the
+        -- signal: triage reads these narrow rows in storage order instead of every envelope.
+        -- A row of another version (older code) is ignored, as a missing one is: triage then
+        -- computes the features from the envelope.
+        CREATE TABLE signal_features (
+            seq INTEGER PRIMARY KEY REFERENCES signals (seq),
+            signal_id TEXT NOT NULL,
+            version TEXT NOT NULL,        -- of the code that computed it
+            data TEXT NOT NULL            -- JSON, as `runner.triage.features.encode` writes it
+        );
         """,
     )
 

@@ -12,6 +12,7 @@ import sqlite_utils
 from pydantic import BaseModel
 
 from store.signal import Signal, utcnow
+from store.signal_features import FeatureRow, insert_features
 
 _INSERT = (
     "INSERT OR IGNORE INTO signals "
@@ -37,12 +38,19 @@ def signal_row(s: Signal) -> SignalRow:
     )
 
 
-def insert_rows(db: sqlite_utils.Database, rows: list[SignalRow]) -> int:
-    """Store signal rows in one transaction; return how many were new (a known id is skipped)."""
-    before = db.conn.total_changes
+def insert_rows(
+    db: sqlite_utils.Database, rows: list[SignalRow], features: Sequence[FeatureRow] = ()
+) -> int:
+    """Store signal rows, and the features of those that are new, in one transaction; return
+    how many were new (a known id is skipped, its features with it)."""
     with db.conn:
+        last = db.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM signals").fetchone()[0]
+        before = db.conn.total_changes
         db.conn.executemany(_INSERT, rows)
-    return db.conn.total_changes - before
+        new = db.conn.total_changes - before
+        if features and new:
+            insert_features(db, features, int(last))
+    return new
 
 
 def insert_signals(db: sqlite_utils.Database, signals: Iterable[Signal]) -> int:
@@ -55,10 +63,14 @@ def get_signal(db: sqlite_utils.Database, signal_id: str) -> Signal | None:
     return Signal.model_validate_json(row[0]) if row else None
 
 
-def signals_by_id(db: sqlite_utils.Database, ids: Iterable[str]) -> dict[str, Signal]:
-    """The stored signals with these ids, by id (ids not stored are left out)."""
+def signals_by_id(
+    db: sqlite_utils.Database, ids: Iterable[str], without: Sequence[str] = ()
+) -> dict[str, Signal]:
+    """The stored signals with these ids, by id (ids not stored are left out); `without` those
+    top-level fields (see `envelopes`)."""
     rows = db.execute(
-        "SELECT envelope FROM signals WHERE id IN (SELECT value FROM json_each(?))",
+        f"SELECT {_envelope_without(without)} FROM signals "
+        "WHERE id IN (SELECT value FROM json_each(?))",
         [json.dumps(list(ids))],
     )
     signals = (Signal.model_validate_json(envelope) for (envelope,) in rows)
@@ -127,20 +139,14 @@ def next_span(db: sqlite_utils.Database, after: int, limit: int) -> Span | None:
     return Span(after, int(row[0]), int(row[1])) if row[1] else None
 
 
-def envelopes(db: sqlite_utils.Database, span: Span, without: Sequence[str] = ()) -> list[str]:
-    """The stored envelopes (JSON) of a span's signals, in `seq` order; `without` those top-level
-    fields (a reader that never looks at the breadcrumbs need not parse them)."""
-    envelope = "envelope"
-    if without:
-        if unknown := set(without) - Signal.model_fields.keys():
-            raise ValueError(f"not fields of a signal: {sorted(unknown)}")
-        paths = ", ".join(f"'$.{name}'" for name in without)
-        envelope = f"json_remove(envelope, {paths})"
-    rows = db.execute(
-        f"SELECT {envelope} FROM signals WHERE seq > ? AND seq <= ? ORDER BY seq",
-        [span.after, span.last],
-    )
-    return [str(r[0]) for r in rows]
+def _envelope_without(fields: Sequence[str]) -> str:
+    """The SQL of the envelope column without these top-level fields."""
+    if not fields:
+        return "envelope"
+    if unknown := set(fields) - Signal.model_fields.keys():
+        raise ValueError(f"not fields of a signal: {sorted(unknown)}")
+    paths = ", ".join(f"'$.{name}'" for name in fields)
+    return f"json_remove(envelope, {paths})"
 
 
 def count_signals(db: sqlite_utils.Database) -> int:

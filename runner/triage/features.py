@@ -1,10 +1,22 @@
-"""Everything triage compares about one signal, computed once per signal."""
+"""Everything triage compares about one signal, computed once per signal, and stored.
+
+Ingest computes a signal's features where it parses the signal (in its pool of workers for a
+large file) and stores them beside it, in a narrow row (`store.signal_features`) that triage
+reads in storage order instead of parsing the envelope again. A row carries the version of the
+code that computed it (`FEATURES_VERSION`): triage computes the features of a signal again,
+from its envelope, when its row is missing or of another version.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hashlib
+import json
+import sys
 from datetime import UTC
+from pathlib import Path
 from typing import NamedTuple
+
+import sqlite_utils
 
 from runner.triage.fingerprint import Fingerprint, fingerprint
 from runner.triage.structure import Structure, structure
@@ -17,55 +29,21 @@ from runner.triage.vocabulary import (
     reports_failure,
 )
 from store.signal import Signal
-
-
-class LazySignal:
-    """A signal, or how to read it once someone needs it.
-
-    Most signals only join an issue, which needs a few of their fields (kept on `Features`);
-    only a signal that founds an issue needs the whole envelope. Features computed in a worker
-    process come back without it: sending and validating every envelope again would cost the
-    deciding process more than deciding does.
-    """
-
-    __slots__ = ("_load", "_signal")
-
-    def __init__(
-        self, signal: Signal | None = None, load: Callable[[], Signal] | None = None
-    ) -> None:
-        self._signal = signal
-        self._load = load
-
-    def get(self) -> Signal:
-        if self._signal is None:
-            assert self._load is not None
-            self._signal = self._load()
-        return self._signal
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, LazySignal) and self.get() == other.get()
-
-    @property
-    def waiting(self) -> bool:
-        """Not read yet."""
-        return self._signal is None
-
-    def supply(self, signal: Signal) -> None:
-        """Hand over the signal, read by someone else (several at once, say)."""
-        self._signal = signal
-
-    def __hash__(self) -> int:
-        return hash(self.get().id)
+from store.signal_features import envelopes_without_features, span_features
+from store.signals import Span
 
 
 class Features(NamedTuple):
     """A signal with its fingerprint, structure, comparison text and actor.
 
-    A tuple: thousands are built, compared and sent between processes per batch, and a tuple
-    costs a fraction of an object with attributes at each of those steps.
+    A tuple: thousands are built, decoded and compared per batch, and a tuple costs a fraction
+    of an object with attributes at each of those steps.
     """
 
-    lazy: LazySignal
+    lazy: Signal | None
+    """The whole signal, when it is at hand: None for features read from their stored row
+    (most signals only join an issue, which needs none of the envelope); triage reads the
+    envelopes of the few that found or define an issue (`with_signal`)."""
     id: str
     kind: str
     source: str
@@ -102,8 +80,16 @@ class Features(NamedTuple):
 
     @property
     def signal(self) -> Signal:
-        """The whole signal (parsed on first use when it came as JSON)."""
-        return self.lazy.get()
+        """The whole signal; only for features that carry it (`with_signal`)."""
+        if self.lazy is None:
+            raise RuntimeError(f"the features of signal {self.id} were read without it")
+        return self.lazy
+
+    def with_signal(self, signal: Signal) -> Features:
+        """These features, carrying their signal."""
+        if signal.id != self.id:
+            raise ValueError(f"signal {signal.id} is not the signal of features {self.id}")
+        return self._replace(lazy=signal)
 
 
 def signal_text(signal: Signal) -> str:
@@ -151,14 +137,14 @@ def associated_event(signal: Signal) -> str | None:
 
 
 def features(signal: Signal) -> Features:
-    """Everything triage compares about a signal. Its raw payload, breadcrumbs and tags are
-    not read: workers parse envelopes without them (`runner.triage.parallel.UNREAD`)."""
+    """Everything triage compares about a signal (its raw payload and breadcrumbs are not
+    read)."""
     s = structure(signal)
     text = signal_text(signal)
     quoted = raw_tokens(signal.text) if signal.kind == "feedback" else frozenset()
     route_ids = record_ids([s.location]) if s.location else frozenset()
     return Features(
-        lazy=LazySignal(signal),
+        lazy=signal,
         id=signal.id,
         kind=signal.kind,
         source=signal.source,
@@ -180,10 +166,110 @@ def features(signal: Signal) -> Features:
     )
 
 
-def read_ahead(found: Iterable[Features], read: Callable[[list[str]], dict[str, Signal]]) -> None:
-    """Read the signals of several features at once (`read`: ids → signals), rather than one
-    query each when they are first needed."""
-    waiting = {f.id: f.lazy for f in found if f.lazy.waiting}
-    if waiting:
-        for signal_id, signal in read(list(waiting)).items():
-            waiting[signal_id].supply(signal)
+FORMAT = 1
+"""The layout of a stored row (`encode`): bump when it changes."""
+COMPUTED_BY = (
+    "runner.triage.features",
+    "runner.triage.fingerprint",
+    "runner.triage.grouping",
+    "runner.triage.structure",
+    "runner.triage.text",
+    "runner.triage.vocabulary",
+    "store.signal",
+)
+"""The modules (a package: all its modules) whose code decides what `features` computes."""
+
+
+def _code_version() -> str:
+    """The row format and a digest of the code that computes the features: a change to any of
+    it (a grouping rule, a word list) makes the rows stored before it stale, without anyone
+    having to remember to bump a number."""
+    digest = hashlib.sha256(str(FORMAT).encode())
+    for name in COMPUTED_BY:
+        file = Path(str(sys.modules[name].__file__))  # imported above, directly or not
+        files = sorted(file.parent.glob("*.py")) if file.name == "__init__.py" else [file]
+        for path in files:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{FORMAT}.{digest.hexdigest()[:16]}"
+
+
+FEATURES_VERSION = _code_version()
+"""The version stored with every row this code computes."""
+
+
+def encode(f: Features) -> str:
+    """A signal's features as its stored row keeps them (JSON), but for the signal itself and
+    its id (the row's key). Sets are sorted, so equal features give equal rows."""
+    return json.dumps(
+        [
+            f.kind,
+            f.source,
+            f.seen,
+            f.environment,
+            f.level,
+            f.test_id,
+            f.event,
+            f.fingerprint,
+            f.structure,
+            f.text,
+            f.actor,
+            sorted(f.words),
+            sorted(f.places),
+            sorted(f.quoted),
+            sorted(f.record_ids),
+            f.failure,
+            sorted(f.actor_keys),
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode(signal_id: str, data: str) -> Features:
+    """The features `encode` stored for a signal, without the signal."""
+    (kind, source, seen, environment, level, test_id, event, fp, s, text, actor, words) = (
+        row := json.loads(data)
+    )[:12]
+    return Features(
+        None,
+        signal_id,
+        kind,
+        source,
+        seen,
+        environment,
+        level,
+        test_id,
+        event,
+        Fingerprint(*fp),
+        Structure(*s),
+        text,
+        actor,
+        frozenset(words),
+        frozenset(row[12]),
+        frozenset(row[13]),
+        frozenset(row[14]),
+        row[15],
+        frozenset(row[16]),
+    )
+
+
+def stored_row(signal: Signal) -> tuple[str, str, str]:
+    """What ingest stores for a signal: (signal id, version, encoded features)."""
+    return signal.id, FEATURES_VERSION, encode(features(signal))
+
+
+def read_features(db: sqlite_utils.Database, span: Span) -> list[Features]:
+    """The features of a span's signals, in storage order: as ingest stored them, else (no
+    row, or one of another version) computed here from the envelope."""
+    stored = [
+        (row.seq, decode(row.signal_id, row.data))
+        for row in span_features(db, span.after, span.last)
+        if row.version == FEATURES_VERSION
+    ]
+    if len(stored) == span.size:
+        return [f for _seq, f in stored]
+    computed = [
+        (seq, features(Signal.model_validate_json(envelope)))
+        for seq, envelope in envelopes_without_features(db, span.after, span.last, FEATURES_VERSION)
+    ]
+    return [f for _seq, f in sorted(stored + computed, key=lambda item: item[0])]

@@ -11,7 +11,6 @@ import sqlite_utils
 from store.signal import Action, ErrorDetail, Frame, Signal
 from store.signals import (
     count_signals,
-    envelopes,
     get_cursor,
     get_signal,
     insert_signals,
@@ -63,21 +62,25 @@ def test_signals_are_read_by_id_in_one_go(fresh_db: sqlite_utils.Database) -> No
     assert signals_by_id(fresh_db, []) == {}
 
 
-def test_a_span_is_read_in_order_and_without_the_fields_asked_away(
-    fresh_db: sqlite_utils.Database,
-) -> None:
+def test_a_span_names_signals_in_storage_order(fresh_db: sqlite_utils.Database) -> None:
+    insert_signals(fresh_db, [make_signal(1), make_signal(2), make_signal(3)])
+    span = next_span(fresh_db, 0, 2)
+    assert span is not None and (span.after, span.size) == (0, 2)
+    rest = next_span(fresh_db, span.last, 2)
+    assert rest is not None and rest.size == 1 and rest.last > span.last
+    assert next_span(fresh_db, rest.last, 2) is None
+
+
+def test_signals_are_read_without_the_fields_asked_away(fresh_db: sqlite_utils.Database) -> None:
     busy = make_signal(2).model_copy(
         update={"actions": [Action(message="GET /dashboard")], "tags": {"team": "t1"}}
     )
-    insert_signals(fresh_db, [make_signal(1), busy, make_signal(3)])
-    span = next_span(fresh_db, 0, 2)
-    assert span is not None and span.size == 2
-    whole = [Signal.model_validate_json(e) for e in envelopes(fresh_db, span)]
-    assert whole == [make_signal(1), busy]
-    lean = [Signal.model_validate_json(e) for e in envelopes(fresh_db, span, ("actions", "tags"))]
-    assert lean == [make_signal(1), make_signal(2)]
+    insert_signals(fresh_db, [make_signal(1), busy])
+    assert signals_by_id(fresh_db, ["sig-2"]) == {"sig-2": busy}
+    lean = signals_by_id(fresh_db, ["sig-1", "sig-2"], without=("actions", "tags"))
+    assert lean == {"sig-1": make_signal(1), "sig-2": make_signal(2)}
     with pytest.raises(ValueError, match="breadcrumbs"):
-        envelopes(fresh_db, span, ("breadcrumbs",))
+        signals_by_id(fresh_db, ["sig-2"], ("breadcrumbs",))
 
 
 def test_quarantine_keeps_bytes_and_reason_once(fresh_db: sqlite_utils.Database) -> None:
