@@ -62,7 +62,7 @@ def event_to_signal(event: dict[str, Any], raw: str, source: str) -> Signal:
     contexts = _dict(event.get("contexts"), "contexts")
     feedback = _dict(contexts.get("feedback"), "contexts.feedback")
     is_feedback = event.get("type") == "feedback" or bool(feedback)
-    error = _exception(event.get("exception"))
+    error = _exception(event.get("exception"), _filters_exception_groups(event))
     message = _message(event)
     text = str(feedback.get("message") or "") if is_feedback else message
     tags = _tags(event.get("tags"))
@@ -160,21 +160,20 @@ def _message(event: dict[str, Any]) -> str | None:
 
 
 def _thread_stack(event: dict[str, Any]) -> list[Frame]:
-    """The frames of a bare `stacktrace`, else of the crashed (or current) thread."""
-    stack = event.get("stacktrace")
-    if not isinstance(stack, dict):
-        threads = event.get("threads")
-        values = threads.get("values") if isinstance(threads, dict) else threads
-        candidates = (
-            [t for t in values or [] if isinstance(t, dict)] if isinstance(values, list) else []
-        )
-        chosen = next((t for t in candidates if t.get("crashed")), None) or next(
-            (t for t in candidates if t.get("current")), None
-        )
-        if chosen is None and len(candidates) == 1:
-            chosen = candidates[0]
-        stack = chosen.get("stacktrace") if chosen else None
+    """The frames Sentry groups an event without an exception on: its one crashed thread,
+    else its one current thread, else its only thread (threads outrank a bare `stacktrace`
+    in Sentry's strategies), else the bare `stacktrace`."""
+    threads = event.get("threads")
+    values = threads.get("values") if isinstance(threads, dict) else threads
+    candidates = [t for t in values if isinstance(t, dict)] if isinstance(values, list) else []
+    crashed = [t for t in candidates if t.get("crashed")]
+    current = [t for t in candidates if t.get("current")]
+    chosen = next((ts[0] for ts in (crashed, current, candidates) if len(ts) == 1), None)
+    stack = chosen.get("stacktrace") if chosen else None
     frames = stack.get("frames") if isinstance(stack, dict) else None
+    if not frames:
+        stack = event.get("stacktrace")
+        frames = stack.get("frames") if isinstance(stack, dict) else None
     return [_frame(f) for f in frames or [] if isinstance(f, dict)]
 
 
@@ -187,35 +186,52 @@ def _template(event: dict[str, Any]) -> str | None:
     return None
 
 
-def _exception(value: Any) -> ErrorDetail | None:
+def _filters_exception_groups(event: dict[str, Any]) -> bool:
+    """Whether Sentry reduces this event's exception groups: not for Python SDK 3.x events,
+    which Sentry groups on every exception as listed (its `newstyle` strategy keeps the older
+    SDKs' grouping so). The tree ids are then left out, and grouping keeps the whole list."""
+    sdk = event.get("sdk")
+    version = sdk.get("version") if isinstance(sdk, dict) else None
+    return not (
+        event.get("platform") == "python" and isinstance(version, str) and version.startswith("3")
+    )
+
+
+def _exception(value: Any, filter_groups: bool = True) -> ErrorDetail | None:
     if value is None:
         return None
     values = value.get("values") if isinstance(value, dict) else value
     if not isinstance(values, list):
         raise BadRecord("'exception' should hold a list of 'values'")
-    details = [_one_exception(v, i) for i, v in enumerate(values)]
+    details = [_one_exception(v, i, filter_groups) for i, v in enumerate(values)]
     if not details:
         return None
     raised = details[-1]
     return raised.model_copy(update={"chain": details[:-1]})
 
 
-def _one_exception(value: Any, index: int) -> ErrorDetail:
+def _one_exception(value: Any, index: int, filter_groups: bool = True) -> ErrorDetail:
     if not isinstance(value, dict):
         raise BadRecord(f"exception.values[{index}] should be an object")
     stacktrace = value.get("stacktrace") or {}
     frames = stacktrace.get("frames") if isinstance(stacktrace, dict) else None
     mechanism = value.get("mechanism")
     mechanism = mechanism if isinstance(mechanism, dict) else {}
+    meta = mechanism.get("meta")
+    ns_error = meta.get("ns_error") if isinstance(meta, dict) else None
     try:
         return ErrorDetail(
             type=str(value.get("type") or "Error"),
             message=str(value.get("value") or "")[:MAX_TEXT],
             module=_str(value.get("module")),
             frames=[_frame(f) for f in frames or [] if isinstance(f, dict)],
-            exception_id=_int(mechanism.get("exception_id")),
-            parent_id=_int(mechanism.get("parent_id")),
+            exception_id=_int(mechanism.get("exception_id")) if filter_groups else None,
+            parent_id=_int(mechanism.get("parent_id")) if filter_groups else None,
             is_group=mechanism.get("is_exception_group") is True,
+            synthetic=mechanism.get("synthetic") is True,
+            ns_error=(str(ns_error.get("domain")), str(ns_error.get("code")))
+            if isinstance(ns_error, dict)
+            else None,
         )
     except ValidationError as exc:
         raise BadRecord(f"exception.values[{index}]: " + describe_validation_error(exc)) from exc
@@ -228,6 +244,8 @@ def _int(value: Any) -> int | None:
 def _frame(frame: dict[str, Any]) -> Frame:
     abs_path = _str(frame.get("abs_path"))
     file = _str(frame.get("filename")) or abs_path
+    data = frame.get("data")
+    context_line = frame.get("context_line")
     return Frame(
         file=file,
         function=_str(frame.get("function")),
@@ -236,6 +254,11 @@ def _frame(frame: dict[str, Any]) -> Frame:
         in_app=frame.get("in_app") is True,
         abs_path=abs_path if abs_path != file else None,
         platform=_str(frame.get("platform")),
+        column=_int(frame.get("colno")),
+        context_line=context_line[:MAX_TEXT] if isinstance(context_line, str) else None,
+        package=_str(frame.get("package")),
+        raw_function=_str(frame.get("raw_function")),
+        sourcemap=isinstance(data, dict) and data.get("sourcemap") is not None,
     )
 
 

@@ -2,12 +2,15 @@
 
 1. `checksum`: a legacy `checksum` sent by the producer (`hashed-checksum` when it is not an
    md5 digest).
-2. `custom`: the producer's fingerprint; `hybrid` when it holds `{{ default }}`, which expands
-   to the default tree, so extra values make another group; else `built-in`: Sentry's
-   built-in fingerprinting rules (ChunkLoadError, React hydration errors).
-3. `app`: the exception chain with only in-app frames, when one of them contributes.
-4. `system`: every frame; with no frame, the exception type and parameterised value.
-5. `message`: the parameterised message (the template, when the producer sent one).
+2. `built-in`: Sentry's built-in fingerprinting rules for JavaScript (ChunkLoadError, React
+   hydration errors); like Sentry's server-side rules, they replace a client fingerprint.
+3. `custom`: the producer's fingerprint; `hybrid` when it holds `{{ default }}`, which expands
+   to the default tree, so extra values make another group.
+4. `app`: the exception chain with only in-app frames, when one of them contributes.
+5. `system`: every frame; with no frame, the exception type and parameterised value.
+6. `message`: the parameterised message (the template, when the producer sent one).
+7. `fallback`: an error event of which nothing contributes; all such events share one hash,
+   as Sentry's fallback variant does.
 
 Every hash carries the grouping version: hashes compare only within one version.
 """
@@ -19,23 +22,32 @@ import re
 from typing import NamedTuple
 
 from runner.triage.grouping import strategies
+from runner.triage.grouping.chained import chained_exception
 from runner.triage.grouping.component import Component
 from store.signal import ErrorDetail, Signal
 
-GROUPING_VERSION = "overnight:2026-12-01"
-"""This grouping's configuration; it follows Sentry's `newstyle:2023-01-11`."""
+GROUPING_VERSION = "overnight:2026-12-02"
+"""This grouping's configuration; it follows Sentry's `newstyle:2023-01-11` (source lines,
+recursion, built-in stack trace rules, native name trimming since `overnight:2026-12-02`)."""
 
 _VARIABLE = re.compile(r"^\{\{\s*([\w.-]+)\s*\}\}$")
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
 
 # Sentry's built-in fingerprinting rules: (platform family, test, fingerprint).
-_HYDRATION = (
-    "Text content does not match server-rendered HTML.",
-    "Hydration failed because the initial UI does not match what was rendered on the server.",
-    "There was an error while hydrating. Because the error happened outside of a Suspense "
-    "boundary, the entire root will switch to client rendering.",
+_HYDRATION = frozenset(
+    m.lower()
+    for m in (
+        "Hydration failed because the initial UI does not match what was rendered on the "
+        "server.",
+        "The server could not finish this Suspense boundary, likely due to an error during "
+        "server rendering. Switched to client rendering.",
+        "There was an error while hydrating this Suspense boundary. Switched to client "
+        "rendering.",
+        "There was an error while hydrating. Because the error happened outside of a Suspense "
+        "boundary, the entire root will switch to client rendering.",
+        "Text content does not match server-rendered HTML.",
+    )
 )
-_HYDRATION_MINIFIED = tuple(f"Minified React error #{n};" for n in (418, 419, 422, 423, 425))
 
 
 class Grouping(NamedTuple):
@@ -69,9 +81,10 @@ def default_trees(signal: Signal) -> dict[str, Component]:
     error = signal.error
     if error is not None:
         chain = _exceptions(error)
+        harness = signal.kind == "regression"
         return {
-            "app": strategies.chained_exception(chain, signal.platform, "app"),
-            "system": strategies.chained_exception(chain, signal.platform, "system"),
+            "app": chained_exception(chain, signal.platform, "app", harness),
+            "system": chained_exception(chain, signal.platform, "system", harness),
         }
     if signal.kind == "feedback":
         # A person's words are not a message template: equal words from two people say little.
@@ -174,16 +187,21 @@ def _custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str,
 
 
 def _built_in(signal: Signal) -> Component | None:
-    """Sentry's built-in fingerprinting rules for JavaScript."""
-    error = signal.error
+    """Sentry's built-in fingerprinting rules (`javascript@2024-02-02`), for the JavaScript
+    family: a ChunkLoadError anywhere in the chain (by type, or a value starting so), and
+    React's hydration errors (by message or value, on an event with a `transaction` tag)."""
     platform = (signal.platform or "").lower()
-    if platform not in {"javascript", "node"} or error is None:
+    if platform not in {"javascript", "node"}:
         return None
-    if error.type == "ChunkLoadError" or error.message.startswith("ChunkLoadError"):
+    chain = _exceptions(signal.error) if signal.error is not None else []
+    if any(
+        e.type == "ChunkLoadError" or e.message.lower().startswith("chunkloaderror")
+        for e in chain
+    ):
         return Component("fingerprint", ["chunkloaderror"], hint="built-in rule: ChunkLoadError")
-    message = error.message
-    if message in _HYDRATION or message.startswith(_HYDRATION_MINIFIED):
-        transaction = signal.tags.get("transaction") or signal.route or "<no-value>"
+    transaction = signal.tags.get("transaction")
+    texts = [signal.text or "", *(e.message for e in chain)]
+    if transaction is not None and any(t.lower() in _HYDRATION for t in texts):
         return Component(
             "fingerprint", ["hydrationerror", transaction], hint="built-in rule: hydration error"
         )
@@ -202,6 +220,10 @@ def group(signal: Signal) -> Grouping:
         tree = Component("hashed-checksum", [checksum])
         trees["hashed-checksum"] = tree
         return Grouping(_versioned(_md5([checksum])), "hashed-checksum", "checksum", trees)
+    built_in = _built_in(signal)
+    if built_in is not None:
+        trees["built-in"] = built_in
+        return Grouping(_versioned(built_in.hash()), "built-in", "built-in", trees)
     default = _default(trees)
     custom = _custom(signal, default)
     if custom is not None:
@@ -209,12 +231,13 @@ def group(signal: Signal) -> Grouping:
         trees[variant] = tree
         basis = "hybrid" if variant == "hybrid" else "explicit"
         return Grouping(_versioned(tree.hash()), variant, basis, trees)
-    built_in = _built_in(signal)
-    if built_in is not None:
-        trees["built-in"] = built_in
-        return Grouping(_versioned(built_in.hash()), "built-in", "built-in", trees)
     if default is None:
-        return Grouping(None, "none", "none", trees)
+        if signal.kind == "feedback":
+            return Grouping(None, "none", "none", trees)
+        # Sentry's fallback: an event of which nothing contributes still gets a hash, the same
+        # for every such event.
+        trees["fallback"] = Component("fallback", ["<fallback>"], hint="nothing else contributes")
+        return Grouping(_versioned(_md5(["<fallback>"])), "fallback", "fallback", trees)
     variant, tree = default
     return Grouping(_versioned(tree.hash()), variant, _basis(variant, tree), trees)
 
@@ -229,16 +252,16 @@ _MAX_STACKS = 32_768
 def _stack_key(signal: Signal, error: ErrorDetail) -> tuple[object, ...]:
     return (
         signal.platform,
+        signal.kind,
         tuple(
             (
                 e.type,
                 e.exception_id,
                 e.parent_id,
                 e.is_group,
-                tuple(
-                    (f.module, f.file, f.abs_path, f.function, f.in_app, f.platform)
-                    for f in e.frames
-                ),
+                e.synthetic,
+                e.ns_error,
+                strategies.stack_key(e.frames),
             )
             for e in _exceptions(error)
         ),

@@ -1,0 +1,242 @@
+"""Stack trace rules, as Sentry applies its built-in ones before grouping.
+
+A rule is matchers and actions in Sentry's documented syntax (`family:native
+function:__cxa_throw ^-group -group`): matchers on a frame's `family`, `path` (its absolute
+path or file), `package`, `module`, `function`, `category` and `app`, optionally on the frame
+before it (`[ … ] |`, its caller) or after it (`| [ … ]`, its callee); actions set `in_app`
+(`+app`, `-app`), whether the frame groups (`+group`, `-group`), each optionally for the frames
+after (`^`, toward the crash) or before (`v`) the match instead of the frame itself, or a
+`category=` that later rules match on.
+
+Rules run in two passes, as Sentry's: the classifying actions (in-app, category) of every rule
+first, rule by rule and frame by frame, then the grouping actions on what the first pass made.
+The rules themselves are in `rules.py`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from functools import lru_cache
+from typing import NamedTuple
+
+from runner.triage.grouping.rules import BUILT_IN_RULES
+
+_FIELDS = {
+    "family": "family",
+    "path": "path",
+    "stack.abs_path": "path",
+    "package": "package",
+    "stack.package": "package",
+    "module": "module",
+    "stack.module": "module",
+    "function": "function",
+    "stack.function": "function",
+    "category": "category",
+    "app": "app",
+}
+_INDEX = {"family": 0, "function": 1, "module": 2, "package": 3, "path": 4, "app": 5, "category": 6}
+
+
+class MatchFrame(NamedTuple):
+    """What the rules read of a frame: values lower-cased and `/`-separated for paths."""
+
+    family: str
+    function: str
+    module: str | None
+    package: str | None
+    path: str | None
+    in_app: bool
+
+
+def _glob(pattern: str, path_like: bool) -> re.Pattern[str]:
+    """A glob as Sentry reads it: `*` any run (not crossing `/` in paths, where `**` does),
+    `?` one character, `[…]` a class, `\\x` a literal x."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        if char == "*":
+            if path_like and pattern.startswith("**", i):
+                out.append(".*")
+                i += 2
+                continue
+            out.append("[^/]*" if path_like else ".*")
+        elif char == "?":
+            out.append(".")
+        elif char == "[":
+            end = pattern.find("]", i + 2)
+            if end < 0:
+                out.append(re.escape(char))
+            else:
+                inner = pattern[i + 1 : end]
+                if inner.startswith("!"):
+                    inner = "^" + inner[1:]
+                out.append("[" + inner.replace("\\", "\\\\").replace("[", "\\[") + "]")
+                i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out) + r"\Z", re.S)
+
+
+class _Matcher(NamedTuple):
+    field: str
+    negated: bool
+    pattern: re.Pattern[str] | None
+    values: frozenset[str]  # family names; or {"1"}/{"0"} for app
+
+    def matches(self, frame: MatchFrame, category: str | None) -> bool:
+        return self._positive(frame, category) != self.negated
+
+    def _positive(self, frame: MatchFrame, category: str | None) -> bool:
+        if self.field == "family":
+            return "all" in self.values or frame.family in self.values
+        if self.field == "app":
+            return ("1" if frame.in_app else "0") in self.values
+        value = category if self.field == "category" else frame[_INDEX[self.field]]
+        if value is None or self.pattern is None:
+            return False
+        if self.pattern.match(value):
+            return True
+        return self.field in ("path", "package") and not value.startswith("/") and bool(
+            self.pattern.match("/" + value)
+        )
+
+
+def _matcher(token: str) -> _Matcher:
+    negated = token.startswith("!")
+    key, _, pattern = token.lstrip("!").partition(":")
+    field = _FIELDS[key]
+    if field == "family":
+        return _Matcher(field, negated, None, frozenset(pattern.split(",")))
+    if field == "app":
+        truth = pattern.lower() in ("1", "yes", "true")
+        return _Matcher(field, negated, None, frozenset({"1" if truth else "0"}))
+    path_like = field in ("path", "package")
+    return _Matcher(field, negated, _glob(pattern.lower() if path_like else pattern, path_like), frozenset())
+
+
+class Action(NamedTuple):
+    kind: str  # "app", "group" or "category"
+    value: bool | str
+    reach: str  # "" the frame, "^" the frames after it, "v" the frames before
+
+
+class Rule(NamedTuple):
+    text: str
+    matchers: tuple[_Matcher, ...]
+    caller: _Matcher | None
+    callee: _Matcher | None
+    actions: tuple[Action, ...]
+    families: frozenset[str] | None
+
+    def matches(self, frames: list[MatchFrame], categories: list[str | None], i: int) -> bool:
+        if self.families is not None and frames[i].family not in self.families:
+            return False
+        if not all(m.matches(frames[i], categories[i]) for m in self.matchers):
+            return False
+        if self.caller is not None and not (
+            i > 0 and self.caller.matches(frames[i - 1], categories[i - 1])
+        ):
+            return False
+        return self.callee is None or (
+            i + 1 < len(frames) and self.callee.matches(frames[i + 1], categories[i + 1])
+        )
+
+
+_ACTION = re.compile(r"^([\^v]?)([+-])(app|group)$")
+
+
+def parse_rule(line: str) -> Rule:
+    """One rule line; raises ValueError on a matcher or action it does not know."""
+    text = line.strip()
+    tokens = shlex.split(text.replace("[ ", "[").replace(" ]", "]"), posix=True)
+    matchers: list[_Matcher] = []
+    actions: list[Action] = []
+    caller = callee = None
+    for index, token in enumerate(tokens):
+        if token.startswith("[") and token.endswith("]"):
+            inner = _matcher(token[1:-1].strip())
+            if index + 1 < len(tokens) and tokens[index + 1] == "|":
+                caller = inner
+            else:
+                callee = inner
+        elif token == "|":
+            continue
+        elif (found := _ACTION.match(token)) is not None:
+            actions.append(Action(found.group(3), found.group(2) == "+", found.group(1)))
+        elif token.startswith("category="):
+            actions.append(Action("category", token.partition("=")[2], ""))
+        else:
+            matchers.append(_matcher(token))
+    if not actions:
+        raise ValueError(f"stack trace rule without an action: {line!r}")
+    family = next((m for m in matchers if m.field == "family" and not m.negated), None)
+    families = None if family is None or "all" in family.values else family.values
+    return Rule(text, tuple(matchers), caller, callee, tuple(actions), families)
+
+
+def _parse(text: str) -> tuple[Rule, ...]:
+    rules = []
+    for raw in text.splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if line and not line.startswith("#"):
+            rules.append(parse_rule(line))
+    return tuple(rules)
+
+
+RULES = _parse(BUILT_IN_RULES)
+_CLASSIFIERS = tuple(r for r in RULES if any(a.kind != "group" for a in r.actions))
+_GROUPERS = tuple(r for r in RULES if any(a.kind == "group" for a in r.actions))
+
+
+def _reach(action: Action, i: int, n: int) -> range:
+    if action.reach == "^":
+        return range(i + 1, n)
+    if action.reach == "v":
+        return range(0, i)
+    return range(i, i + 1)
+
+
+class Enhanced(NamedTuple):
+    """What the rules made of a stack: each frame's in-app mark and category, and, for frames
+    a grouping rule reached, whether it groups and the rule's hint."""
+
+    in_app: tuple[bool, ...]
+    categories: tuple[str | None, ...]
+    group: tuple[tuple[bool, str] | None, ...]
+
+
+@lru_cache(maxsize=16_384)
+def enhance(frames: tuple[MatchFrame, ...]) -> Enhanced:
+    """Apply the built-in rules to a stack (caller first)."""
+    current = list(frames)
+    categories: list[str | None] = [None] * len(frames)
+    n = len(frames)
+    for rule in _CLASSIFIERS:
+        for i in range(n):
+            if not rule.matches(current, categories, i):
+                continue
+            for action in rule.actions:
+                if action.kind == "category":
+                    categories[i] = str(action.value)
+                elif action.kind == "app":
+                    for j in _reach(action, i, n):
+                        current[j] = current[j]._replace(in_app=bool(action.value))
+    group: list[tuple[bool, str] | None] = [None] * n
+    for rule in _GROUPERS:
+        for i in range(n):
+            if not rule.matches(current, categories, i):
+                continue
+            for action in rule.actions:
+                if action.kind != "group":
+                    continue
+                verb = "un-ignored" if action.value else "ignored"
+                for j in _reach(action, i, n):
+                    group[j] = (bool(action.value), f"{verb} by stack trace rule ({rule.text})")
+    return Enhanced(tuple(f.in_app for f in current), tuple(categories), tuple(group))
