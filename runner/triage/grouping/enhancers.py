@@ -103,8 +103,10 @@ class _Matcher(NamedTuple):
             return False
         if self.pattern.match(value):
             return True
-        return self.field in ("path", "package") and not value.startswith("/") and bool(
-            self.pattern.match("/" + value)
+        return (
+            self.field in ("path", "package")
+            and not value.startswith("/")
+            and bool(self.pattern.match("/" + value))
         )
 
 
@@ -118,7 +120,9 @@ def _matcher(token: str) -> _Matcher:
         truth = pattern.lower() in ("1", "yes", "true")
         return _Matcher(field, negated, None, frozenset({"1" if truth else "0"}))
     path_like = field in ("path", "package")
-    return _Matcher(field, negated, _glob(pattern.lower() if path_like else pattern, path_like), frozenset())
+    return _Matcher(
+        field, negated, _glob(pattern.lower() if path_like else pattern, path_like), frozenset()
+    )
 
 
 class Action(NamedTuple):

@@ -104,7 +104,10 @@ _JAVA_GENERATED = (
     re.compile(r"(\$\$?FastClassBy[\w_]+?\$?\$)[a-fA-F0-9]+(_[0-9]+)?"),
     re.compile(r"(\$\$?HibernateProxy\$?\$)\w+(_[0-9]+)?"),
 )
-_REFLECTION = ("sun.reflect.GeneratedMethodAccessor", "jdk.internal.reflect.GeneratedMethodAccessor")
+_REFLECTION = (
+    "sun.reflect.GeneratedMethodAccessor",
+    "jdk.internal.reflect.GeneratedMethodAccessor",
+)
 
 
 @lru_cache(maxsize=32_768)

@@ -123,9 +123,7 @@ def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
                 and not function
                 and normalize.has_url_origin(path, files_count_as_urls=True)
             ):
-                line_part.ignore(
-                    "ignored because file path is a URL and function name is missing"
-                )
+                line_part.ignore("ignored because file path is a URL and function name is missing")
 
     trimmed = normalize.trim_function(function, platform) if function and not raw_function else None
     if platform == "csharp":
@@ -157,7 +155,9 @@ def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
         # Sentry's JavaScript noise: a frame without a function name, or an unknown one,
         # groups on its file and line alone; `eval` and native-code frames not at all.
         short = (raw_function or function or "").rsplit(".", 1)[-1]
-        if function_part is not None and (not short or short in _UNKNOWN_JS or short.endswith("/<")):
+        if function_part is not None and (
+            not short or short in _UNKNOWN_JS or short.endswith("/<")
+        ):
             function_part.ignore("ignored unknown function name")
         if short == "eval" or path in _LOW_QUALITY_JS_PATHS:
             frame_ok, hint = False, "ignored low quality javascript frame"
@@ -216,13 +216,7 @@ def _stacktraces(
             contributes, hint = base.contributes, base.hint
             if _recursive(key, previous):
                 contributes, hint = False, "ignored due to recursion"
-            if (
-                len(keys) == 1
-                and contributes
-                and base.javascript
-                and not base.named
-                and base.url
-            ):
+            if len(keys) == 1 and contributes and base.javascript and not base.named and base.url:
                 # Sentry's default config keeps a long-standing inversion here: the lone
                 # nameless frame it drops is the one served from a URL.
                 contributes, hint = False, "ignored single non-URL JavaScript frame"

@@ -37,12 +37,10 @@ _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
 _HYDRATION = frozenset(
     m.lower()
     for m in (
-        "Hydration failed because the initial UI does not match what was rendered on the "
-        "server.",
+        "Hydration failed because the initial UI does not match what was rendered on the server.",
         "The server could not finish this Suspense boundary, likely due to an error during "
         "server rendering. Switched to client rendering.",
-        "There was an error while hydrating this Suspense boundary. Switched to client "
-        "rendering.",
+        "There was an error while hydrating this Suspense boundary. Switched to client rendering.",
         "There was an error while hydrating. Because the error happened outside of a Suspense "
         "boundary, the entire root will switch to client rendering.",
         "Text content does not match server-rendered HTML.",
@@ -195,8 +193,7 @@ def _built_in(signal: Signal) -> Component | None:
         return None
     chain = _exceptions(signal.error) if signal.error is not None else []
     if any(
-        e.type == "ChunkLoadError" or e.message.lower().startswith("chunkloaderror")
-        for e in chain
+        e.type == "ChunkLoadError" or e.message.lower().startswith("chunkloaderror") for e in chain
     ):
         return Component("fingerprint", ["chunkloaderror"], hint="built-in rule: ChunkLoadError")
     transaction = signal.tags.get("transaction")

@@ -13,7 +13,10 @@ from syrupy.assertion import SnapshotAssertion
 
 from runner.sources.records import parse_record
 from runner.triage.grouping import GROUPING_VERSION, group
-from runner.triage.grouping.normalize import function, module, parameterize
+from runner.triage.grouping.message import normalize as normalize_message
+from runner.triage.grouping.message import parameterize
+from runner.triage.grouping.native import trim_native_function
+from runner.triage.grouping.normalize import java_module, trim_function
 from store.signal import Signal
 
 
@@ -139,18 +142,32 @@ def test_java_generated_names_fold(snapshot: SnapshotAssertion) -> None:
     a = java("a1b2c3d4", "lambda$add$0", 12)
     assert tree(a) == snapshot
     assert group(a).hash == group(java("99ffee00", "lambda$add$3", 57)).hash
-    assert module("jdk.proxy2.$Proxy87", "java") == "jdk.proxy<auto>.$Proxy<auto>"
+    assert java_module("com.shop.Cart$$EnhancerByGuice$$ae46b1bf") == (
+        "com.shop.Cart$$EnhancerByGuice$$<auto>"
+    )
+    assert (
+        java_module("com.shop.User$HibernateProxy$oRWxjAWT")
+        == "com.shop.User$HibernateProxy$<auto>"
+    )
+    # Sentry folds no other proxy names: a JDK proxy class is its own module.
+    assert java_module("jdk.proxy2.$Proxy87") == "jdk.proxy2.$Proxy87"
 
 
 def test_platform_function_names() -> None:
-    assert function("Object.aha", "javascript") == "aha"
-    assert function("async fetchCart", "node") == "fetchCart"
-    assert function("<anonymous>", "javascript") is None
-    assert function("<Main>b__0_0", "csharp") == "<Main>b__<auto>"
-    assert function("void cart::Store<int>::add(int, char const*) const", "native") == (
+    assert trim_function("void cart::Store<int>::add(int, char const*) const", "native") == (
         "cart::Store<T>::add"
     )
-    assert function("<lambda>", "python") == "<lambda>"
+    assert trim_native_function("std::vector<int>::push_back(int&&)") == "std::vector<T>::push_back"
+    assert trim_native_function("main::$_0::operator()() const") == "main::lambda::operator()"
+    assert trim_native_function("-[NSView layout]") == "-[NSView layout]"
+    assert trim_native_function("core::panicking::panic::h0123456789abcdef") == (
+        "core::panicking::panic"
+    )
+    assert trim_native_function("_RtlUserThreadStart@8") == "_RtlUserThreadStart"
+    assert trim_function("Shop.Cart.Add (System.Int32 count)", "csharp") == "Shop.Cart.Add"
+    # Python, Go, Rust-as-its-own-platform names are not trimmed: Sentry's native family is
+    # objc, cocoa, swift, native and c.
+    assert trim_function("f(int)", "go") == "f(int)"
 
 
 def test_custom_hybrid_and_built_in_fingerprints(snapshot: SnapshotAssertion) -> None:
@@ -187,8 +204,16 @@ def test_custom_hybrid_and_built_in_fingerprints(snapshot: SnapshotAssertion) ->
         exception={"values": [exc("ChunkLoadError", "Loading chunk 9 failed.")]},
     )
     assert group(chunk).hash == group(other_chunk).hash
-    # Built-in rules are for JavaScript; a client fingerprint wins over them.
+    # Built-in rules are for the JavaScript family, and replace a client fingerprint there,
+    # as Sentry's server-side rules do.
     assert group(event(exception={"values": [exc("ChunkLoadError", "x", APP)]})).variant == "app"
+    fingerprinted = event(
+        platform="javascript",
+        fingerprint=["mine"],
+        exception={"values": [exc("ChunkLoadError", "Loading chunk 3 failed.")]},
+    )
+    assert group(fingerprinted).variant == "built-in"
+    assert group(fingerprinted).hash == group(chunk).hash
 
 
 def test_messages_checksums_and_system_stacks(snapshot: SnapshotAssertion) -> None:
@@ -219,9 +244,31 @@ def test_messages_checksums_and_system_stacks(snapshot: SnapshotAssertion) -> No
     assert group(system).variant == "system"
 
 
-@pytest.mark.parametrize("value", ["took 3.2s", "id 7f3e9a12bc", "from 10.0.0.7", "at 12:30:01"])
-def test_parameterisation_masks_variable_parts(value: str) -> None:
-    assert "<" in parameterize(value)
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("took 3.2s", "took <duration>"),
+        ("took 150ms", "took <duration>"),
+        ("from 10.0.0.7", "from <ip>"),
+        ("at 12:30:01", "at <date>"),
+        ("on 2026-11-30T10:00:00Z", "on <date>"),
+        ("mail ann@example.org", "mail <email>"),
+        ("GET https://api.example.com/v1?x=1 failed", "GET <url> failed"),
+        ("host db.example.com unreachable", "host <hostname> unreachable"),
+        ("id 123e4567-e89b-12d3-a456-426614174000", "id <uuid>"),
+        ("flags 0x1f and -3 and 4.5", "flags <hex> and <int> and <float>"),
+        ("user='ann' active=true", "user=<quoted_str> active=<bool>"),
+        # Sentry masks no bare hex run, and reads `-9` as a negative number.
+        ("id 7f3e9a12bc sku-9", "id 7f3e9a12bc sku<int>"),
+    ],
+)
+def test_parameterisation_masks_variable_parts(value: str, masked: str) -> None:
+    assert parameterize(value) == masked
+
+
+def test_messages_group_on_their_first_two_lines() -> None:
+    assert normalize_message("first\n\nsecond 7\nthird") == "first\nsecond <int>..."
+    assert normalize_message("one line") == "one line"
 
 
 def test_a_message_with_a_thread_stack_groups_on_the_stack() -> None:
@@ -243,4 +290,199 @@ def test_a_message_with_a_thread_stack_groups_on_the_stack() -> None:
     assert (
         plain.variant == "message"
         and plain.hash == group(event(message="Stock for item 8 is low")).hash
+    )
+
+
+def py_frame(function_: str, line: str | None, lineno: int = 7, in_app: bool = True) -> dict:
+    frame: dict[str, Any] = {
+        "module": "shop.prices",
+        "filename": "shop/prices.py",
+        "abs_path": "/srv/shop/prices.py",
+        "function": function_,
+        "lineno": lineno,
+        "in_app": in_app,
+    }
+    if line is not None:
+        frame["context_line"] = line
+    return frame
+
+
+def key_error(*stack: dict[str, Any]) -> Signal:
+    return event(exception={"values": [exc("KeyError", "'price'", list(stack))]})
+
+
+def test_source_lines_group_for_the_platforms_sentry_trusts(snapshot: SnapshotAssertion) -> None:
+    price = key_error(py_frame("price_of", '    base = item["price"]'))
+    assert tree(price) == snapshot
+    # Another line of the same function is another group; whitespace is not.
+    assert group(price).hash != group(key_error(py_frame("price_of", "    d = item['x']"))).hash
+    assert (
+        group(price).hash == group(key_error(py_frame("price_of", 'base  =  item["price"]'))).hash
+    )
+    # Too long a line does not count (it is likely generated or minified).
+    long = "x = " + "1 + " * 40
+    assert (
+        group(key_error(py_frame("price_of", long))).hash
+        == group(key_error(py_frame("price_of", long + "2"))).hash
+    )
+    # Java source lines never count.
+    java = {"module": "shop.Prices", "function": "of", "in_app": True, "context_line": "a();"}
+    other = dict(java, context_line="b();")
+    assert (
+        group(event(platform="java", exception={"values": [exc("E", "", [java])]})).hash
+        == group(event(platform="java", exception={"values": [exc("E", "", [other])]})).hash
+    )
+
+
+def test_a_repeated_frame_does_not_count(snapshot: SnapshotAssertion) -> None:
+    call = py_frame("leaf_of", "    return leaf_of(tree, depth - 1)", lineno=12)
+    raise_ = py_frame("leaf_of", '        return tree["leaf"]', lineno=11)
+    shallow = key_error(call, raise_)
+    deep = key_error(call, call, call, call, raise_)
+    assert tree(deep) == snapshot
+    assert group(shallow).hash == group(deep).hash
+    # Not a repeat when its line differs: a different call site of the same function counts.
+    assert group(key_error(call, dict(call, lineno=13), raise_)).hash != group(shallow).hash
+
+
+def test_javascript_source_maps_and_nameless_frames() -> None:
+    def js(frame: dict[str, Any]) -> Signal:
+        return event(platform="javascript", exception={"values": [exc("TypeError", "x", [frame])]})
+
+    mapped = {
+        "filename": "app:///src/cart.ts",
+        "abs_path": "app:///src/cart.ts",
+        "function": "minifiedA",
+        "context_line": "return cart.items.length;",
+        "in_app": True,
+        "data": {"sourcemap": "app:///main.js.map"},
+    }
+    # With a source map and a source line, the (unreliable) mapped name does not count.
+    assert group(js(mapped)).hash == group(js(dict(mapped, function="minifiedB"))).hash
+    unmapped = {k: v for k, v in mapped.items() if k != "data"}
+    assert group(js(unmapped)).hash != group(js(dict(unmapped, function="minifiedB"))).hash
+    # `Object.foo` and `foo` are one function; `eval` frames are noise.
+    named = {"filename": "cart.js", "abs_path": "/srv/cart.js", "function": "Cart.add"}
+    assert group(js(named)).hash == group(js(dict(named, function="add"))).hash
+    assert group(js(dict(named, function="eval"))).variant == "system"
+    tree_ = group(js(dict(named, function="eval"))).trees["system"]
+    assert "ignored low quality javascript frame" in tree_.render()
+
+
+def test_a_synthetic_exception_groups_without_its_type() -> None:
+    def synthetic(type_: str) -> Signal:
+        return event(
+            platform="native",
+            exception={
+                "values": [
+                    exc(type_, "", [{"function": "crash_here", "in_app": True}], synthetic=True)
+                ]
+            },
+        )
+
+    assert group(synthetic("SIGSEGV")).hash == group(synthetic("EXC_BAD_ACCESS")).hash
+    assert (
+        "ignored because exception is synthetic"
+        in group(synthetic("SIGSEGV")).trees["app"].render()
+    )
+
+
+def native_frame(function_: str, package: str, in_app: bool = False) -> dict[str, Any]:
+    return {"function": function_, "package": package, "in_app": in_app}
+
+
+def test_native_stack_trace_rules(snapshot: SnapshotAssertion) -> None:
+    def crash(*stack: dict[str, Any]) -> Signal:
+        return event(platform="cocoa", exception={"values": [exc("NSException", "", list(stack))]})
+
+    app = "/var/containers/Bundle/Application/1234/Shop.app/Shop"
+    thrown = crash(
+        native_frame("start", "/usr/lib/system/libdyld.dylib"),
+        native_frame("main", app),
+        native_frame("-[Cart add:]", app),
+        native_frame("objc_exception_throw", "/usr/lib/libobjc.A.dylib"),
+        native_frame("__cxa_throw", "/usr/lib/libc++abi.dylib"),
+    )
+    assert tree(thrown) == snapshot
+    g = group(thrown)
+    # The app's own binary is in-app by path though the SDK said not; the throw machinery
+    # and thread start do not group.
+    assert g.variant == "app"
+    assert list(g.trees["app"].leaves()) == ["main", "-[Cart add:]", "NSException"]
+    # A crash thrown from another in-app method is another group.
+    other = crash(native_frame("main", app), native_frame("-[Cart remove:]", app))
+    assert group(other).hash != g.hash
+
+
+def test_an_exception_group_keeps_sentrys_order_and_first_path() -> None:
+    def grouped(*members: str) -> Signal:
+        values = [
+            exc(t, f"{t} {i}", APP, exception_id=i + 1, parent_id=0) for i, t in enumerate(members)
+        ]
+        root = exc("ExceptionGroup", "several", APP, exception_id=0, is_exception_group=True)
+        return event(exception={"values": [root, *values]})
+
+    # Without a root (id 0) the group is not reduced: every exception counts.
+    no_root = event(
+        exception={
+            "values": [
+                exc("ValueError", "a", APP, exception_id=1, parent_id=2),
+                exc("ExceptionGroup", "g", APP, exception_id=2, is_exception_group=True),
+            ]
+        }
+    )
+    assert group(no_root).trees["app"].id == "chained-exception"
+    assert (
+        group(grouped("KeyError", "ValueError")).hash
+        == group(grouped("ValueError", "KeyError")).hash
+    )
+
+
+def test_python_sdk_3_exception_groups_are_not_reduced() -> None:
+    def grouped(version: str, *members: str) -> Signal:
+        values = [exc(t, "v", APP, exception_id=i + 1, parent_id=0) for i, t in enumerate(members)]
+        root = exc("ExceptionGroup", "g", APP, exception_id=0, is_exception_group=True)
+        return event(
+            sdk={"name": "sentry.python", "version": version}, exception={"values": [*values, root]}
+        )
+
+    assert (
+        group(grouped("2.19.0", "ValueError", "ValueError")).hash
+        == group(grouped("2.19.0", "ValueError")).hash
+    )
+    assert (
+        group(grouped("3.0.0", "ValueError", "ValueError")).hash
+        != group(grouped("3.0.0", "ValueError")).hash
+    )
+
+
+def test_threads_the_one_crashed_thread_groups() -> None:
+    def threads(*values: dict[str, Any]) -> Signal:
+        return event(message="crash", threads={"values": list(values)})
+
+    stack_a = {"frames": frames(("app.jobs", "run", True))}
+    stack_b = {"frames": frames(("app.jobs", "stop", True))}
+    crashed = threads(
+        {"id": 1, "stacktrace": stack_b}, {"id": 2, "crashed": True, "stacktrace": stack_a}
+    )
+    assert (
+        group(crashed).hash
+        == group(threads({"id": 2, "crashed": True, "stacktrace": stack_a})).hash
+    )
+    # Two current threads and none crashed: no thread groups, the message does.
+    two = threads(
+        {"id": 1, "current": True, "stacktrace": stack_a},
+        {"id": 2, "current": True, "stacktrace": stack_b},
+    )
+    assert group(two).variant == "message"
+
+
+def test_nothing_to_group_on_is_one_fallback_group() -> None:
+    empty = event(exception={"values": [exc("", "", None, synthetic=True)]})
+    assert group(empty).variant == "fallback"
+    assert (
+        group(empty).hash
+        == group(
+            event(platform="native", exception={"values": [exc("", "", None, synthetic=True)]})
+        ).hash
     )
