@@ -99,7 +99,7 @@ class _Matcher(NamedTuple):
         if self.field == "app":
             return ("1" if frame.in_app else "0") in self.values
         value = category if self.field == "category" else frame[_INDEX[self.field]]
-        if value is None or self.pattern is None:
+        if not isinstance(value, str) or self.pattern is None:
             return False
         if self.pattern.match(value):
             return True

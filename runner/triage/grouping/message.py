@@ -15,12 +15,13 @@ import re
 from functools import lru_cache
 from itertools import islice
 
-_TLDS = (
+_TLD_WORDS = (
     "com net org jp de uk fr br it ru es me gov pl ca au cn co in nl edu info eu ch id at kr cz "
     "mx be tv se tr tw al ua ir vn cl sk ly cc to no fi us pt dk ar hu tk gr il news ro my biz "
     "ie za nz sg ee th io xyz pe bg hk rs lt link ph club si site mobi by cat wiki la ga xxx cf "
     "hr ng jobs online kz ug gq ae is lv pro fm tips ms sa app"
-).split()
+)
+_TLDS = _TLD_WORDS.split()
 _TLD = "|".join([t.upper() for t in _TLDS] + _TLDS)
 _OCTET = r"(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])"
 _H = "[0-9a-fA-F]{1,4}"

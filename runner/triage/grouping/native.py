@@ -18,7 +18,7 @@ _TRAILER = re.compile(r"(\bconst\b|&)$")
 _RUST_BLANKET = re.compile(r"^([A-Z] as )")
 _LAMBDA = re.compile(r"\{lambda\(.*?\)#\d+\}|\blambda_[a-f0-9]{32}\b|\$_\d+\b")
 _MSVC_ANONYMOUS = re.compile(r"\?A0x[a-f0-9]{8}::")
-_ANONYMOUS = "〔anonymousnamespace〕"
+_ANONYMOUS = "\u3014anonymousnamespace\u3015"  # a bracket no signature holds
 _OPEN = {"(": ")", "{": "}", "[": "]", "<": ">"}
 # Stand-ins for sequences that would upset the bracket balancing, and back.
 _PROTECT = (

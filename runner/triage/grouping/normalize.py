@@ -18,6 +18,10 @@ NATIVE = frozenset({"objc", "cocoa", "swift", "native", "c"})
 rules apply to them (C++, Rust and Go SDKs send `native` or their own name)."""
 CONTEXT_LINE_PLATFORMS = frozenset({"javascript", "node", "python", "php", "ruby"})
 """Platforms whose source line Sentry trusts enough to group on."""
+USE_CONTEXT_LINES = True
+"""Source lines count, as in Sentry. The cost, for a tool fed by several producers: the same
+fault sent once with source lines (an SDK) and once without (a hand-written or pulled event)
+gets two hashes, as Sentry would give it; False trades that fidelity for such links."""
 
 _EXTENSIONS = {
     ".py": "python",

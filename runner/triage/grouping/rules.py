@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - rules are one per line, as Sentry's syntax has them
 """Sentry's built-in stack trace rules (its `all-platforms` enhancements of 2023-01-11, the
 default grouping configuration's), in the documented rule syntax `enhancers` reads.
 

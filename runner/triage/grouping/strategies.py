@@ -112,7 +112,11 @@ def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
         values.append(file_part)
 
     line_part: Component | None = None
-    if context_line and platform in normalize.CONTEXT_LINE_PLATFORMS:
+    if (
+        normalize.USE_CONTEXT_LINES
+        and context_line
+        and platform in normalize.CONTEXT_LINE_PLATFORMS
+    ):
         line = " ".join(context_line.split())
         if line:
             line_part = Component("context-line", [line])
@@ -126,10 +130,12 @@ def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
                 line_part.ignore("ignored because file path is a URL and function name is missing")
 
     trimmed = normalize.trim_function(function, platform) if function and not raw_function else None
-    if platform == "csharp":
-        func = raw_function or function
-    else:
-        func = trimmed or function or raw_function
+    # C# groups on the name as sent (Sentry trimmed C# names late and kept the old hashes).
+    func = (
+        (raw_function or function)
+        if platform == "csharp"
+        else (trimmed or function or raw_function)
+    )
     function_part: Component | None = None
     if func:
         function_part = Component("function", [func])
