@@ -203,7 +203,8 @@ def _exception(value: Any, filter_groups: bool = True) -> ErrorDetail | None:
     values = value.get("values") if isinstance(value, dict) else value
     if not isinstance(values, list):
         raise BadRecord("'exception' should hold a list of 'values'")
-    details = [_one_exception(v, i, filter_groups) for i, v in enumerate(values)]
+    # Sentry drops null entries of the list, as it does null frames.
+    details = [_one_exception(v, i, filter_groups) for i, v in enumerate(values) if v is not None]
     if not details:
         return None
     raised = details[-1]

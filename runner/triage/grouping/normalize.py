@@ -73,6 +73,21 @@ def has_url_origin(path: str | None, files_count_as_urls: bool) -> bool:
     return files_count_as_urls and path.startswith("file:")
 
 
+@lru_cache(maxsize=32_768)
+def url_path(filename: str) -> str:
+    """A file name that is a URL (`https://a.io/static/app.js?v=2`) as Sentry's ingestion
+    keeps it: the URL's path, when there is one."""
+    if "://" not in filename:
+        return filename
+    try:
+        parts = urlsplit(filename)
+    except ValueError:
+        return filename
+    if parts.scheme and parts.path not in ("", "/"):
+        return parts.path
+    return filename
+
+
 def strip_query(filename: str) -> str:
     """A browser JavaScript file name without its query string (a cache-buster): Sentry drops
     it before grouping, the fragment stays."""

@@ -31,7 +31,7 @@ GROUPING_VERSION = "overnight:2026-12-02"
 recursion, built-in stack trace rules, native name trimming since `overnight:2026-12-02`)."""
 
 _VARIABLE = re.compile(r"^\{\{\s*([\w.-]+)\s*\}\}$")
-_MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
+_MD5 = re.compile(r"^[0-9a-f]{32}$")  # Sentry's: lower-case only; others are hashed
 
 # Sentry's built-in fingerprinting rules: (platform family, test, fingerprint).
 _HYDRATION = frozenset(
@@ -209,11 +209,11 @@ def group(signal: Signal) -> Grouping:
     """Every variant of a signal's grouping, and the one that wins."""
     trees = default_trees(signal)
     if signal.checksum:
-        checksum = signal.checksum.strip()
+        checksum = signal.checksum
         if _MD5.match(checksum):
-            tree = Component("checksum", [checksum.lower()])
+            tree = Component("checksum", [checksum])
             trees["checksum"] = tree
-            return Grouping(_versioned(checksum.lower()), "checksum", "checksum", trees)
+            return Grouping(_versioned(checksum), "checksum", "checksum", trees)
         tree = Component("hashed-checksum", [checksum])
         trees["hashed-checksum"] = tree
         return Grouping(_versioned(_md5([checksum])), "hashed-checksum", "checksum", trees)

@@ -230,12 +230,15 @@ def test_messages_checksums_and_system_stacks(snapshot: SnapshotAssertion) -> No
             event(logentry={"message": "Sync of %s failed", "formatted": "Sync of x failed"})
         ).hash
     )
-    summed = event(message="anything", checksum="0123456789abcdef0123456789ABCDEF")
+    summed = event(message="anything", checksum="0123456789abcdef0123456789abcdef")
     assert group(summed).variant == "checksum"
     assert (
         group(summed).hash
         == group(event(message="else", checksum="0123456789abcdef0123456789abcdef")).hash
     )
+    # Sentry takes only a lower-case md5 digest as it is; any other checksum is hashed.
+    upper = group(event(message="x", checksum="0123456789abcdef0123456789ABCDEF"))
+    assert upper.variant == "hashed-checksum" and upper.hash != group(summed).hash
     assert group(event(message="a", checksum="legacy-key")).variant == "hashed-checksum"
     # No in-app frame: the full stack groups (the system variant).
     lib = frames(("requests.api", "get", False), ("urllib3.pool", "urlopen", False))
@@ -485,4 +488,18 @@ def test_nothing_to_group_on_is_one_fallback_group() -> None:
         == group(
             event(platform="native", exception={"values": [exc("", "", None, synthetic=True)]})
         ).hash
+    )
+
+
+def test_what_sentry_ingestion_normalises_before_grouping() -> None:
+    def one(frame: dict[str, Any], platform: str = "python") -> Signal:
+        return event(platform=platform, exception={"values": [None, exc("E", "v", [frame])]})
+
+    # A function named `?` is no function: a Python frame then groups on its module alone.
+    assert group(one({"module": "a.b", "function": "?"})).hash == group(one({"module": "a.b"})).hash
+    # A file name that is a whole URL keeps the URL's path: no query in its base name.
+    app = {"filename": "app:///main.js?v=1", "function": "f", "in_app": True}
+    assert (
+        group(one(app, "node")).hash
+        == group(one(dict(app, filename="app:///main.js"), "node")).hash
     )
