@@ -24,7 +24,7 @@ from typing import NamedTuple
 from runner.triage.grouping import strategies
 from runner.triage.grouping.chained import chained_exception
 from runner.triage.grouping.component import Component
-from store.signal import ErrorDetail, Signal
+from store.signal import ErrorDetail, Frame, Signal
 
 GROUPING_VERSION = "overnight:2026-12-02"
 """This grouping's configuration; it follows Sentry's `newstyle:2023-01-11` (source lines,
@@ -237,6 +237,36 @@ def group(signal: Signal) -> Grouping:
         return Grouping(_versioned(_md5(["<fallback>"])), "fallback", "fallback", trees)
     variant, tree = default
     return Grouping(_versioned(tree.hash()), variant, _basis(variant, tree), trees)
+
+
+def _lineless(frames: list[Frame]) -> list[Frame]:
+    return [f.model_copy(update={"context_line": None}) if f.context_line else f for f in frames]
+
+
+def _lineless_error(error: ErrorDetail) -> ErrorDetail:
+    return error.model_copy(
+        update={
+            "frames": _lineless(error.frames),
+            "chain": [_lineless_error(e) for e in error.chain],
+        }
+    )
+
+
+def loose_hash(signal: Signal) -> str | None:
+    """The hash this signal would have without its source lines: what a producer that sends
+    none (an Overnight-native record, a test report) gets for the same stack. Sentry never
+    needs it (one project, one SDK); Overnight, fed by several producers, can link the same
+    fault across them by it. Equal to `group(signal).hash` when no frame has a source line."""
+    frames = [
+        *signal.stack,
+        *(f for e in (_exceptions(signal.error) if signal.error else []) for f in e.frames),
+    ]
+    if not any(f.context_line for f in frames):
+        return group(signal).hash
+    update: dict[str, object] = {"stack": _lineless(signal.stack)}
+    if signal.error is not None:
+        update["error"] = _lineless_error(signal.error)
+    return group(signal.model_copy(update=update)).hash
 
 
 # The hash of an error's stack depends only on its frames and exception types (values never

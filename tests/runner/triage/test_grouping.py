@@ -503,3 +503,14 @@ def test_what_sentry_ingestion_normalises_before_grouping() -> None:
         group(one(app, "node")).hash
         == group(one(dict(app, filename="app:///main.js"), "node")).hash
     )
+
+
+def test_the_loose_hash_links_producers_with_and_without_source_lines() -> None:
+    from runner.triage.grouping import loose_hash
+
+    with_lines = key_error(py_frame("price_of", '    base = item["price"]'))
+    without = key_error(py_frame("price_of", None))
+    assert group(with_lines).hash != group(without).hash
+    assert loose_hash(with_lines) == loose_hash(without) == group(without).hash
+    other_line = key_error(py_frame("price_of", "    d = item['x']"))
+    assert loose_hash(other_line) == loose_hash(with_lines)
