@@ -174,6 +174,11 @@ def _thread_stack(event: dict[str, Any]) -> list[Frame]:
     if not frames:
         stack = event.get("stacktrace")
         frames = stack.get("frames") if isinstance(stack, dict) else None
+    template = event.get("template")
+    if not frames and isinstance(template, dict):
+        # A template error (Django, Jinja) groups on the template's file and line, as a
+        # one-frame stack does; Sentry ranks it just below a stack trace.
+        frames = [{k: template.get(k) for k in ("filename", "abs_path", "context_line", "lineno")}]
     return [_frame(f) for f in frames or [] if isinstance(f, dict)]
 
 

@@ -514,3 +514,13 @@ def test_the_loose_hash_links_producers_with_and_without_source_lines() -> None:
     assert loose_hash(with_lines) == loose_hash(without) == group(without).hash
     other_line = key_error(py_frame("price_of", "    d = item['x']"))
     assert loose_hash(other_line) == loose_hash(with_lines)
+
+
+def test_a_template_error_groups_on_the_template_line() -> None:
+    def rendered(line: str) -> Signal:
+        template = {"filename": "cart.html", "abs_path": "/srv/t/cart.html", "lineno": 3}
+        return event(message="render failed", template=dict(template, context_line=line))
+
+    assert group(rendered("{{ cart.total }}")).hash == group(rendered("{{ cart.total }}")).hash
+    assert group(rendered("{{ cart.total }}")).hash != group(rendered("{{ cart.items }}")).hash
+    assert group(rendered("{{ cart.total }}")).variant == "system"
