@@ -89,6 +89,7 @@ class _Matcher(NamedTuple):
     negated: bool
     pattern: re.Pattern[str] | None
     values: frozenset[str]  # family names; or {"1"}/{"0"} for app
+    needle: str = ""  # a literal part of the pattern any match contains: a cheap first test
 
     def matches(self, frame: MatchFrame, category: str | None) -> bool:
         return self._positive(frame, category) != self.negated
@@ -100,6 +101,8 @@ class _Matcher(NamedTuple):
             return ("1" if frame.in_app else "0") in self.values
         value = category if self.field == "category" else frame[_INDEX[self.field]]
         if not isinstance(value, str) or self.pattern is None:
+            return False
+        if self.needle and self.needle not in value and self.needle not in "/" + value:
             return False
         if self.pattern.match(value):
             return True
@@ -120,8 +123,10 @@ def _matcher(token: str) -> _Matcher:
         truth = pattern.lower() in ("1", "yes", "true")
         return _Matcher(field, negated, None, frozenset({"1" if truth else "0"}))
     path_like = field in ("path", "package")
+    pattern = pattern.lower() if path_like else pattern
+    pieces = re.split(r"[*?\\]|\[[^\]]*\]", pattern)
     return _Matcher(
-        field, negated, _glob(pattern.lower() if path_like else pattern, path_like), frozenset()
+        field, negated, _glob(pattern, path_like), frozenset(), max(pieces, key=len, default="")
     )
 
 
@@ -140,9 +145,10 @@ class Rule(NamedTuple):
     families: frozenset[str] | None
 
     def matches(self, frames: list[MatchFrame], categories: list[str | None], i: int) -> bool:
-        if self.families is not None and frames[i].family not in self.families:
-            return False
-        if not all(m.matches(frames[i], categories[i]) for m in self.matchers):
+        """The rest, on what earlier rules made of the frame and its neighbours."""
+        if not all(
+            m.matches(frames[i], categories[i]) for m in self.matchers if m.field in _DYNAMIC
+        ):
             return False
         if self.caller is not None and not (
             i > 0 and self.caller.matches(frames[i - 1], categories[i - 1])
@@ -153,6 +159,7 @@ class Rule(NamedTuple):
         )
 
 
+_DYNAMIC = frozenset({"category", "app"})
 _ACTION = re.compile(r"^([\^v]?)([+-])(app|group)$")
 
 
@@ -216,31 +223,95 @@ class Enhanced(NamedTuple):
     group: tuple[tuple[bool, str] | None, ...]
 
 
+# A static matcher flattened for the hot loop: (frame field index, needle, glob, negated,
+# path-like), or for a family matcher (-1, "", None, negated, False) with the families apart.
+_Check = tuple[int, str, re.Pattern[str] | None, bool, bool]
+
+
+def _checks(rule: Rule) -> tuple[_Check, ...]:
+    return tuple(
+        (_INDEX[m.field], m.needle, m.pattern, m.negated, m.field in ("path", "package"))
+        for m in rule.matchers
+        if m.field not in _DYNAMIC and m.field != "family"
+    )
+
+
+def _static_ok(frame: MatchFrame, checks: tuple[_Check, ...]) -> bool:
+    for index, needle, pattern, negated, path_like in checks:
+        value = frame[index]
+        found = False
+        if isinstance(value, str) and pattern is not None:
+            if needle and needle not in value and not (path_like and needle in "/" + value):
+                found = False
+            elif pattern.match(value):
+                found = True
+            elif path_like and not value.startswith("/"):
+                found = pattern.match("/" + value) is not None
+        if found == negated:
+            return False
+    return True
+
+
+_FOR_FAMILY: dict[str, tuple[tuple[tuple[int, tuple[_Check, ...]], ...], ...]] = {}
+
+
+def _for_family(family: str) -> tuple[tuple[tuple[int, tuple[_Check, ...]], ...], ...]:
+    """The rules (by index, with their static checks) that can apply to a family at all: a
+    Python frame never meets the two hundred native ones."""
+    if family not in _FOR_FAMILY:
+        _FOR_FAMILY[family] = tuple(
+            tuple(
+                (i, _checks(r))
+                for i, r in enumerate(rules)
+                if (r.families is None or family in r.families)
+                and all(
+                    (m.field != "family")
+                    or (("all" in m.values or family in m.values) != m.negated)
+                    for m in r.matchers
+                )
+            )
+            for rules in (_CLASSIFIERS, _GROUPERS)
+        )
+    return _FOR_FAMILY[family]
+
+
+@lru_cache(maxsize=65_536)
+def _candidates(frame: MatchFrame) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The classifying and grouping rules (by index) that can match this frame at all: most
+    rules name a function, module or path, so a frame meets few of them."""
+    classifiers, groupers = _for_family(frame.family)
+    return (
+        tuple(i for i, checks in classifiers if _static_ok(frame, checks)),
+        tuple(i for i, checks in groupers if _static_ok(frame, checks)),
+    )
+
+
 @lru_cache(maxsize=16_384)
 def enhance(frames: tuple[MatchFrame, ...]) -> Enhanced:
-    """Apply the built-in rules to a stack (caller first)."""
+    """Apply the built-in rules to a stack (caller first): rule by rule, frame by frame."""
     current = list(frames)
-    categories: list[str | None] = [None] * len(frames)
     n = len(frames)
-    for rule in _CLASSIFIERS:
-        for i in range(n):
-            if not rule.matches(current, categories, i):
-                continue
-            for action in rule.actions:
-                if action.kind == "category":
-                    categories[i] = str(action.value)
-                elif action.kind == "app":
-                    for j in _reach(action, i, n):
-                        current[j] = current[j]._replace(in_app=bool(action.value))
-    group: list[tuple[bool, str] | None] = [None] * n
-    for rule in _GROUPERS:
-        for i in range(n):
-            if not rule.matches(current, categories, i):
-                continue
-            for action in rule.actions:
-                if action.kind != "group":
-                    continue
-                verb = "un-ignored" if action.value else "ignored"
+    categories: list[str | None] = [None] * n
+    candidates = [_candidates(f._replace(in_app=False)) for f in frames]
+    for r, i in sorted((r, i) for i, c in enumerate(candidates) for r in c[0]):
+        rule = _CLASSIFIERS[r]
+        if not rule.matches(current, categories, i):
+            continue
+        for action in rule.actions:
+            if action.kind == "category":
+                categories[i] = str(action.value)
+            elif action.kind == "app":
                 for j in _reach(action, i, n):
-                    group[j] = (bool(action.value), f"{verb} by stack trace rule ({rule.text})")
+                    current[j] = current[j]._replace(in_app=bool(action.value))
+    group: list[tuple[bool, str] | None] = [None] * n
+    for r, i in sorted((r, i) for i, c in enumerate(candidates) for r in c[1]):
+        rule = _GROUPERS[r]
+        if not rule.matches(current, categories, i):
+            continue
+        for action in rule.actions:
+            if action.kind != "group":
+                continue
+            verb = "un-ignored" if action.value else "ignored"
+            for j in _reach(action, i, n):
+                group[j] = (bool(action.value), f"{verb} by stack trace rule ({rule.text})")
     return Enhanced(tuple(f.in_app for f in current), tuple(categories), tuple(group))

@@ -305,12 +305,9 @@ def _values_count(tree: Component) -> bool:
 def fast_hash(signal: Signal) -> tuple[str | None, str]:
     """`(hash, basis)` as `group` gives them, computed once per distinct stack."""
     error = signal.error
-    if (
-        error is None
-        or signal.checksum
-        or signal.fingerprint
-        or (signal.platform or "").lower() in {"javascript", "node"}
-    ):
+    # What the stack does not decide: a checksum, a fingerprint, a built-in rule (they read
+    # exception values and tags).
+    if error is None or signal.checksum or signal.fingerprint or _built_in(signal) is not None:
         result = group(signal)
         return result.hash, result.basis
     key = _stack_key(signal, error)
