@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from runner.triage.grouping import message as messages
 from runner.triage.grouping.component import Component
 from runner.triage.grouping.strategies import Variant, exception
 from store.signal import ErrorDetail
@@ -65,6 +66,15 @@ def exceptions_for_grouping(exceptions: list[ErrorDetail], keys: list[str]) -> l
     return [*distinct, root]
 
 
+def _key(exc: ErrorDetail, app: Component, system: Component) -> str:
+    """What Sentry compares of two members: both variants' components, the value
+    parameterised (it is part of them whether or not it counts)."""
+    stacks = [v.render() for c in (app, system) for v in c.values[:1] if isinstance(v, Component)]
+    return "\x1e".join(
+        [*stacks, exc.type, str(exc.synthetic), str(exc.ns_error), messages.normalize(exc.message)]
+    )
+
+
 def chained_exception(
     exceptions: list[ErrorDetail], platform: str | None, variant: Variant, harness: bool = False
 ) -> Component:
@@ -76,7 +86,7 @@ def chained_exception(
     chosen = [pair[0] if variant == "app" else pair[1] for pair in both]
     if len(chosen) == 1:
         return chosen[0]
-    keys = [pair[0].render() + "\x1e" + pair[1].render() for pair in both]
+    keys = [_key(e, pair[0], pair[1]) for e, pair in zip(exceptions, both, strict=True)]
     keep = exceptions_for_grouping(exceptions, keys)
     if len(keep) == 1:
         return chosen[keep[0]]

@@ -143,6 +143,9 @@ class Rule(NamedTuple):
     callee: _Matcher | None
     actions: tuple[Action, ...]
     families: frozenset[str] | None
+    needs: frozenset[str] = frozenset()
+    """Categories the rule's matchers require (of the frame or a neighbour): it cannot match
+    in a stack where no rule gives them."""
 
     def matches(self, frames: list[MatchFrame], categories: list[str | None], i: int) -> bool:
         """The rest, on what earlier rules made of the frame and its neighbours."""
@@ -189,7 +192,12 @@ def parse_rule(line: str) -> Rule:
         raise ValueError(f"stack trace rule without an action: {line!r}")
     family = next((m for m in matchers if m.field == "family" and not m.negated), None)
     families = None if family is None or "all" in family.values else family.values
-    return Rule(text, tuple(matchers), caller, callee, tuple(actions), families)
+    needs = frozenset(
+        m.pattern.pattern.removesuffix(r"\Z")
+        for m in (*matchers, caller, callee)
+        if m is not None and m.field == "category" and not m.negated and m.pattern is not None
+    )
+    return Rule(text, tuple(matchers), caller, callee, tuple(actions), families, needs)
 
 
 def _parse(text: str) -> tuple[Rule, ...]:
@@ -252,27 +260,69 @@ def _static_ok(frame: MatchFrame, checks: tuple[_Check, ...]) -> bool:
     return True
 
 
-_FOR_FAMILY: dict[str, tuple[tuple[tuple[int, tuple[_Check, ...]], ...], ...]] = {}
+class _Table(NamedTuple):
+    """A family's rules of one pass, arranged for `_candidates`: rules to check one by one,
+    and rules with a single plain matcher, grouped by the frame field it reads, behind one
+    search for any of their literal parts."""
+
+    general: tuple[tuple[int, tuple[_Check, ...]], ...]
+    by_field: tuple[
+        tuple[int, bool, re.Pattern[str], tuple[tuple[int, tuple[_Check, ...]], ...]], ...
+    ]
 
 
-def _for_family(family: str) -> tuple[tuple[tuple[int, tuple[_Check, ...]], ...], ...]:
-    """The rules (by index, with their static checks) that can apply to a family at all: a
-    Python frame never meets the two hundred native ones."""
-    if family not in _FOR_FAMILY:
-        _FOR_FAMILY[family] = tuple(
-            tuple(
-                (i, _checks(r))
-                for i, r in enumerate(rules)
-                if (r.families is None or family in r.families)
-                and all(
-                    (m.field != "family")
-                    or (("all" in m.values or family in m.values) != m.negated)
-                    for m in r.matchers
-                )
-            )
-            for rules in (_CLASSIFIERS, _GROUPERS)
+_FOR_FAMILY: dict[str, tuple[_Table, _Table]] = {}
+
+
+def _table(rules: tuple[Rule, ...], family: str) -> _Table:
+    general: list[tuple[int, tuple[_Check, ...]]] = []
+    grouped: dict[int, list[tuple[int, tuple[_Check, ...]]]] = {}
+    for i, rule in enumerate(rules):
+        if rule.families is not None and family not in rule.families:
+            continue
+        if not all(
+            ("all" in m.values or family in m.values) != m.negated
+            for m in rule.matchers
+            if m.field == "family"
+        ):
+            continue
+        checks = _checks(rule)
+        if len(checks) == 1 and checks[0][1] and not checks[0][3]:
+            grouped.setdefault(checks[0][0], []).append((i, checks))
+        else:
+            general.append((i, checks))
+    by_field = tuple(
+        (
+            index,
+            index in (_INDEX["path"], _INDEX["package"]),
+            re.compile("|".join(re.escape(c[0][1]) for _, c in members)),
+            tuple(members),
         )
+        for index, members in grouped.items()
+    )
+    return _Table(tuple(general), by_field)
+
+
+def _for_family(family: str) -> tuple[_Table, _Table]:
+    """The rules that can apply to a family at all: a Python frame never meets the two
+    hundred native ones."""
+    if family not in _FOR_FAMILY:
+        _FOR_FAMILY[family] = (_table(_CLASSIFIERS, family), _table(_GROUPERS, family))
     return _FOR_FAMILY[family]
+
+
+def _matching(frame: MatchFrame, table: _Table) -> tuple[int, ...]:
+    found = [i for i, checks in table.general if _static_ok(frame, checks)]
+    for index, path_like, any_needle, members in table.by_field:
+        value = frame[index]
+        if not isinstance(value, str):
+            continue
+        if any_needle.search(value) is None and not (
+            path_like and any_needle.search("/" + value) is not None
+        ):
+            continue
+        found.extend(i for i, checks in members if _static_ok(frame, checks))
+    return tuple(sorted(found))
 
 
 @lru_cache(maxsize=65_536)
@@ -280,10 +330,7 @@ def _candidates(frame: MatchFrame) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The classifying and grouping rules (by index) that can match this frame at all: most
     rules name a function, module or path, so a frame meets few of them."""
     classifiers, groupers = _for_family(frame.family)
-    return (
-        tuple(i for i, checks in classifiers if _static_ok(frame, checks)),
-        tuple(i for i, checks in groupers if _static_ok(frame, checks)),
-    )
+    return _matching(frame, classifiers), _matching(frame, groupers)
 
 
 @lru_cache(maxsize=16_384)
@@ -293,7 +340,16 @@ def enhance(frames: tuple[MatchFrame, ...]) -> Enhanced:
     n = len(frames)
     categories: list[str | None] = [None] * n
     candidates = [_candidates(f._replace(in_app=False)) for f in frames]
-    for r, i in sorted((r, i) for i, c in enumerate(candidates) for r in c[0]):
+    given = {
+        str(a.value)
+        for c in candidates
+        for r in c[0]
+        for a in _CLASSIFIERS[r].actions
+        if a.kind == "category"
+    }
+    for r, i in sorted(
+        (r, i) for i, c in enumerate(candidates) for r in c[0] if _CLASSIFIERS[r].needs <= given
+    ):
         rule = _CLASSIFIERS[r]
         if not rule.matches(current, categories, i):
             continue
@@ -304,7 +360,10 @@ def enhance(frames: tuple[MatchFrame, ...]) -> Enhanced:
                 for j in _reach(action, i, n):
                     current[j] = current[j]._replace(in_app=bool(action.value))
     group: list[tuple[bool, str] | None] = [None] * n
-    for r, i in sorted((r, i) for i, c in enumerate(candidates) for r in c[1]):
+    final = set(categories)
+    for r, i in sorted(
+        (r, i) for i, c in enumerate(candidates) for r in c[1] if _GROUPERS[r].needs <= final
+    ):
         rule = _GROUPERS[r]
         if not rule.matches(current, categories, i):
             continue

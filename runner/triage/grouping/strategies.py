@@ -40,26 +40,47 @@ class _Base(NamedTuple):
     test: bool
 
 
-def _key(f: Frame) -> tuple[object, ...]:
+# A frame's key: what grouping reads of it, and whether it repeats the frame before it
+# (Sentry's recursion test: path, file, function, module, package, line and column equal).
+# Line and column are not part of it: a stack whose lines moved keys the same.
+_FILE, _FUNCTION, _MODULE, _ABS_PATH, _PLATFORM, _IN_APP = 0, 1, 2, 3, 4, 5
+_CONTEXT, _PACKAGE, _RAW, _SOURCEMAP, _REPEAT = 6, 7, 8, 9, 10
+
+
+def _recursive(f: Frame, previous: Frame) -> bool:
     return (
-        f.file,
-        f.function,
-        f.module,
-        f.abs_path,
-        f.platform,
-        f.in_app,
-        f.context_line,
-        f.package,
-        f.raw_function,
-        f.sourcemap,
-        f.line,
-        f.column,
+        f.function == previous.function
+        and f.line == previous.line
+        and f.column == previous.column
+        and f.module == previous.module
+        and f.file == previous.file
+        and (f.abs_path or f.file) == (previous.abs_path or previous.file)
+        and f.package == previous.package
     )
 
 
 def stack_key(frames: list[Frame]) -> tuple[tuple[object, ...], ...]:
     """Everything of a stack grouping reads: equal keys, equal trees."""
-    return tuple(_key(f) for f in frames)
+    keys = []
+    previous: Frame | None = None
+    for f in frames:
+        keys.append(
+            (
+                f.file,
+                f.function,
+                f.module,
+                f.abs_path,
+                f.platform,
+                f.in_app,
+                f.context_line,
+                f.package,
+                f.raw_function,
+                f.sourcemap,
+                previous is not None and _recursive(f, previous),
+            )
+        )
+        previous = f
+    return tuple(keys)
 
 
 def _is_test(path: str, module: str, function: str) -> bool:
@@ -72,8 +93,9 @@ def _is_test(path: str, module: str, function: str) -> bool:
 def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
     """The frame's value components and its own reasons not to count. Cached and shared:
     components made here are never changed afterwards."""
-    file, function, module, abs_path, frame_platform, in_app = key[:6]
-    context_line, package, raw_function, sourcemap = key[6:10]
+    file, function, module, abs_path = key[_FILE], key[_FUNCTION], key[_MODULE], key[_ABS_PATH]
+    frame_platform, in_app, context_line = key[_PLATFORM], key[_IN_APP], key[_CONTEXT]
+    package, raw_function, sourcemap = key[_PACKAGE], key[_RAW], key[_SOURCEMAP]
     assert isinstance(file, str | None) and isinstance(function, str | None)
     assert isinstance(module, str | None) and isinstance(abs_path, str | None)
     assert isinstance(frame_platform, str | None) and isinstance(context_line, str | None)
@@ -202,31 +224,19 @@ def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
     )
 
 
-_RECURSION = (0, 1, 2, 3, 7, 10, 11)  # file, function, module, abs_path, package, line, column
-
-
-def _recursive(key: tuple[object, ...], previous: tuple[object, ...] | None) -> bool:
-    if previous is None:
-        return False
-    if (key[3] or key[0]) != (previous[3] or previous[0]):
-        return False
-    return all(key[i] == previous[i] for i in _RECURSION if i != 3)
-
-
 @lru_cache(maxsize=32_768)
 def _stacktraces(
     keys: tuple[tuple[object, ...], ...], platform: str | None, harness: bool
 ) -> tuple[Component, Component]:
     """The app and system stack trace components of a stack (caller first)."""
-    bases = [_base(k, platform) for k in keys]
+    bases = [_base(k[:_REPEAT], platform) for k in keys]
     enhanced = enhance(tuple(b.match for b in bases))
     out: list[Component] = []
     for variant in ("app", "system"):
         components: list[Component | str] = []
-        previous: tuple[object, ...] | None = None
         for index, (key, base) in enumerate(zip(keys, bases, strict=True)):
             contributes, hint = base.contributes, base.hint
-            if _recursive(key, previous):
+            if key[_REPEAT]:
                 contributes, hint = False, "ignored due to recursion"
             if len(keys) == 1 and contributes and base.javascript and not base.named and base.url:
                 # Sentry's default config keeps a long-standing inversion here: the lone
@@ -246,7 +256,6 @@ def _stacktraces(
                     else "marked out of app by stack trace rule"
                 )
             components.append(Component("frame", list(base.values), contributes, hint))
-            previous = key
         stack = Component("stacktrace", components)
         if not keys:
             stack.ignore("ignored because it contains no frames")
@@ -293,12 +302,16 @@ def exception(
             [Component("domain", [exc.ns_error[0]]), Component("code", [exc.ns_error[1]])],
         )
         parts.append(ns_error)
+    if stack.contributes and exc.message:
+        # Not parameterised: it does not count, and parameterising costs (the group
+        # reduction in `chained` compares values parameterised on its own).
+        value_part = Component("value", [exc.message])
+        value_part.ignore("ignored because stacktrace takes precedence")
+        return Component("exception", [*parts, value_part])
     value = messages.normalize(exc.message) if exc.message else ""
     value_part = Component("value", [value] if value else [])
     if not value:
         value_part.ignore("empty value")
-    elif stack.contributes:
-        value_part.ignore("ignored because stacktrace takes precedence")
     elif ns_error is not None and ns_error.contributes:
         value_part.ignore("ignored because ns-error info takes precedence")
     parts.append(value_part)

@@ -314,8 +314,9 @@ def fast_hash(signal: Signal) -> tuple[str | None, str]:
     cached = _STACKS.get(key, _MISSING)
     if cached is _MISSING:
         result = group(signal)
-        trees = result.trees
-        independent = not any(_values_count(t) for t in trees.values())
+        # The hash is the winning tree's: it may be shared when no value counts in it.
+        winner = result.trees.get(result.variant)
+        independent = winner is not None and not _values_count(winner)
         cached = (result.hash, result.variant, result.basis) if independent else None
         if len(_STACKS) < _MAX_STACKS:
             _STACKS[key] = cached
