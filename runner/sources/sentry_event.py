@@ -66,6 +66,11 @@ def event_to_signal(event: dict[str, Any], raw: str, source: str) -> Signal:
     message = _message(event)
     text = str(feedback.get("message") or "") if is_feedback else message
     tags = _tags(event.get("tags"))
+    # Sentry makes these event fields tags too: fingerprint rules and variables read them so.
+    for field in ("transaction", "logger"):
+        value = event.get(field)
+        if isinstance(value, str) and value and field not in tags:
+            tags[field] = value
     fingerprint = event.get("fingerprint")
     if fingerprint is not None and (
         not isinstance(fingerprint, list) or fingerprint == ["{{ default }}"]

@@ -130,37 +130,51 @@ def _basis(variant: str, tree: Component) -> str:
     return variant
 
 
-def _top_frame(signal: Signal) -> tuple[str | None, str | None, str | None]:
-    """(function, module, abs_path) of the crashing frame, for fingerprint variables."""
-    if signal.error is None or not signal.error.frames:
-        return None, None, None
-    frames = signal.error.frames
-    frame = next((f for f in reversed(frames) if f.in_app), frames[-1])
-    return frame.function, frame.module, frame.abs_path or frame.file
+def _crash_frame(signal: Signal) -> Frame | None:
+    """Sentry's crash frame: the highest in-app frame of the raised exception (else of the
+    event's stack), or the highest frame when none is in-app."""
+    frames = (
+        signal.error.frames if signal.error is not None and signal.error.frames else signal.stack
+    )
+    if not frames:
+        return None
+    return next((f for f in reversed(frames) if f.in_app), frames[-1])
+
+
+def _basename(path: str | None) -> str | None:
+    return path.replace("\\", "/").rsplit("/", 1)[-1] if path else None
 
 
 def _variable(name: str, signal: Signal) -> str:
-    """The value of a fingerprint variable (`{{ error.type }}`, `{{ tags.x }}`, ...)."""
-    name = name.lower()
+    """The value of a fingerprint variable (`{{ error.type }}`, `{{ tags.x }}`, ...), as
+    Sentry resolves it; an unknown variable stays as written (Sentry's default config)."""
+    key = name.lower()
     error = signal.error
-    function, module, path = _top_frame(signal)
+    frame = _crash_frame(signal)
     values: dict[str, str | None] = {
         "type": error.type if error else None,
-        "error.type": error.type if error else None,
         "value": error.message if error else None,
-        "error.value": error.message if error else None,
-        "message": signal.message_template or signal.text or (error.message if error else None),
+        "message": signal.text or signal.message_template or (error.message if error else None),
         "level": signal.level,
-        "transaction": signal.tags.get("transaction") or signal.route,
-        "function": function,
-        "stack.function": function,
-        "module": module,
-        "stack.module": module,
-        "stack.abs_path": path,
+        "logger": signal.tags.get("logger"),
+        "transaction": signal.tags.get("transaction"),
+        "function": frame.function if frame else None,
+        "module": frame.module if frame else None,
+        "path": (frame.abs_path or frame.file) if frame else None,
+        "filename": _basename(frame.file or frame.abs_path) if frame else None,
+        "package": _basename(frame.package) if frame else None,
         "release": signal.release,
     }
-    value = signal.tags.get(name[5:]) if name.startswith("tags.") else values.get(name)
-    return value if value else f"<no-value-for-{name}>"
+    for prefix in ("error.", "stack."):
+        if key.startswith(prefix) and key[len(prefix) :] in values:
+            key = key[len(prefix) :]
+    if key == "abs_path":
+        key = "path"
+    if key.startswith("tags."):
+        return signal.tags.get(name[5:]) or f"<no-value-for-tag-{name[5:]}>"
+    if key not in values:
+        return "{{ " + name + " }}"
+    return values[key] or f"<no-{key}>"
 
 
 def _custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str, Component] | None:

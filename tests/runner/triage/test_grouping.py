@@ -524,3 +524,25 @@ def test_a_template_error_groups_on_the_template_line() -> None:
     assert group(rendered("{{ cart.total }}")).hash == group(rendered("{{ cart.total }}")).hash
     assert group(rendered("{{ cart.total }}")).hash != group(rendered("{{ cart.items }}")).hash
     assert group(rendered("{{ cart.total }}")).variant == "system"
+
+
+def test_fingerprint_variables_resolve_as_sentry_resolves_them() -> None:
+    def fp(parts: list[str], **fields: Any) -> str | None:
+        base: dict[str, Any] = {"exception": {"values": [exc("TimeoutError", "slow", APP)]}}
+        return group(event(fingerprint=parts, **(base | fields))).hash
+
+    # `transaction` and `logger` are tags to Sentry: the event fields count as the tags do.
+    assert fp(["{{ transaction }}"], transaction="/cart") == fp(
+        ["{{ transaction }}"], tags={"transaction": "/cart"}
+    )
+    assert fp(["{{ transaction }}"], transaction="/cart") != fp(
+        ["{{ transaction }}"], transaction="/pay"
+    )
+    assert fp(["{{ logger }}"], logger="shop.sync") != fp(["{{ logger }}"], logger="shop.pay")
+    # The crash frame is the raised exception's highest in-app frame.
+    assert fp(["{{ function }}"]) == fp(
+        ["{{ function }}"],
+        exception={"values": [exc("KeyError", "other", frames(("x.y", "ratio", True)))]},
+    )
+    # An unknown variable stays as written: it is a constant part.
+    assert fp(["{{ nonsense }}", "a"]) == fp(["{{ nonsense }}", "a"], transaction="/x")
