@@ -39,6 +39,13 @@ _EVENT_KEYS = {
     "culprit",
     "logger",
     "fingerprint",
+    "threads",
+    "stacktrace",
+    "template",
+    "csp",
+    "hpkp",
+    "expectct",
+    "expectstaple",
 }
 # Keys that, next to a `message`, say a record is an event rather than a person's message.
 _MESSAGE_COMPANIONS = {"level", "timestamp", "release", "environment", "tags", "extra", "user"}
@@ -101,7 +108,7 @@ def event_to_signal(event: dict[str, Any], raw: str, source: str) -> Signal:
             message_template=_template(event),
             stack=_thread_stack(event) if error is None else [],
             tags=tags,
-            contexts=contexts,
+            contexts=_with_security_report(event, contexts),
             raw=raw,
         )
     except ValidationError as exc:
@@ -185,6 +192,19 @@ def _thread_stack(event: dict[str, Any]) -> list[Frame]:
         # one-frame stack does; Sentry ranks it just below a stack trace.
         frames = [{k: template.get(k) for k in ("filename", "abs_path", "context_line", "lineno")}]
     return [_frame(f) for f in frames or [] if isinstance(f, dict)]
+
+
+_SECURITY_REPORTS = ("csp", "hpkp", "expectct", "expectstaple")
+
+
+def _with_security_report(event: dict[str, Any], contexts: dict[str, Any]) -> dict[str, Any]:
+    """A browser security report (CSP, HPKP, Expect-CT, Expect-Staple) kept as the context
+    `security_report` (`kind` and the report's fields): what such an event groups on."""
+    for kind in _SECURITY_REPORTS:
+        report = event.get(kind)
+        if isinstance(report, dict):
+            return {**contexts, "security_report": {**report, "kind": kind}}
+    return contexts
 
 
 def _template(event: dict[str, Any]) -> str | None:

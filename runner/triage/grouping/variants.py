@@ -24,6 +24,7 @@ from typing import NamedTuple
 from runner.triage.grouping import strategies
 from runner.triage.grouping.chained import chained_exception
 from runner.triage.grouping.component import Component
+from runner.triage.grouping.security import security
 from store.signal import ErrorDetail, Frame, Signal
 
 GROUPING_VERSION = "overnight:2026-12-02"
@@ -54,7 +55,8 @@ class Grouping(NamedTuple):
     hash: str | None
     """`<version>:<md5>`; None when nothing contributes (feedback, an empty event)."""
     variant: str
-    """checksum, hashed-checksum, custom, hybrid, built-in, app, system, message or none."""
+    """checksum, hashed-checksum, custom, hybrid, built-in, app, system, security, message,
+    fallback or none."""
     basis: str
     """What the hash rests on, as issues record it: checksum, explicit, hybrid, built-in,
     stack, system-stack, exception, message or none."""
@@ -97,6 +99,10 @@ def default_trees(signal: Signal) -> dict[str, Component]:
         }
         if trees["system"].contributes:
             return trees
+    report = signal.contexts.get("security_report")
+    if isinstance(report, dict) and (tree := security(report)) is not None:
+        # A security report groups on what it reports, after a stack, before any message.
+        return {"security": tree}
     text = signal.message_template or signal.text or ""
     if not text.strip():
         return {}
@@ -116,9 +122,10 @@ def _default(trees: dict[str, Component]) -> tuple[str, Component] | None:
         return "app", app
     if system is not None and system.contributes:
         return "system", system
-    message = trees.get("message")
-    if message is not None and message.contributes:
-        return "message", message
+    for name in ("security", "message"):
+        tree = trees.get(name)
+        if tree is not None and tree.contributes:
+            return name, tree
     return None
 
 

@@ -546,3 +546,27 @@ def test_fingerprint_variables_resolve_as_sentry_resolves_them() -> None:
     )
     # An unknown variable stays as written: it is a constant part.
     assert fp(["{{ nonsense }}", "a"]) == fp(["{{ nonsense }}", "a"], transaction="/x")
+
+
+def test_security_reports_group_on_what_they_report() -> None:
+    def csp(blocked: str, directive: str = "img-src", violated: str = "") -> Signal:
+        report = {
+            "document_uri": "https://shop.example.com/cart",
+            "effective_directive": directive,
+            "violated_directive": violated or directive,
+            "blocked_uri": blocked,
+        }
+        return event(platform="javascript", csp=report)
+
+    a = group(csp("https://evil.example.net/pixel.gif?id=1"))
+    assert a.variant == "security"
+    assert a.hash == group(csp("https://evil.example.net/other.gif")).hash
+    assert a.hash != group(csp("https://cdn.example.org/x.gif")).hash
+    assert a.hash != group(csp("https://evil.example.net/x.js", "script-src")).hash
+    inline = csp("inline", "script-src", "script-src 'self' 'unsafe-inline'")
+    assert (
+        group(inline).hash
+        == group(csp("https://x.io/a.js", "script-src", "script-src 'self' 'unsafe-inline'")).hash
+    )
+    hpkp = event(hpkp={"hostname": "shop.example.com", "port": 443})
+    assert group(hpkp).hash != group(event(hpkp={"hostname": "api.example.com"})).hash
