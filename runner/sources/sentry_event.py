@@ -6,6 +6,7 @@ cause first, raised last; frames caller first, crashing frame last.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -250,10 +251,14 @@ def _one_exception(value: Any, index: int, filter_groups: bool = True) -> ErrorD
     mechanism = mechanism if isinstance(mechanism, dict) else {}
     meta = mechanism.get("meta")
     ns_error = meta.get("ns_error") if isinstance(meta, dict) else None
+    type_, text = value.get("type"), str(value.get("value") or "")
+    if not type_ and (split := _TYPE_IN_VALUE.match(text)):
+        # Sentry's ingestion reads `Type: message` in a value without a type as both.
+        type_, text = split.group(1), split.group(2).strip()
     try:
         return ErrorDetail(
-            type=str(value.get("type") or "Error"),
-            message=str(value.get("value") or "")[:MAX_TEXT],
+            type=str(type_ or "Error"),
+            message=text[:MAX_TEXT],
             module=_str(value.get("module")),
             frames=[_frame(f) for f in frames or [] if isinstance(f, dict)],
             exception_id=_int(mechanism.get("exception_id")) if filter_groups else None,
@@ -266,6 +271,9 @@ def _one_exception(value: Any, index: int, filter_groups: bool = True) -> ErrorD
         )
     except ValidationError as exc:
         raise BadRecord(f"exception.values[{index}]: " + describe_validation_error(exc)) from exc
+
+
+_TYPE_IN_VALUE = re.compile(r"^(\w+):(.*)$", re.S)
 
 
 def _int(value: Any) -> int | None:

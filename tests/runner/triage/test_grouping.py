@@ -570,3 +570,13 @@ def test_security_reports_group_on_what_they_report() -> None:
     )
     hpkp = event(hpkp={"hostname": "shop.example.com", "port": 443})
     assert group(hpkp).hash != group(event(hpkp={"hostname": "api.example.com"})).hash
+
+
+def test_a_value_without_a_type_is_read_as_type_and_message() -> None:
+    split = event(exception={"values": [{"value": "ZeroDivisionError: division by zero"}]})
+    assert split.error is not None and split.error.type == "ZeroDivisionError"
+    assert split.error.message == "division by zero"
+    assert (
+        group(split).hash
+        == group(event(exception={"values": [exc("ZeroDivisionError", "division by zero")]})).hash
+    )
