@@ -75,17 +75,15 @@ def has_url_origin(path: str | None, files_count_as_urls: bool) -> bool:
 
 @lru_cache(maxsize=32_768)
 def url_path(filename: str) -> str:
-    """A file name that is a URL (`https://a.io/static/app.js?v=2`) as Sentry's ingestion
-    keeps it: the URL's path, when there is one."""
-    if "://" not in filename:
+    """A frame's only path, when it is a `file:`, `http(s):` or `applewebdata:` URL, as Sentry's
+    ingestion makes it the file name: the URL's path, when there is one."""
+    if not filename.startswith(("file:", "http:", "https:", "applewebdata:")):
         return filename
     try:
-        parts = urlsplit(filename)
+        path = urlsplit(filename).path
     except ValueError:
         return filename
-    if parts.scheme and parts.path not in ("", "/"):
-        return parts.path
-    return filename
+    return path if path not in ("", "/") else filename
 
 
 def strip_query(filename: str) -> str:

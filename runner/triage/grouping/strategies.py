@@ -104,13 +104,10 @@ def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
     family = normalize.family(platform)
     path = abs_path or file
     if file is not None and abs_path in (None, file):
-        # Sentry's ingestion: a file name that is the whole URL becomes the URL's path.
+        # Sentry's ingestion (Relay): a frame with only a URL gets the URL's path as its file.
         file = normalize.url_path(file)
     if file is not None and event_platform == "javascript":
         file = normalize.strip_query(file)
-    # Sentry's ingestion reads a function named `?` as no function.
-    function = None if function == "?" else function
-    raw_function = None if raw_function == "?" else raw_function
     values: list[Component] = []
 
     module_part: Component | None = None

@@ -495,13 +495,17 @@ def test_what_sentry_ingestion_normalises_before_grouping() -> None:
     def one(frame: dict[str, Any], platform: str = "python") -> Signal:
         return event(platform=platform, exception={"values": [None, exc("E", "v", [frame])]})
 
-    # A function named `?` is no function: a Python frame then groups on its module alone.
-    assert group(one({"module": "a.b", "function": "?"})).hash == group(one({"module": "a.b"})).hash
-    # A file name that is a whole URL keeps the URL's path: no query in its base name.
+    # A frame with only a `file:` URL gets the URL's path as its file name: no query.
+    url = {"abs_path": "file:///srv/app/main.js?v=1", "function": "f", "in_app": True}
+    assert (
+        group(one(url, "node")).hash
+        == group(one({"filename": "/opt/main.js", "function": "f", "in_app": True}, "node")).hash
+    )
+    # An `app://` path (React Native) is not such a URL: its query stays in the file name.
     app = {"filename": "app:///main.js?v=1", "function": "f", "in_app": True}
     assert (
         group(one(app, "node")).hash
-        == group(one(dict(app, filename="app:///main.js"), "node")).hash
+        != group(one(dict(app, filename="app:///main.js"), "node")).hash
     )
 
 
