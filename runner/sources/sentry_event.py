@@ -192,7 +192,7 @@ def _thread_stack(event: dict[str, Any]) -> list[Frame]:
         # A template error (Django, Jinja) groups on the template's file and line, as a
         # one-frame stack does; Sentry ranks it just below a stack trace.
         frames = [{k: template.get(k) for k in ("filename", "abs_path", "context_line", "lineno")}]
-    return [_frame(f) for f in frames or [] if isinstance(f, dict)]
+    return _frames(frames)
 
 
 _SECURITY_REPORTS = ("csp", "hpkp", "expectct", "expectstaple")
@@ -260,7 +260,7 @@ def _one_exception(value: Any, index: int, filter_groups: bool = True) -> ErrorD
             type=str(type_ or "Error"),
             message=text[:MAX_TEXT],
             module=_str(value.get("module")),
-            frames=[_frame(f) for f in frames or [] if isinstance(f, dict)],
+            frames=_frames(frames),
             exception_id=_int(mechanism.get("exception_id")) if filter_groups else None,
             parent_id=_int(mechanism.get("parent_id")) if filter_groups else None,
             is_group=mechanism.get("is_exception_group") is True,
@@ -278,6 +278,16 @@ _TYPE_IN_VALUE = re.compile(r"^(\w+):(.*)$", re.S)
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+MAX_FRAMES = 250
+"""Sentry's ingestion keeps the last 250 frames of a stack (those nearest the crash)."""
+
+
+def _frames(frames: Any) -> list[Frame]:
+    if not isinstance(frames, list):
+        return []
+    return [_frame(f) for f in frames if isinstance(f, dict)][-MAX_FRAMES:]
 
 
 def _frame(frame: dict[str, Any]) -> Frame:

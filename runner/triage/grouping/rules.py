@@ -4,9 +4,7 @@ default grouping configuration's), in the documented rule syntax `enhancers` rea
 
 They decide which frames are the application's (`+app`/`-app`), which are noise that never
 groups (`-group`, with `^` for the frames after a match and `v` for those before), and the
-categories (system, std, ui, threadbase, throw, …) later rules match on. Rules for engines
-Overnight's producers do not run (Unreal Engine's assertion handlers, Lenovo's preinstalled
-Android packages) are left out.
+categories (system, std, ui, threadbase, throw, …) later rules match on.
 """
 
 BUILT_IN_RULES = r"""
@@ -16,6 +14,20 @@ family:native package:**/Developer/CoreSimulator/Devices/** +app
 family:native package:**/Containers/Bundle/Application/** +app
 family:native package:**.app/Contents/** +app
 family:native package:/Users/** +app
+
+family:native stack.function:UE::Logging::Private::BasicFatalLog v+app -app ^-app
+family:native stack.function:FDebug::CheckVerifyFailedImpl* v+app -app ^-app
+stack.function:*::Impl::ExecCheckImplInternal | [ stack.function:FDebug::CheckVerifyFailedImpl ] -app
+stack.function:FDebug::CheckVerifyFailedImpl2 | [ stack.function:FDebug::CheckVerifyFailedImpl2V ] -app
+family:native stack.function:FDebug::OptionallyLogFormattedEnsureMessageReturningFalse v+app -app ^-app
+category:indirection | [ stack.function:FDebug::OptionallyLogFormattedEnsureMessageReturningFalse ] -app
+family:native stack.function:DispatchCheckVerify* v+app -app ^-app
+family:native stack.function:UE::Assert::Private::ExecCheckImplInternal* v+app -app ^-app
+family:native stack.function:USentrySubsystem::CaptureMessage* v+app -app ^-app
+family:native stack.function:USentrySubsystem::CaptureMessageWithScope* v+app -app ^-app
+family:native stack.function:USentrySubsystem::CaptureEvent* v+app -app ^-app
+family:native stack.function:USentrySubsystem::CaptureEventWithScope* v+app -app ^-app
+family:native stack.function:USentrySubsystem::*execCapture* v+app -app ^-app
 
 family:native package:/lib/** -app
 family:native package:/usr/lib/** -app
@@ -99,6 +111,8 @@ family:native package:libdispatch.dylib category=system
 family:native package:WebKit category=system
 family:native package:**/libart.so category=system
 package:/apex/com.android.*/lib*/** category=system
+module:com.lenovo.lsf.* category=system
+module:com.lenovo.payplus.* category=system
 
 family:native function:boost::* category=std
 family:native function:std::* category=std
@@ -241,6 +255,7 @@ family:native package:"/System/Library/PrivateFrameworks/GPUSupport.framework/**
 family:native function:gpusKillClientExt category=telemetry
 family:native function:crashpad::* category=telemetry
 module:cn.gundam.sdk.* category=telemetry
+module:com.lenovo.payplus.analytics.* category=telemetry
 package:"**/libBugly.so" category=telemetry
 
 family:native function:dlopen category=load

@@ -584,3 +584,14 @@ def test_a_value_without_a_type_is_read_as_type_and_message() -> None:
         group(split).hash
         == group(event(exception={"values": [exc("ZeroDivisionError", "division by zero")]})).hash
     )
+
+
+def test_a_stack_keeps_its_last_250_frames() -> None:
+    deep = [{"module": f"app.m{i}", "function": "f", "in_app": True} for i in range(300)]
+    cut = event(exception={"values": [exc("RecursionError", "deep", deep)]})
+    assert cut.error is not None and len(cut.error.frames) == 250
+    assert cut.error.frames[-1].module == "app.m299"
+    assert (
+        group(cut).hash
+        == group(event(exception={"values": [exc("RecursionError", "x", deep[50:])]})).hash
+    )
