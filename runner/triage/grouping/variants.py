@@ -31,7 +31,7 @@ GROUPING_VERSION = "overnight:2026-12-02"
 """This grouping's configuration; it follows Sentry's `newstyle:2023-01-11` (source lines,
 recursion, built-in stack trace rules, native name trimming since `overnight:2026-12-02`)."""
 
-_VARIABLE = re.compile(r"^\{\{\s*([\w.-]+)\s*\}\}$")
+_VARIABLE = re.compile(r"^\{\{\s*(\S+)\s*\}\}$")  # Sentry's: names are case-sensitive
 _MD5 = re.compile(r"^[0-9a-f]{32}$")  # Sentry's: lower-case only; others are hashed
 
 # Sentry's built-in fingerprinting rules: (platform family, test, fingerprint).
@@ -155,7 +155,7 @@ def _basename(path: str | None) -> str | None:
 def _variable(name: str, signal: Signal) -> str:
     """The value of a fingerprint variable (`{{ error.type }}`, `{{ tags.x }}`, ...), as
     Sentry resolves it; an unknown variable stays as written (Sentry's default config)."""
-    key = name.lower()
+    key = name
     error = signal.error
     frame = _crash_frame(signal)
     values: dict[str, str | None] = {
@@ -191,8 +191,8 @@ def _custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str,
     values: list[Component | str] = []
     hybrid = False
     for part in parts:
-        match = _VARIABLE.match(part.strip())
-        if match and match.group(1).lower() == "default":
+        match = _VARIABLE.match(part)
+        if match and match.group(1) == "default":
             hybrid = True
             if default is not None:
                 values.append(default[1])
