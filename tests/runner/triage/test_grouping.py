@@ -595,3 +595,22 @@ def test_a_stack_keeps_its_last_250_frames() -> None:
         group(cut).hash
         == group(event(exception={"values": [exc("RecursionError", "x", deep[50:])]})).hash
     )
+
+
+def test_native_frames_keep_package_raw_function_and_source_map_marks() -> None:
+    frame = {
+        "function": "cart::add",
+        "raw_function": "cart::add(int)",
+        "package": "/usr/lib/libcart.so",
+        "colno": 12,
+        "data": {"sourcemap": "x.map"},
+    }
+    parsed = event(platform="native", exception={"values": [exc("E", "", [frame])]})
+    assert parsed.error is not None
+    [f] = parsed.error.frames
+    assert (f.raw_function, f.package, f.column, f.sourcemap) == (
+        "cart::add(int)",
+        "/usr/lib/libcart.so",
+        12,
+        True,
+    )
