@@ -104,7 +104,7 @@ def event_to_signal(event: dict[str, Any], raw: str, source: str) -> Signal:
             environment=_str(event.get("environment")),
             level=_str(event.get("level")),
             fingerprint=[str(part) for part in fingerprint] if fingerprint else None,
-            platform=_str(event.get("platform")),
+            platform=_str(event.get("platform")) or "other",  # as Sentry defaults it
             checksum=_str(event.get("checksum")) or None,
             message_template=_template(event),
             stack=_thread_stack(event) if error is None else [],
