@@ -84,7 +84,28 @@ _PATTERNS = {
     "quoted_str": r"(?<==)('([^']+)'|\"([^\"]+)\")",
     "bool": r"(?<==)(True|true|False|false)",
 }
-_PARAMETERS = re.compile("|".join(f"(?P<{name}>{p})" for name, p in _PATTERNS.items()))
+# Some patterns cost time quadratic in the length of a run they scan and fail on ("a.a.a…"
+# for host names, any run without an `@` for e-mail addresses): a hostile 16 kB value would
+# hold triage for seconds. A pattern that cannot match (no `@`, no `://`, no `=`) is left
+# out, which changes nothing; and runs of more than 512 non-blank characters are
+# parameterised without the host name pattern (Sentry, unbounded, would also mask host names
+# in them).
+_NEEDS = {"email": "@", "url": "://", "quoted_str": "=", "bool": "="}
+_LONG_RUN = re.compile(r"\S{513,}")
+
+
+@lru_cache(maxsize=64)
+def _regex(left_out: frozenset[str]) -> re.Pattern[str]:
+    return re.compile(
+        "|".join(f"(?P<{name}>{p})" for name, p in _PATTERNS.items() if name not in left_out)
+    )
+
+
+def _parameters(text: str, long_run: bool = False) -> re.Pattern[str]:
+    left_out = {name for name, needed in _NEEDS.items() if needed not in text}
+    if long_run:
+        left_out.add("hostname")
+    return _regex(frozenset(left_out))
 
 
 def _placeholder(match: re.Match[str]) -> str:
@@ -97,7 +118,18 @@ def _placeholder(match: re.Match[str]) -> str:
 @lru_cache(maxsize=16_384)
 def parameterize(message: str) -> str:
     """`Order 1234 failed for a@b.io` → `Order <int> failed for <email>`."""
-    return _PARAMETERS.sub(_placeholder, message)
+    if len(message) <= 512 or _LONG_RUN.search(message) is None:
+        return _parameters(message).sub(_placeholder, message)
+    out: list[str] = []
+    end = 0
+    for run in _LONG_RUN.finditer(message):
+        before = message[end : run.start()]
+        out.append(_parameters(before).sub(_placeholder, before))
+        out.append(_parameters(run.group(), long_run=True).sub(_placeholder, run.group()))
+        end = run.end()
+    rest = message[end:]
+    out.append(_parameters(rest).sub(_placeholder, rest))
+    return "".join(out)
 
 
 @lru_cache(maxsize=16_384)

@@ -614,3 +614,15 @@ def test_native_frames_keep_package_raw_function_and_source_map_marks() -> None:
         12,
         True,
     )
+
+
+def test_a_hostile_value_is_parameterised_in_bounded_time() -> None:
+    import time
+
+    started = time.process_time()
+    for text in ("a." * 8000, "1." * 8000, "a-" * 8000):
+        assert parameterize(text).startswith(text[:8]) or parameterize(text).startswith("<")
+    # Unbounded, the host-name pattern alone takes seconds on the first of these.
+    assert time.process_time() - started < 2.0
+    # Below the bound, host names are masked as Sentry masks them.
+    assert parameterize("a " * 300 + "db.example.com") == "a " * 300 + "<hostname>"
