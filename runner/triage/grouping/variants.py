@@ -200,8 +200,11 @@ def _custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str,
             values.append(_variable(match.group(1), signal))
         else:
             values.append(part)
-    if hybrid and not any(isinstance(v, str) for v in values):
-        return None  # `["{{ default }}"]` alone is the default grouping
+    if hybrid and (default is None or not any(isinstance(v, str) for v in values)):
+        # `["{{ default }}"]` alone is the default grouping; and a hybrid fingerprint salts
+        # the default variants, so with none contributing there is nothing to salt (Sentry
+        # then falls back).
+        return None
     return ("hybrid" if hybrid else "custom"), Component("fingerprint", values)
 
 
