@@ -41,6 +41,19 @@ class Frame(_Model):
     a frame served from `http://` apart from one read from `file://` by it."""
     platform: str | None = None
     """The frame's own platform, when it differs from the event's (mixed stacks)."""
+    column: int | None = None
+    """Column number; like the line, never grouped on, but two calls are recursion only when
+    both agree."""
+    context_line: str | None = None
+    """The source line the frame was executing, when the producer sent it (Sentry's
+    `context_line`): Sentry groups on it for Python, JavaScript, Node, PHP and Ruby."""
+    package: str | None = None
+    """The binary or library holding the frame (native code, Sentry's `package`): stack trace
+    rules tell system libraries from the application's by it."""
+    raw_function: str | None = None
+    """The function exactly as the producer sent it, when `function` is a trimmed form."""
+    sourcemap: bool = False
+    """The frame was resolved through a source map (Sentry's `data.sourcemap`)."""
 
 
 class ErrorDetail(_Model):
@@ -62,6 +75,11 @@ class ErrorDetail(_Model):
     """Sentry's `mechanism.parent_id`: the exception group that holds this one."""
     is_group: bool = False
     """Sentry's `mechanism.is_exception_group`: an exception group (it holds others)."""
+    synthetic: bool = False
+    """Sentry's `mechanism.synthetic`: the SDK made the exception up to carry a stack (a
+    signal, a log call), so its type says nothing about the fault."""
+    ns_error: tuple[str, str] | None = None
+    """Sentry's `mechanism.meta.ns_error` (Cocoa): the NSError domain and code."""
 
 
 class Actor(_Model):

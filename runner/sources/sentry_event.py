@@ -6,6 +6,7 @@ cause first, raised last; frames caller first, crashing frame last.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +40,13 @@ _EVENT_KEYS = {
     "culprit",
     "logger",
     "fingerprint",
+    "threads",
+    "stacktrace",
+    "template",
+    "csp",
+    "hpkp",
+    "expectct",
+    "expectstaple",
 }
 # Keys that, next to a `message`, say a record is an event rather than a person's message.
 _MESSAGE_COMPANIONS = {"level", "timestamp", "release", "environment", "tags", "extra", "user"}
@@ -62,10 +70,15 @@ def event_to_signal(event: dict[str, Any], raw: str, source: str) -> Signal:
     contexts = _dict(event.get("contexts"), "contexts")
     feedback = _dict(contexts.get("feedback"), "contexts.feedback")
     is_feedback = event.get("type") == "feedback" or bool(feedback)
-    error = _exception(event.get("exception"))
+    error = _exception(event.get("exception"), _filters_exception_groups(event))
     message = _message(event)
     text = str(feedback.get("message") or "") if is_feedback else message
     tags = _tags(event.get("tags"))
+    # Sentry makes these event fields tags too: fingerprint rules and variables read them so.
+    for field in ("transaction", "logger"):
+        value = event.get(field)
+        if isinstance(value, str) and value and field not in tags:
+            tags[field] = value
     fingerprint = event.get("fingerprint")
     if fingerprint is not None and (
         not isinstance(fingerprint, list) or fingerprint == ["{{ default }}"]
@@ -91,12 +104,12 @@ def event_to_signal(event: dict[str, Any], raw: str, source: str) -> Signal:
             environment=_str(event.get("environment")),
             level=_str(event.get("level")),
             fingerprint=[str(part) for part in fingerprint] if fingerprint else None,
-            platform=_str(event.get("platform")),
+            platform=_str(event.get("platform")) or "other",  # as Sentry defaults it
             checksum=_str(event.get("checksum")) or None,
             message_template=_template(event),
             stack=_thread_stack(event) if error is None else [],
             tags=tags,
-            contexts=contexts,
+            contexts=_with_security_report(event, contexts),
             raw=raw,
         )
     except ValidationError as exc:
@@ -160,22 +173,39 @@ def _message(event: dict[str, Any]) -> str | None:
 
 
 def _thread_stack(event: dict[str, Any]) -> list[Frame]:
-    """The frames of a bare `stacktrace`, else of the crashed (or current) thread."""
-    stack = event.get("stacktrace")
-    if not isinstance(stack, dict):
-        threads = event.get("threads")
-        values = threads.get("values") if isinstance(threads, dict) else threads
-        candidates = (
-            [t for t in values or [] if isinstance(t, dict)] if isinstance(values, list) else []
-        )
-        chosen = next((t for t in candidates if t.get("crashed")), None) or next(
-            (t for t in candidates if t.get("current")), None
-        )
-        if chosen is None and len(candidates) == 1:
-            chosen = candidates[0]
-        stack = chosen.get("stacktrace") if chosen else None
+    """The frames Sentry groups an event without an exception on: its one crashed thread,
+    else its one current thread, else its only thread (threads outrank a bare `stacktrace`
+    in Sentry's strategies), else the bare `stacktrace`."""
+    threads = event.get("threads")
+    values = threads.get("values") if isinstance(threads, dict) else threads
+    candidates = [t for t in values if isinstance(t, dict)] if isinstance(values, list) else []
+    crashed = [t for t in candidates if t.get("crashed")]
+    current = [t for t in candidates if t.get("current")]
+    chosen = next((ts[0] for ts in (crashed, current, candidates) if len(ts) == 1), None)
+    stack = chosen.get("stacktrace") if chosen else None
     frames = stack.get("frames") if isinstance(stack, dict) else None
-    return [_frame(f) for f in frames or [] if isinstance(f, dict)]
+    if not frames:
+        stack = event.get("stacktrace")
+        frames = stack.get("frames") if isinstance(stack, dict) else None
+    template = event.get("template")
+    if not frames and isinstance(template, dict):
+        # A template error (Django, Jinja) groups on the template's file and line, as a
+        # one-frame stack does; Sentry ranks it just below a stack trace.
+        frames = [{k: template.get(k) for k in ("filename", "abs_path", "context_line", "lineno")}]
+    return _frames(frames)
+
+
+_SECURITY_REPORTS = ("csp", "hpkp", "expectct", "expectstaple")
+
+
+def _with_security_report(event: dict[str, Any], contexts: dict[str, Any]) -> dict[str, Any]:
+    """A browser security report (CSP, HPKP, Expect-CT, Expect-Staple) kept as the context
+    `security_report` (`kind` and the report's fields): what such an event groups on."""
+    for kind in _SECURITY_REPORTS:
+        report = event.get(kind)
+        if isinstance(report, dict):
+            return {**contexts, "security_report": {**report, "kind": kind}}
+    return contexts
 
 
 def _template(event: dict[str, Any]) -> str | None:
@@ -187,47 +217,84 @@ def _template(event: dict[str, Any]) -> str | None:
     return None
 
 
-def _exception(value: Any) -> ErrorDetail | None:
+def _filters_exception_groups(event: dict[str, Any]) -> bool:
+    """Whether Sentry reduces this event's exception groups: not for Python SDK 3.x events,
+    which Sentry groups on every exception as listed (its `newstyle` strategy keeps the older
+    SDKs' grouping so). The tree ids are then left out, and grouping keeps the whole list."""
+    sdk = event.get("sdk")
+    version = sdk.get("version") if isinstance(sdk, dict) else None
+    return not (
+        event.get("platform") == "python" and isinstance(version, str) and version.startswith("3")
+    )
+
+
+def _exception(value: Any, filter_groups: bool = True) -> ErrorDetail | None:
     if value is None:
         return None
     values = value.get("values") if isinstance(value, dict) else value
     if not isinstance(values, list):
         raise BadRecord("'exception' should hold a list of 'values'")
-    details = [_one_exception(v, i) for i, v in enumerate(values)]
+    # Sentry drops null entries of the list, as it does null frames.
+    details = [_one_exception(v, i, filter_groups) for i, v in enumerate(values) if v is not None]
     if not details:
         return None
     raised = details[-1]
     return raised.model_copy(update={"chain": details[:-1]})
 
 
-def _one_exception(value: Any, index: int) -> ErrorDetail:
+def _one_exception(value: Any, index: int, filter_groups: bool = True) -> ErrorDetail:
     if not isinstance(value, dict):
         raise BadRecord(f"exception.values[{index}] should be an object")
     stacktrace = value.get("stacktrace") or {}
     frames = stacktrace.get("frames") if isinstance(stacktrace, dict) else None
     mechanism = value.get("mechanism")
     mechanism = mechanism if isinstance(mechanism, dict) else {}
+    meta = mechanism.get("meta")
+    ns_error = meta.get("ns_error") if isinstance(meta, dict) else None
+    type_, text = value.get("type"), str(value.get("value") or "")
+    if not type_ and (split := _TYPE_IN_VALUE.match(text)):
+        # Sentry's ingestion reads `Type: message` in a value without a type as both.
+        type_, text = split.group(1), split.group(2).strip()
     try:
         return ErrorDetail(
-            type=str(value.get("type") or "Error"),
-            message=str(value.get("value") or "")[:MAX_TEXT],
+            type=str(type_ or "Error"),
+            message=text[:MAX_TEXT],
             module=_str(value.get("module")),
-            frames=[_frame(f) for f in frames or [] if isinstance(f, dict)],
-            exception_id=_int(mechanism.get("exception_id")),
-            parent_id=_int(mechanism.get("parent_id")),
+            frames=_frames(frames),
+            exception_id=_int(mechanism.get("exception_id")) if filter_groups else None,
+            parent_id=_int(mechanism.get("parent_id")) if filter_groups else None,
             is_group=mechanism.get("is_exception_group") is True,
+            synthetic=mechanism.get("synthetic") is True,
+            ns_error=(str(ns_error.get("domain")), str(ns_error.get("code")))
+            if isinstance(ns_error, dict)
+            else None,
         )
     except ValidationError as exc:
         raise BadRecord(f"exception.values[{index}]: " + describe_validation_error(exc)) from exc
+
+
+_TYPE_IN_VALUE = re.compile(r"^(\w+):(.*)$", re.S)
 
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+MAX_FRAMES = 250
+"""Sentry's ingestion keeps the last 250 frames of a stack (those nearest the crash)."""
+
+
+def _frames(frames: Any) -> list[Frame]:
+    if not isinstance(frames, list):
+        return []
+    return [_frame(f) for f in frames if isinstance(f, dict)][-MAX_FRAMES:]
+
+
 def _frame(frame: dict[str, Any]) -> Frame:
     abs_path = _str(frame.get("abs_path"))
     file = _str(frame.get("filename")) or abs_path
+    data = frame.get("data")
+    context_line = frame.get("context_line")
     return Frame(
         file=file,
         function=_str(frame.get("function")),
@@ -236,6 +303,11 @@ def _frame(frame: dict[str, Any]) -> Frame:
         in_app=frame.get("in_app") is True,
         abs_path=abs_path if abs_path != file else None,
         platform=_str(frame.get("platform")),
+        column=_int(frame.get("colno")),
+        context_line=context_line[:MAX_TEXT] if isinstance(context_line, str) else None,
+        package=_str(frame.get("package")),
+        raw_function=_str(frame.get("raw_function")),
+        sourcemap=isinstance(data, dict) and data.get("sourcemap") is not None,
     )
 
 

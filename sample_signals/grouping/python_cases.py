@@ -130,6 +130,20 @@ def parse_settings(text: str) -> object:
     return json.loads(text, parse_float=float)
 
 
+# --- one function failing on two of its lines: Sentry groups on the source line -------------
+def price_of(item: dict[str, float]) -> float:
+    base = item["price"]
+    discount = item["discount"]
+    return base - discount
+
+
+# --- recursion: how deep it went does not matter, a repeated frame does not count ----------
+def leaf_of(tree: dict[str, object], depth: int) -> object:
+    if depth == 0:
+        return tree["leaf"]
+    return leaf_of(tree, depth - 1)
+
+
 def in_app_cases() -> None:
     for seq, rows in enumerate([[], [], []]):
         try:
@@ -197,6 +211,16 @@ def in_app_cases() -> None:
             parse_payload(text)
         except json.JSONDecodeError as e:
             capture("py-json-payload", seq, e)
+    for seq, item in enumerate([{}, {"discount": 2.0}, {"price": 3.0}, {"price": 9.5}]):
+        try:
+            price_of(item)
+        except KeyError as e:
+            capture("py-line-price" if "price" not in item else "py-line-discount", seq, e)
+    for seq, depth in enumerate([1, 3, 6]):
+        try:
+            leaf_of({}, depth)
+        except KeyError as e:
+            capture("py-recursion-leaf", seq, e)
 
 
 def no_in_app_cases() -> None:

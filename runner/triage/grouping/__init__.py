@@ -5,6 +5,6 @@ tree; variants (checksum, custom, app, system, message) in precedence give the h
 """
 
 from runner.triage.grouping.component import Component
-from runner.triage.grouping.variants import GROUPING_VERSION, Grouping, group
+from runner.triage.grouping.variants import GROUPING_VERSION, Grouping, group, loose_hash
 
-__all__ = ["GROUPING_VERSION", "Component", "Grouping", "group"]
+__all__ = ["GROUPING_VERSION", "Component", "Grouping", "group", "loose_hash"]

@@ -1,21 +1,27 @@
-"""Normalising what grouping reads of a frame and a message, per platform.
+"""What grouping reads of a frame, normalised per platform as Sentry's newstyle grouping does.
 
-Follows Sentry's newstyle grouping: a file is its lower-cased base name (query and fragment
-dropped), a frame served from a URL contributes no file at all, and function names lose what
-a compiler or runtime generates (Java lambdas and proxies, .NET closures, C++ argument lists,
-JavaScript's `Object.` prefix and anonymous functions). Messages are parameterised: numbers,
-ids, hashes, dates, IPs, UUIDs, e-mails and URLs become placeholders.
+A file is its lower-cased base name; a frame served from a URL contributes no file. A module
+loses the generated parts of Java class names. A function is trimmed per platform: native
+signatures lose return types, arguments and template arguments; C# keeps the name as sent.
+The rules of which part contributes live in `strategies`; this module only rewrites values.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 JAVASCRIPT = frozenset({"javascript", "node"})
-NATIVE = frozenset({"native", "c", "cpp", "objc", "swift", "cocoa", "rust", "go"})
-JAVA = frozenset({"java", "kotlin", "scala", "groovy", "android"})
-DOTNET = frozenset({"csharp", "dotnet", "fsharp"})
+NATIVE = frozenset({"objc", "cocoa", "swift", "native", "c"})
+"""Sentry's native family: these platforms' functions are trimmed, and native stack trace
+rules apply to them (C++, Rust and Go SDKs send `native` or their own name)."""
+CONTEXT_LINE_PLATFORMS = frozenset({"javascript", "node", "python", "php", "ruby"})
+"""Platforms whose source line Sentry trusts enough to group on."""
+USE_CONTEXT_LINES = True
+"""Source lines count, as in Sentry. The cost, for a tool fed by several producers: the same
+fault sent once with source lines (an SDK) and once without (a hand-written or pulled event)
+gets two hashes, as Sentry would give it; False trades that fidelity for such links."""
 
 _EXTENSIONS = {
     ".py": "python",
@@ -23,21 +29,27 @@ _EXTENSIONS = {
     ".mjs": "javascript",
     ".cjs": "javascript",
     ".ts": "javascript",
-    ".tsx": "javascript",
-    ".jsx": "javascript",
     ".java": "java",
     ".kt": "java",
     ".cs": "csharp",
     ".c": "native",
     ".cc": "native",
     ".cpp": "native",
-    ".h": "native",
-    ".rs": "native",
 }
 
 
+def family(platform: str | None) -> str:
+    """Sentry's behaviour family of a platform: `native`, `javascript` or `other`."""
+    if platform in NATIVE:
+        return "native"
+    if platform in JAVASCRIPT:
+        return "javascript"
+    return "other"
+
+
 def platform_of(frame_platform: str | None, event_platform: str | None, file: str | None) -> str:
-    """A frame's platform: its own, else the event's, else guessed from the file's extension."""
+    """A frame's platform: its own, else the event's; guessed from the file's extension only
+    for producers that name none (Sentry's ingestion always sets one)."""
     if frame_platform:
         return frame_platform.lower()
     if event_platform:
@@ -50,154 +62,100 @@ def platform_of(frame_platform: str | None, event_platform: str | None, file: st
     return "other"
 
 
-def has_url_origin(path: str | None) -> bool:
-    """Served from a URL (`http(s)://`, `blob:`, `webpack://` is not): `file://` is a file."""
+def has_url_origin(path: str | None, files_count_as_urls: bool) -> bool:
+    """Served from a URL: `http:`, `https:`, `blob:` or `applewebdata:`; `file:` only when
+    `files_count_as_urls` (Sentry keeps a `file://` frame's file name, but treats it as a URL
+    when deciding whether a nameless JavaScript frame is noise)."""
     if not path:
         return False
-    lowered = path.lower()
-    return lowered.startswith(("http://", "https://", "blob:", "ftp://"))
+    if path.startswith(("http:", "https:", "applewebdata:", "blob:")):
+        return True
+    return files_count_as_urls and path.startswith("file:")
+
+
+@lru_cache(maxsize=32_768)
+def url_path(filename: str) -> str:
+    """A frame's only path, when it is a `file:`, `http(s):` or `applewebdata:` URL, as Sentry's
+    ingestion makes it the file name: the URL's path, when there is one."""
+    if not filename.startswith(("file:", "http:", "https:", "applewebdata:")):
+        return filename
+    try:
+        path = urlsplit(filename).path
+    except ValueError:
+        return filename
+    return path if path not in ("", "/") else filename
+
+
+def strip_query(filename: str) -> str:
+    """A browser JavaScript file name without its query string (a cache-buster): Sentry drops
+    it before grouping, the fragment stays."""
+    try:
+        query = urlsplit(filename).query
+    except ValueError:
+        return filename
+    return filename.replace(f"?{query}", "") if query else filename
 
 
 _SEPARATORS = re.compile(r"[/\\]")
+_JAVASSIST = re.compile(r"(\$\$_javassist)(?:_seam)?(?:_[0-9]+)?")
 
 
 @lru_cache(maxsize=32_768)
-def filename(path: str) -> str:
-    """The lower-cased base name, without query string or fragment."""
-    base = _SEPARATORS.split(path.partition("?")[0].partition("#")[0])[-1]
-    return base.lower()
+def filename(path: str, platform: str) -> str:
+    """The lower-cased base name; Java's javassist class files folded."""
+    base = _SEPARATORS.split(path)[-1].lower()
+    if platform == "java":
+        base = _JAVASSIST.sub(r"\1<auto>", base)
+    return base
 
 
-# Java and Kotlin generated classes: CGLIB and Guice enhancers, javassist, Hibernate proxies,
-# lambdas, reflection accessors and dynamic proxies.
-_JAVA_MODULE = (
-    (
-        re.compile(r"\$\$(EnhancerBy[A-Za-z]*|FastClassBy[A-Za-z]*|SpringCGLIB)\$\$[0-9a-fA-F]+"),
-        r"$$\1$$<auto>",
-    ),
-    (re.compile(r"_\$\$_jvst[0-9a-f]+(_[0-9a-f]+)?"), "_$$_jvst<auto>"),
-    (re.compile(r"\$HibernateProxy\$[A-Za-z0-9]+"), "$HibernateProxy$<auto>"),
-    (re.compile(r"\$\$Lambda\$?[0-9]*(/0x[0-9a-fA-F]+|/[0-9]+)?(\$[0-9]+)?"), "$$Lambda$<auto>"),
-    (
-        re.compile(r"\bGenerated(Serialization)?(Method|Constructor)Accessor[0-9]+"),
-        r"Generated\1\2Accessor<auto>",
-    ),
-    (re.compile(r"\$Proxy[0-9]+"), "$Proxy<auto>"),
-    (re.compile(r"\bjdk\.proxy[0-9]+"), "jdk.proxy<auto>"),
+# Java classes generated at run time, each with the part that varies folded to `<auto>`:
+# reflection accessors, Spring's CGLIB, javassist, Clojure functions, Guice enhancers and fast
+# classes, Hibernate proxies.
+_JAVA_GENERATED = (
+    re.compile(r"(sun\.reflect\.Generated(?:Serialization)?ConstructorAccessor)\d+"),
+    re.compile(r"(\$\$[\w_]+?CGLIB\$\$)[a-fA-F0-9]+(_[0-9]+)?"),
+    _JAVASSIST,
+    re.compile(r"(\$fn__)\d+"),
+    re.compile(r"(\$\$?EnhancerBy[\w_]+?\$?\$)[a-fA-F0-9]+(_[0-9]+)?"),
+    re.compile(r"(\$\$?FastClassBy[\w_]+?\$?\$)[a-fA-F0-9]+(_[0-9]+)?"),
+    re.compile(r"(\$\$?HibernateProxy\$?\$)\w+(_[0-9]+)?"),
 )
-_JAVA_FUNCTION = re.compile(r"^lambda\$(.*?)\$[0-9]+$")
-# .NET closures and lambdas: `<Main>b__0_0`, `<>c__DisplayClass3_0`, `<Run>d__12`.
-_DOTNET = re.compile(r"(b__|c__DisplayClass|d__|<>c__)[0-9_]+")
-_NATIVE_CLONE = re.compile(r"\s*\[clone [^\]]*\]|\.(cold|part|isra|constprop)\.[0-9]+")
-_JS_PREFIXES = ("async ", "new ", "Object.", "Module.")
-_UNKNOWN = frozenset({"?", "<anonymous>", "anonymous", "<unknown>", "<anonymous function>"})
+_REFLECTION = (
+    "sun.reflect.GeneratedMethodAccessor",
+    "jdk.internal.reflect.GeneratedMethodAccessor",
+)
 
 
 @lru_cache(maxsize=32_768)
-def module(name: str, platform: str) -> str:
-    """A module with generated parts folded (Java, .NET), a JavaScript module without its
-    query string or fragment (a cache-buster, as Sentry's module names of URLs drop them);
-    others are kept as they are."""
-    if platform in JAVASCRIPT:
-        return name.partition("?")[0].partition("#")[0]
-    if platform in JAVA or "$" in name:
-        for pattern, replacement in _JAVA_MODULE:
-            name = pattern.sub(replacement, name)
-    if platform in DOTNET:
-        name = _DOTNET.sub(r"\1<auto>", name)
+def java_module(name: str) -> str:
+    """A Java module with its generated class names folded."""
+    for prefix in _REFLECTION:
+        if name.startswith(prefix):
+            return prefix
+    for pattern in _JAVA_GENERATED:
+        name = pattern.sub(r"\1<auto>", name)
     return name
 
 
 @lru_cache(maxsize=32_768)
-def function(name: str, platform: str) -> str | None:
-    """A function name as grouping compares it; None when it names nothing (anonymous)."""
-    name = name.strip()
-    if not name or name in _UNKNOWN:
-        return None
-    if platform in JAVASCRIPT:
-        for prefix in _JS_PREFIXES:
-            if name.startswith(prefix):
-                name = name[len(prefix) :]
-        name = name.replace(" [as ", " ").split(" ")[0]
-        if name in _UNKNOWN or not name:
-            return None
-    elif platform in JAVA or name.startswith("lambda$"):
-        name = _JAVA_FUNCTION.sub(r"lambda$\1$<auto>", name)
-        for pattern, replacement in _JAVA_MODULE:
-            name = pattern.sub(replacement, name)
-    elif platform in DOTNET:
-        name = _DOTNET.sub(r"\1<auto>", name)
-    elif platform in NATIVE:
-        name = _native_function(name)
-    if platform == "python" and name.startswith("<lambda"):
-        name = "<lambda>"
-    return name or None
+def trim_function(name: str, platform: str) -> str:
+    """The function name Sentry stores for grouping: C# without its argument list, native code
+    reduced to the bare name; others as sent."""
+    if platform == "csharp":
+        return name.split(" (", 1)[0]
+    if platform in NATIVE:
+        from runner.triage.grouping.native import trim_native_function
+
+        return trim_native_function(name)
+    return name
 
 
-def _native_function(name: str) -> str:
-    """`void ns::Foo<int>::bar(int) const` → `ns::Foo<T>::bar`: no return type, no arguments,
-    templates folded, compiler clones dropped."""
-    name = _NATIVE_CLONE.sub("", name)
-    depth = 0
-    out: list[str] = []
-    in_arguments = False
-    for ch in name:  # fold template arguments; drop the argument list and what follows it
-        if ch in "<(":
-            if depth == 0:
-                out.append("<T>" if ch == "<" else "")
-                in_arguments = ch == "("
-            depth += 1
-        elif ch in ">)":
-            depth = max(depth - 1, 0)
-            if depth == 0 and in_arguments:
-                break
-        elif depth == 0:
-            out.append(ch)
-    text = "".join(out).strip()
-    return text.rsplit(" ", 1)[-1] if " " in text else text
+_RUBY_ERB = re.compile(r"__\d{4,}_\d{4,}$")
 
 
-# Sentry's parameterisation of messages, most specific first.
-_PARAMETERS = (
-    ("email", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")),
-    ("url", re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.I)),
-    (
-        "ip",
-        re.compile(
-            r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b|\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b", re.I
-        ),
-    ),
-    (
-        "uuid",
-        re.compile(r"\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b", re.I),
-    ),
-    ("sha1", re.compile(r"\b[0-9a-f]{40}\b", re.I)),
-    ("md5", re.compile(r"\b[0-9a-f]{32}\b", re.I)),
-    (
-        "date",
-        re.compile(
-            r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
-            r"|\b\d{1,2}:\d{2}:\d{2}\b"
-        ),
-    ),
-    (
-        "duration",
-        re.compile(
-            r"(?<![\w.])\d+(?:\.\d+)?\s?(?:ns|us|µs|ms|s|sec|secs|seconds?|min|mins|minutes?"
-            r"|h|hours?)\b",
-            re.I,
-        ),
-    ),
-    ("hex", re.compile(r"\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", re.I)),
-    ("float", re.compile(r"(?<![\w.])-?\d+\.\d+(?![\w.])")),
-    ("int", re.compile(r"(?<![\w.])-?\d+(?![\w.])")),
-)
-
-
-@lru_cache(maxsize=16_384)
-def parameterize(message: str) -> str:
-    """`Order 1234 failed for a@b.io` → `Order <int> failed for <email>`."""
-    text = message.strip()
-    for name, pattern in _PARAMETERS:
-        text = pattern.sub(f"<{name}>", text)
-    return text
+def ruby_function(name: str) -> str:
+    """Ruby blocks are `block`; erb templates lose their generated suffix."""
+    if name.startswith("block "):
+        return "block"
+    return _RUBY_ERB.sub("", name)

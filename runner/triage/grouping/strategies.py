@@ -1,9 +1,12 @@
-"""Strategies per part of an event, each building a grouping component.
+"""Strategies per part of an event, each building a grouping component, as Sentry's newstyle
+grouping (`newstyle:2023-01-11`, its default) does.
 
-`frame` → `stacktrace` → `exception` → `chained-exception`, and `message`, as in Sentry's
-newstyle grouping. Each is computed per variant: `app` counts only in-app frames, `system`
-counts every frame. Line and column numbers never contribute, so edits that shift lines keep
-the issue.
+`frame` → `stacktrace` → `exception` → `chained-exception`, per variant: `app` counts only
+in-app frames, `system` every frame. A frame groups on its module (else its file name), its
+function and, for Python, JavaScript, Node, PHP and Ruby, its source line; line and column
+numbers never count. A frame repeating the one before (recursion) does not count, and the
+built-in stack trace rules (`enhancers`) say which frames are the application's and which are
+noise.
 """
 
 from __future__ import annotations
@@ -11,19 +14,73 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
+from runner.triage.grouping import message as messages
 from runner.triage.grouping import normalize
 from runner.triage.grouping.component import Component
+from runner.triage.grouping.enhancers import MatchFrame, enhance
 from store.signal import ErrorDetail, Frame
 
 Variant = Literal["app", "system"]
 
-# Built-in stack trace rules (Sentry's enhancements `-group`): frames of the SDK itself, and,
-# for Overnight, of the test harness, whose frames differ between a test and production.
-_SDK_MODULES = ("sentry_sdk", "raven", "@sentry/")
-_SDK_PATHS = ("/sentry_sdk/", "/@sentry/", "/raven/")
-
-
 _HARNESS = "ignored by stack trace rule (test harness -group)"
+_UNKNOWN_JS = frozenset({"?", "<anonymous function>", "<anonymous>", "Anonymous function"})
+_LOW_QUALITY_JS_PATHS = frozenset({"[native code]", "native code", "eval code", "<anonymous>"})
+
+
+class _Base(NamedTuple):
+    """A frame as grouping reads it, whatever the variant."""
+
+    values: tuple[Component, ...]
+    contributes: bool
+    hint: str | None
+    match: MatchFrame
+    javascript: bool
+    named: bool
+    url: bool
+    test: bool
+
+
+# A frame's key: what grouping reads of it, and whether it repeats the frame before it
+# (Sentry's recursion test: path, file, function, module, package, line and column equal).
+# Line and column are not part of it: a stack whose lines moved keys the same.
+_FILE, _FUNCTION, _MODULE, _ABS_PATH, _PLATFORM, _IN_APP = 0, 1, 2, 3, 4, 5
+_CONTEXT, _PACKAGE, _RAW, _SOURCEMAP, _REPEAT = 6, 7, 8, 9, 10
+
+
+def _recursive(f: Frame, previous: Frame) -> bool:
+    return (
+        f.function == previous.function
+        and f.line == previous.line
+        and f.column == previous.column
+        and f.module == previous.module
+        and f.file == previous.file
+        and (f.abs_path or f.file) == (previous.abs_path or previous.file)
+        and f.package == previous.package
+    )
+
+
+def stack_key(frames: list[Frame]) -> tuple[tuple[object, ...], ...]:
+    """Everything of a stack grouping reads: equal keys, equal trees."""
+    keys = []
+    previous: Frame | None = None
+    for f in frames:
+        keys.append(
+            (
+                f.file,
+                f.function,
+                f.module,
+                f.abs_path,
+                f.platform,
+                f.in_app,
+                f.context_line,
+                f.package,
+                f.raw_function,
+                f.sourcemap,
+                previous is not None and _recursive(f, previous),
+            )
+        )
+        previous = f
+    return tuple(keys)
 
 
 def _is_test(path: str, module: str, function: str) -> bool:
@@ -32,183 +89,232 @@ def _is_test(path: str, module: str, function: str) -> bool:
     return function.startswith("test_") or base.startswith("test_") or "/tests/" in f"/{where}"
 
 
-class _Attributes(NamedTuple):
-    """What grouping reads of a frame, whatever the variant: its value components and what
-    the built-in rules say of it."""
-
-    values: list[Component | str]
-    native: bool
-    sdk: bool
-    test: bool
-    unnamed_js: bool
-
-
 @lru_cache(maxsize=65_536)
-def _attributes(
-    file: str | None,
-    function_name: str | None,
-    module: str | None,
-    abs_path: str | None,
-    frame_platform: str | None,
-    platform: str | None,
-) -> _Attributes:
-    """A frame's value components and rule flags. Cached: duplicates repeat their frames, and
-    the components are shared (never changed once made)."""
-    plat = normalize.platform_of(frame_platform, platform, file or abs_path)
-    values: list[Component | str] = []
+def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
+    """The frame's value components and its own reasons not to count. Cached and shared:
+    components made here are never changed afterwards."""
+    file, function, module, abs_path = key[_FILE], key[_FUNCTION], key[_MODULE], key[_ABS_PATH]
+    frame_platform, in_app, context_line = key[_PLATFORM], key[_IN_APP], key[_CONTEXT]
+    package, raw_function, sourcemap = key[_PACKAGE], key[_RAW], key[_SOURCEMAP]
+    assert isinstance(file, str | None) and isinstance(function, str | None)
+    assert isinstance(module, str | None) and isinstance(abs_path, str | None)
+    assert isinstance(frame_platform, str | None) and isinstance(context_line, str | None)
+    assert isinstance(package, str | None) and isinstance(raw_function, str | None)
+    platform = normalize.platform_of(frame_platform, event_platform, file or abs_path)
+    family = normalize.family(platform)
     path = abs_path or file
-    if module:
-        values.append(Component("module", [normalize.module(module, plat)]))
-        if file:
-            values.append(
-                Component("filename", [normalize.filename(file)], False, "module takes precedence")
-            )
-    elif file:
-        name = normalize.filename(file)
-        if normalize.has_url_origin(path):
-            hint = "ignored because frame points to a URL"
-            values.append(Component("filename", [name], False, hint))
-        elif name in {"<anonymous>", "[native code]", "native", ""}:
-            values.append(Component("filename", [name], False, "anonymous filename"))
-        else:
-            values.append(Component("filename", [name]))
-    function = normalize.function(function_name, plat) if function_name else None
-    if function_name and function is None:
-        values.append(Component("function", [function_name], False, "ignored unknown function"))
-    elif function:
-        values.append(Component("function", [function]))
+    if file is not None and abs_path in (None, file):
+        # Sentry's ingestion (Relay): a frame with only a URL gets the URL's path as its file.
+        file = normalize.url_path(file)
+    if file is not None and event_platform == "javascript":
+        file = normalize.strip_query(file)
+    values: list[Component] = []
+
+    module_part: Component | None = None
+    if module is not None:
+        module_part = Component("module", [module])
+        if platform == "javascript" and "/" in module and path and path.endswith(module):
+            module_part.ignore("ignored bad javascript module")
+        elif platform == "java":
+            cleaned = normalize.java_module(module)
+            if "$$Lambda$" in module:
+                module_part.ignore("ignored java lambda")
+            if cleaned != module:
+                module_part.values = [cleaned]
+                module_part.hint = module_part.hint or "removed codegen marker"
+        values.append(module_part)
+    if file is not None:
+        name = normalize.filename(file, platform)
+        file_part = Component("filename", [name])
+        if normalize.has_url_origin(path, files_count_as_urls=False):
+            file_part.ignore("ignored because frame points to a URL")
+        elif name == "<anonymous>":
+            file_part.ignore("ignored because filename is anonymous")
+        elif name == "[native code]":
+            file_part.ignore("ignored because filename suggests native code")
+        elif module_part is not None and module_part.contributes:
+            file_part.ignore("ignored because module takes precedence")
+        values.append(file_part)
+
+    line_part: Component | None = None
+    if (
+        normalize.USE_CONTEXT_LINES
+        and context_line
+        and platform in normalize.CONTEXT_LINE_PLATFORMS
+    ):
+        line = " ".join(context_line.split())
+        if line:
+            line_part = Component("context-line", [line])
+            if len(context_line) > 120:
+                line_part.ignore("ignored because line is too long")
+            elif (
+                family == "javascript"
+                and not function
+                and normalize.has_url_origin(path, files_count_as_urls=True)
+            ):
+                line_part.ignore("ignored because file path is a URL and function name is missing")
+
+    trimmed = normalize.trim_function(function, platform) if function and not raw_function else None
+    # C# groups on the name as sent (Sentry trimmed C# names late and kept the old hashes).
+    func = (
+        (raw_function or function)
+        if platform == "csharp"
+        else (trimmed or function or raw_function)
+    )
+    function_part: Component | None = None
+    if func:
+        function_part = Component("function", [func])
+        if platform == "ruby":
+            function_part.values = [normalize.ruby_function(func)]
+        elif platform == "php":
+            if func.startswith(("[Anonymous", "class@anonymous\x00")):
+                function_part.ignore("ignored anonymous function")
+            if func.startswith("class@anonymous"):
+                function_part.values = [func.rsplit("::", 1)[-1]]
+        elif platform == "java":
+            if func.startswith("lambda$"):
+                function_part.ignore("ignored lambda function")
+        elif family == "native" and func in ("<redacted>", "<unknown>"):
+            function_part.ignore("ignored unknown function")
+        elif family == "javascript":
+            function_part.values = [func.rsplit(".", 1)[-1]]
+            if sourcemap and line_part is not None and line_part.contributes:
+                function_part.ignore("ignored because sourcemap used and context line available")
+    hint: str | None = None
+    frame_ok = True
+    if family == "javascript":
+        # Sentry's JavaScript noise: a frame without a function name, or an unknown one,
+        # groups on its file and line alone; `eval` and native-code frames not at all.
+        short = (raw_function or function or "").rsplit(".", 1)[-1]
+        if function_part is not None and (
+            not short or short in _UNKNOWN_JS or short.endswith("/<")
+        ):
+            function_part.ignore("ignored unknown function name")
+        if short == "eval" or path in _LOW_QUALITY_JS_PATHS:
+            frame_ok, hint = False, "ignored low quality javascript frame"
+    if function_part is not None:
+        values.append(function_part)
+    if line_part is not None:
+        values.append(line_part)
+
+    contributes = frame_ok and any(v.contributes for v in values)
+    if frame_ok and not contributes:
+        hint = None
+    match = MatchFrame(
+        family=family,
+        function=(function if raw_function else trimmed or function) or "<unknown>",
+        module=module,
+        package=package.lower().replace("\\", "/") if package else None,
+        path=path.lower().replace("\\", "/") if path else None,
+        in_app=in_app is True,
+    )
     where = (path or "").replace("\\", "/")
-    return _Attributes(
-        values=values,
-        native="[native code]" in (file, abs_path),
-        sdk=(module or "").startswith(_SDK_MODULES) or any(p in where for p in _SDK_PATHS),
-        test=_is_test(where, module or "", function_name or ""),
-        unnamed_js=plat in normalize.JAVASCRIPT and function is None,
+    return _Base(
+        values=tuple(values),
+        contributes=contributes,
+        hint=hint,
+        match=match,
+        javascript=family == "javascript",
+        named=bool(function),
+        url=normalize.has_url_origin(path, files_count_as_urls=True),
+        test=_is_test(where, module or "", function or ""),
     )
 
 
-def frame(f: Frame, platform: str | None, variant: Variant, harness: bool = True) -> Component:
-    """One frame: its module (or else its file) and its function.
-
-    `harness`: test frames are left out (they differ between a test and production, the code
-    under test does not); off when nothing but the test itself is left to group on.
-    """
-    a = _attributes(f.file, f.function, f.module, f.abs_path, f.platform, platform)
-    component = Component("frame", a.values)
-    if a.native:
-        return component.ignore("ignored native code frame")
-    if variant == "app" and not f.in_app:
-        return component.ignore("non app frame")
-    if a.sdk:
-        return component.ignore("ignored by stack trace rule (category:sdk -group)")
-    if harness and a.test:
-        return component.ignore(_HARNESS)
-    if a.unnamed_js:
-        # Sentry: a JavaScript frame without a function name is low quality (a URL and a line).
-        return component.ignore("ignored low quality javascript frame")
-    if not component.contributes:
-        component.hint = "ignored because it has no grouping attributes"
-    return component
-
-
-def stacktrace(frames: list[Frame], platform: str | None, variant: Variant) -> Component:
-    """The frames, caller first; contributes when at least one frame does."""
-    children: list[Component | str] = [frame(f, platform, variant) for f in frames]
-    component = Component("stacktrace", children)
-    if not component.contributes and any(
-        isinstance(c, Component) and c.hint == _HARNESS for c in children
-    ):
-        # A test failing in its own body (an assertion): the test is the place.
-        children = [frame(f, platform, variant, harness=False) for f in frames]
-        component = Component("stacktrace", children)
-    if not frames:
-        return component.ignore("no frames")
-    if not component.contributes:
-        hint = (
-            "ignored because it contains no in-app frames"
-            if variant == "app"
-            else ("ignored because no frame contributes")
-        )
-        component.ignore(hint)
-    return component
+@lru_cache(maxsize=32_768)
+def _stacktraces(
+    keys: tuple[tuple[object, ...], ...], platform: str | None, harness: bool
+) -> tuple[Component, Component]:
+    """The app and system stack trace components of a stack (caller first)."""
+    bases = [_base(k[:_REPEAT], platform) for k in keys]
+    enhanced = enhance(tuple(b.match for b in bases))
+    out: list[Component] = []
+    for variant in ("app", "system"):
+        components: list[Component | str] = []
+        for index, (key, base) in enumerate(zip(keys, bases, strict=True)):
+            contributes, hint = base.contributes, base.hint
+            if key[_REPEAT]:
+                contributes, hint = False, "ignored due to recursion"
+            if len(keys) == 1 and contributes and base.javascript and not base.named and base.url:
+                # Sentry's default config keeps a long-standing inversion here: the lone
+                # nameless frame it drops is the one served from a URL.
+                contributes, hint = False, "ignored single non-URL JavaScript frame"
+            rule = enhanced.group[index]
+            if rule is not None:
+                contributes, hint = rule[0], rule[1] if rule[1] else hint
+            if harness and base.test:
+                contributes, hint = False, _HARNESS
+            in_app = enhanced.in_app[index]
+            if variant == "app" and not in_app:
+                contributes = False
+                hint = (
+                    "non app frame"
+                    if base.match.in_app == in_app
+                    else "marked out of app by stack trace rule"
+                )
+            components.append(Component("frame", list(base.values), contributes, hint))
+        stack = Component("stacktrace", components)
+        if not keys:
+            stack.ignore("ignored because it contains no frames")
+        elif variant == "app" and not any(enhanced.in_app):
+            stack.ignore("ignored because it contains no in-app frames")
+        elif not stack.contributes:
+            stack.ignore("ignored because it contains no contributing frames")
+        out.append(stack)
+    return out[0], out[1]
 
 
-def exception(exc: ErrorDetail, platform: str | None, variant: Variant) -> Component:
-    """Type, stack trace and value: the value only when no stack trace contributes."""
-    stack = stacktrace(exc.frames, platform, variant)
-    value = normalize.parameterize(exc.message) if exc.message else ""
-    value_component = Component("value", [value] if value else [])
-    if stack.contributes:
-        value_component.ignore("ignored because stacktrace takes precedence")
-    elif not value:
-        value_component.ignore("empty value")
-    type_component = Component("type", [exc.type])
-    return Component("exception", [type_component, stack, value_component])
-
-
-def exceptions_for_grouping(
-    exceptions: list[ErrorDetail], components: list[Component]
-) -> list[int]:
-    """Which of an event's exceptions group, as indexes: all of a chain; of an exception
-    group, its distinct top-level (non-group) exceptions.
-
-    Sentry's rule: when one distinct top-level exception is left, it and the first path of its
-    children group alone (`Group[E, E, E]` is `E`); with several, one of each and the root
-    group. Without mechanism ids everywhere, nothing is filtered.
-    """
-    if len(exceptions) <= 1 or not any(e.is_group for e in exceptions):
-        return list(range(len(exceptions)))
-    by_id: dict[int, int] = {}
-    children: dict[int, list[int]] = {}
-    for index, exc in enumerate(exceptions):
-        if exc.exception_id is None:
-            return list(range(len(exceptions)))
-        by_id[exc.exception_id] = index
-    for index, exc in enumerate(exceptions):
-        if exc.parent_id is not None and exc.parent_id in by_id:
-            children.setdefault(by_id[exc.parent_id], []).append(index)
-    root = by_id.get(0, min(by_id.values()))
-
-    def top_level(index: int) -> list[int]:
-        if exceptions[index].is_group:
-            return [t for child in children.get(index, []) for t in top_level(child)]
-        return [index]
-
-    tops = sorted(top_level(root), key=lambda i: exceptions[i].type, reverse=True)
-    distinct: list[int] = []
-    seen: set[str | None] = set()
-    for index in tops:
-        key = components[index].hash()
-        if key not in seen:
-            seen.add(key)
-            distinct.append(index)
-    if len(distinct) == 1:
-        path = [distinct[0]]
-        while children.get(path[-1]):
-            path.append(children[path[-1]][0])
-        return path
-    if not distinct:
-        return [root]
-    return [*distinct, root]
-
-
-def chained_exception(
-    exceptions: list[ErrorDetail], platform: str | None, variant: Variant
+def stacktrace(
+    frames: list[Frame], platform: str | None, variant: Variant, harness: bool = False
 ) -> Component:
-    """Every exception of a chain (cause first), or of an exception group as reduced above."""
-    components = [exception(e, platform, variant) for e in exceptions]
-    if len(components) == 1:
-        return components[0]
-    keep = exceptions_for_grouping(exceptions, components)
-    # The kept exceptions in the order the reduction gives (by type for a group's members),
-    # so the same members in another order group together; then the rest, for the record.
-    ordered: list[Component | str] = [components[i] for i in keep]
-    for index, component in enumerate(components):
-        if index not in keep:
-            ordered.append(component.ignore("ignored: reduced away as part of an exception group"))
-    return Component("chained-exception", ordered)
+    """The frames, caller first; contributes when at least one frame does.
+
+    `harness`: for test failures, frames of the test harness do not group (they differ
+    between a test and production, the code under test does not), unless nothing else is
+    left: a test failing in its own body groups on the test.
+    """
+    keys = stack_key(frames)
+    app, system = _stacktraces(keys, platform, harness)
+    chosen = app if variant == "app" else system
+    if harness and not chosen.contributes:
+        app, system = _stacktraces(keys, platform, False)
+        chosen = app if variant == "app" else system
+    return chosen
+
+
+def exception(
+    exc: ErrorDetail, platform: str | None, variant: Variant, harness: bool = False
+) -> Component:
+    """Type, stack trace and value: the value only when no stack trace (and no NSError)
+    contributes; a synthetic exception's type never does."""
+    stack = stacktrace(exc.frames, platform, variant, harness)
+    type_part = Component("type", [exc.type] if exc.type else [])
+    if exc.synthetic:
+        type_part.ignore("ignored because exception is synthetic")
+    parts: list[Component | str] = [stack, type_part]
+    ns_error = None
+    if exc.ns_error is not None:
+        ns_error = Component(
+            "ns-error",
+            [Component("domain", [exc.ns_error[0]]), Component("code", [exc.ns_error[1]])],
+        )
+        parts.append(ns_error)
+    if stack.contributes and exc.message:
+        # Not parameterised: it does not count, and parameterising costs (the group
+        # reduction in `chained` compares values parameterised on its own).
+        value_part = Component("value", [exc.message])
+        value_part.ignore("ignored because stacktrace takes precedence")
+        return Component("exception", [*parts, value_part])
+    value = messages.normalize(exc.message) if exc.message else ""
+    value_part = Component("value", [value] if value else [])
+    if not value:
+        value_part.ignore("empty value")
+    elif ns_error is not None and ns_error.contributes:
+        value_part.ignore("ignored because ns-error info takes precedence")
+    parts.append(value_part)
+    return Component("exception", parts)
 
 
 def message(text: str) -> Component:
-    """The parameterised message."""
-    return Component("message", [normalize.parameterize(text)])
+    """The message, trimmed to two lines and parameterised."""
+    return Component("message", [messages.normalize(text)])

@@ -2,12 +2,15 @@
 
 1. `checksum`: a legacy `checksum` sent by the producer (`hashed-checksum` when it is not an
    md5 digest).
-2. `custom`: the producer's fingerprint; `hybrid` when it holds `{{ default }}`, which expands
-   to the default tree, so extra values make another group; else `built-in`: Sentry's
-   built-in fingerprinting rules (ChunkLoadError, React hydration errors).
-3. `app`: the exception chain with only in-app frames, when one of them contributes.
-4. `system`: every frame; with no frame, the exception type and parameterised value.
-5. `message`: the parameterised message (the template, when the producer sent one).
+2. `built-in`: Sentry's built-in fingerprinting rules for JavaScript (ChunkLoadError, React
+   hydration errors); like Sentry's server-side rules, they replace a client fingerprint.
+3. `custom`: the producer's fingerprint; `hybrid` when it holds `{{ default }}`, which expands
+   to the default tree, so extra values make another group.
+4. `app`: the exception chain with only in-app frames, when one of them contributes.
+5. `system`: every frame; with no frame, the exception type and parameterised value.
+6. `message`: the parameterised message (the template, when the producer sent one).
+7. `fallback`: an error event of which nothing contributes; all such events share one hash,
+   as Sentry's fallback variant does.
 
 Every hash carries the grouping version: hashes compare only within one version.
 """
@@ -19,23 +22,31 @@ import re
 from typing import NamedTuple
 
 from runner.triage.grouping import strategies
+from runner.triage.grouping.chained import chained_exception
 from runner.triage.grouping.component import Component
-from store.signal import ErrorDetail, Signal
+from runner.triage.grouping.security import security
+from store.signal import ErrorDetail, Frame, Signal
 
-GROUPING_VERSION = "overnight:2026-12-01"
-"""This grouping's configuration; it follows Sentry's `newstyle:2023-01-11`."""
+GROUPING_VERSION = "overnight:2026-12-02"
+"""This grouping's configuration; it follows Sentry's `newstyle:2023-01-11` (source lines,
+recursion, built-in stack trace rules, native name trimming since `overnight:2026-12-02`)."""
 
-_VARIABLE = re.compile(r"^\{\{\s*([\w.-]+)\s*\}\}$")
-_MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
+_VARIABLE = re.compile(r"^\{\{\s*(\S+)\s*\}\}$")  # Sentry's: names are case-sensitive
+_MD5 = re.compile(r"^[0-9a-f]{32}$")  # Sentry's: lower-case only; others are hashed
 
 # Sentry's built-in fingerprinting rules: (platform family, test, fingerprint).
-_HYDRATION = (
-    "Text content does not match server-rendered HTML.",
-    "Hydration failed because the initial UI does not match what was rendered on the server.",
-    "There was an error while hydrating. Because the error happened outside of a Suspense "
-    "boundary, the entire root will switch to client rendering.",
+_HYDRATION = frozenset(
+    m.lower()
+    for m in (
+        "Hydration failed because the initial UI does not match what was rendered on the server.",
+        "The server could not finish this Suspense boundary, likely due to an error during "
+        "server rendering. Switched to client rendering.",
+        "There was an error while hydrating this Suspense boundary. Switched to client rendering.",
+        "There was an error while hydrating. Because the error happened outside of a Suspense "
+        "boundary, the entire root will switch to client rendering.",
+        "Text content does not match server-rendered HTML.",
+    )
 )
-_HYDRATION_MINIFIED = tuple(f"Minified React error #{n};" for n in (418, 419, 422, 423, 425))
 
 
 class Grouping(NamedTuple):
@@ -44,7 +55,8 @@ class Grouping(NamedTuple):
     hash: str | None
     """`<version>:<md5>`; None when nothing contributes (feedback, an empty event)."""
     variant: str
-    """checksum, hashed-checksum, custom, hybrid, built-in, app, system, message or none."""
+    """checksum, hashed-checksum, custom, hybrid, built-in, app, system, security, message,
+    fallback or none."""
     basis: str
     """What the hash rests on, as issues record it: checksum, explicit, hybrid, built-in,
     stack, system-stack, exception, message or none."""
@@ -69,9 +81,10 @@ def default_trees(signal: Signal) -> dict[str, Component]:
     error = signal.error
     if error is not None:
         chain = _exceptions(error)
+        harness = signal.kind == "regression"
         return {
-            "app": strategies.chained_exception(chain, signal.platform, "app"),
-            "system": strategies.chained_exception(chain, signal.platform, "system"),
+            "app": chained_exception(chain, signal.platform, "app", harness),
+            "system": chained_exception(chain, signal.platform, "system", harness),
         }
     if signal.kind == "feedback":
         # A person's words are not a message template: equal words from two people say little.
@@ -86,6 +99,10 @@ def default_trees(signal: Signal) -> dict[str, Component]:
         }
         if trees["system"].contributes:
             return trees
+    report = signal.contexts.get("security_report")
+    if isinstance(report, dict) and (tree := security(report)) is not None:
+        # A security report groups on what it reports, after a stack, before any message.
+        return {"security": tree}
     text = signal.message_template or signal.text or ""
     if not text.strip():
         return {}
@@ -105,9 +122,10 @@ def _default(trees: dict[str, Component]) -> tuple[str, Component] | None:
         return "app", app
     if system is not None and system.contributes:
         return "system", system
-    message = trees.get("message")
-    if message is not None and message.contributes:
-        return "message", message
+    for name in ("security", "message"):
+        tree = trees.get(name)
+        if tree is not None and tree.contributes:
+            return name, tree
     return None
 
 
@@ -119,37 +137,51 @@ def _basis(variant: str, tree: Component) -> str:
     return variant
 
 
-def _top_frame(signal: Signal) -> tuple[str | None, str | None, str | None]:
-    """(function, module, abs_path) of the crashing frame, for fingerprint variables."""
-    if signal.error is None or not signal.error.frames:
-        return None, None, None
-    frames = signal.error.frames
-    frame = next((f for f in reversed(frames) if f.in_app), frames[-1])
-    return frame.function, frame.module, frame.abs_path or frame.file
+def _crash_frame(signal: Signal) -> Frame | None:
+    """Sentry's crash frame: the highest in-app frame of the raised exception (else of the
+    event's stack), or the highest frame when none is in-app."""
+    frames = (
+        signal.error.frames if signal.error is not None and signal.error.frames else signal.stack
+    )
+    if not frames:
+        return None
+    return next((f for f in reversed(frames) if f.in_app), frames[-1])
+
+
+def _basename(path: str | None) -> str | None:
+    return path.replace("\\", "/").rsplit("/", 1)[-1] if path else None
 
 
 def _variable(name: str, signal: Signal) -> str:
-    """The value of a fingerprint variable (`{{ error.type }}`, `{{ tags.x }}`, ...)."""
-    name = name.lower()
+    """The value of a fingerprint variable (`{{ error.type }}`, `{{ tags.x }}`, ...), as
+    Sentry resolves it; an unknown variable stays as written (Sentry's default config)."""
+    key = name
     error = signal.error
-    function, module, path = _top_frame(signal)
+    frame = _crash_frame(signal)
     values: dict[str, str | None] = {
         "type": error.type if error else None,
-        "error.type": error.type if error else None,
         "value": error.message if error else None,
-        "error.value": error.message if error else None,
-        "message": signal.message_template or signal.text or (error.message if error else None),
+        "message": signal.text or signal.message_template or (error.message if error else None),
         "level": signal.level,
-        "transaction": signal.tags.get("transaction") or signal.route,
-        "function": function,
-        "stack.function": function,
-        "module": module,
-        "stack.module": module,
-        "stack.abs_path": path,
+        "logger": signal.tags.get("logger"),
+        "transaction": signal.tags.get("transaction"),
+        "function": frame.function if frame else None,
+        "module": frame.module if frame else None,
+        "path": (frame.abs_path or frame.file) if frame else None,
+        "filename": _basename(frame.file or frame.abs_path) if frame else None,
+        "package": _basename(frame.package) if frame else None,
         "release": signal.release,
     }
-    value = signal.tags.get(name[5:]) if name.startswith("tags.") else values.get(name)
-    return value if value else f"<no-value-for-{name}>"
+    for prefix in ("error.", "stack."):
+        if key.startswith(prefix) and key[len(prefix) :] in values:
+            key = key[len(prefix) :]
+    if key == "abs_path":
+        key = "path"
+    if key.startswith("tags."):
+        return signal.tags.get(name[5:]) or f"<no-value-for-tag-{name[5:]}>"
+    if key not in values:
+        return "{{ " + name + " }}"
+    return values[key] or f"<no-{key}>"
 
 
 def _custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str, Component] | None:
@@ -159,8 +191,8 @@ def _custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str,
     values: list[Component | str] = []
     hybrid = False
     for part in parts:
-        match = _VARIABLE.match(part.strip())
-        if match and match.group(1).lower() == "default":
+        match = _VARIABLE.match(part)
+        if match and match.group(1) == "default":
             hybrid = True
             if default is not None:
                 values.append(default[1])
@@ -168,22 +200,29 @@ def _custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str,
             values.append(_variable(match.group(1), signal))
         else:
             values.append(part)
-    if hybrid and not any(isinstance(v, str) for v in values):
-        return None  # `["{{ default }}"]` alone is the default grouping
+    if hybrid and (default is None or not any(isinstance(v, str) for v in values)):
+        # `["{{ default }}"]` alone is the default grouping; and a hybrid fingerprint salts
+        # the default variants, so with none contributing there is nothing to salt (Sentry
+        # then falls back).
+        return None
     return ("hybrid" if hybrid else "custom"), Component("fingerprint", values)
 
 
 def _built_in(signal: Signal) -> Component | None:
-    """Sentry's built-in fingerprinting rules for JavaScript."""
-    error = signal.error
+    """Sentry's built-in fingerprinting rules (`javascript@2024-02-02`), for the JavaScript
+    family: a ChunkLoadError anywhere in the chain (by type, or a value starting so), and
+    React's hydration errors (by message or value, on an event with a `transaction` tag)."""
     platform = (signal.platform or "").lower()
-    if platform not in {"javascript", "node"} or error is None:
+    if platform not in {"javascript", "node"}:
         return None
-    if error.type == "ChunkLoadError" or error.message.startswith("ChunkLoadError"):
+    chain = _exceptions(signal.error) if signal.error is not None else []
+    if any(
+        e.type == "ChunkLoadError" or e.message.lower().startswith("chunkloaderror") for e in chain
+    ):
         return Component("fingerprint", ["chunkloaderror"], hint="built-in rule: ChunkLoadError")
-    message = error.message
-    if message in _HYDRATION or message.startswith(_HYDRATION_MINIFIED):
-        transaction = signal.tags.get("transaction") or signal.route or "<no-value>"
+    transaction = signal.tags.get("transaction")
+    texts = [signal.text or "", *(e.message for e in chain)]
+    if transaction is not None and any(t.lower() in _HYDRATION for t in texts):
         return Component(
             "fingerprint", ["hydrationerror", transaction], hint="built-in rule: hydration error"
         )
@@ -194,14 +233,18 @@ def group(signal: Signal) -> Grouping:
     """Every variant of a signal's grouping, and the one that wins."""
     trees = default_trees(signal)
     if signal.checksum:
-        checksum = signal.checksum.strip()
+        checksum = signal.checksum
         if _MD5.match(checksum):
-            tree = Component("checksum", [checksum.lower()])
+            tree = Component("checksum", [checksum])
             trees["checksum"] = tree
-            return Grouping(_versioned(checksum.lower()), "checksum", "checksum", trees)
+            return Grouping(_versioned(checksum), "checksum", "checksum", trees)
         tree = Component("hashed-checksum", [checksum])
         trees["hashed-checksum"] = tree
         return Grouping(_versioned(_md5([checksum])), "hashed-checksum", "checksum", trees)
+    built_in = _built_in(signal)
+    if built_in is not None:
+        trees["built-in"] = built_in
+        return Grouping(_versioned(built_in.hash()), "built-in", "built-in", trees)
     default = _default(trees)
     custom = _custom(signal, default)
     if custom is not None:
@@ -209,14 +252,45 @@ def group(signal: Signal) -> Grouping:
         trees[variant] = tree
         basis = "hybrid" if variant == "hybrid" else "explicit"
         return Grouping(_versioned(tree.hash()), variant, basis, trees)
-    built_in = _built_in(signal)
-    if built_in is not None:
-        trees["built-in"] = built_in
-        return Grouping(_versioned(built_in.hash()), "built-in", "built-in", trees)
     if default is None:
-        return Grouping(None, "none", "none", trees)
+        if signal.kind == "feedback":
+            return Grouping(None, "none", "none", trees)
+        # Sentry's fallback: an event of which nothing contributes still gets a hash, the same
+        # for every such event.
+        trees["fallback"] = Component("fallback", ["<fallback>"], hint="nothing else contributes")
+        return Grouping(_versioned(_md5(["<fallback>"])), "fallback", "fallback", trees)
     variant, tree = default
     return Grouping(_versioned(tree.hash()), variant, _basis(variant, tree), trees)
+
+
+def _lineless(frames: list[Frame]) -> list[Frame]:
+    return [f.model_copy(update={"context_line": None}) if f.context_line else f for f in frames]
+
+
+def _lineless_error(error: ErrorDetail) -> ErrorDetail:
+    return error.model_copy(
+        update={
+            "frames": _lineless(error.frames),
+            "chain": [_lineless_error(e) for e in error.chain],
+        }
+    )
+
+
+def loose_hash(signal: Signal) -> str | None:
+    """The hash this signal would have without its source lines: what a producer that sends
+    none (an Overnight-native record, a test report) gets for the same stack. Sentry never
+    needs it (one project, one SDK); Overnight, fed by several producers, can link the same
+    fault across them by it. Equal to `group(signal).hash` when no frame has a source line."""
+    frames = [
+        *signal.stack,
+        *(f for e in (_exceptions(signal.error) if signal.error else []) for f in e.frames),
+    ]
+    if not any(f.context_line for f in frames):
+        return group(signal).hash
+    update: dict[str, object] = {"stack": _lineless(signal.stack)}
+    if signal.error is not None:
+        update["error"] = _lineless_error(signal.error)
+    return group(signal.model_copy(update=update)).hash
 
 
 # The hash of an error's stack depends only on its frames and exception types (values never
@@ -229,16 +303,16 @@ _MAX_STACKS = 32_768
 def _stack_key(signal: Signal, error: ErrorDetail) -> tuple[object, ...]:
     return (
         signal.platform,
+        signal.kind,
         tuple(
             (
                 e.type,
                 e.exception_id,
                 e.parent_id,
                 e.is_group,
-                tuple(
-                    (f.module, f.file, f.abs_path, f.function, f.in_app, f.platform)
-                    for f in e.frames
-                ),
+                e.synthetic,
+                e.ns_error,
+                strategies.stack_key(e.frames),
             )
             for e in _exceptions(error)
         ),
@@ -255,20 +329,18 @@ def _values_count(tree: Component) -> bool:
 def fast_hash(signal: Signal) -> tuple[str | None, str]:
     """`(hash, basis)` as `group` gives them, computed once per distinct stack."""
     error = signal.error
-    if (
-        error is None
-        or signal.checksum
-        or signal.fingerprint
-        or (signal.platform or "").lower() in {"javascript", "node"}
-    ):
+    # What the stack does not decide: a checksum, a fingerprint, a built-in rule (they read
+    # exception values and tags).
+    if error is None or signal.checksum or signal.fingerprint or _built_in(signal) is not None:
         result = group(signal)
         return result.hash, result.basis
     key = _stack_key(signal, error)
     cached = _STACKS.get(key, _MISSING)
     if cached is _MISSING:
         result = group(signal)
-        trees = result.trees
-        independent = not any(_values_count(t) for t in trees.values())
+        # The hash is the winning tree's: it may be shared when no value counts in it.
+        winner = result.trees.get(result.variant)
+        independent = winner is not None and not _values_count(winner)
         cached = (result.hash, result.variant, result.basis) if independent else None
         if len(_STACKS) < _MAX_STACKS:
             _STACKS[key] = cached

@@ -8,6 +8,10 @@ const path = require("path");
 const vm = require("vm");
 const Sentry = require("@sentry/node");
 
+// V8 keeps 10 frames by default; the recursion case needs the whole stack to show that
+// repeated frames do not count (a cut stack is another stack, to Sentry as to us).
+Error.stackTraceLimit = 50;
+
 Sentry.init({
   dsn: process.argv[2],
   release: "shop-web@7.1.0",
@@ -75,6 +79,19 @@ function validateOrder(kinds) {
   throw new AggregateError(kinds.map((k, i) => checkLine(k, i + 3)), "order has invalid lines");
 }
 
+// --- one function failing on two of its lines: Sentry groups on the source line ----------
+function totalOf(order) {
+  const lines = order.lines.length;
+  const tax = order.tax.rate;
+  return lines * tax;
+}
+
+// --- recursion: a repeated frame does not count ---------------------------------------------
+function depthOf(node, depth) {
+  if (depth === 0) return node.child.depth;
+  return depthOf(node, depth - 1);
+}
+
 // --- code served from a URL, or read from a file ------------------------------------------
 const BUNDLE = "function a(o){return o.user.name}function b(o){return a(o)}globalThis.__bundle=b;";
 function bundleFrom(filename) {
@@ -122,7 +139,8 @@ async function main() {
   }
   const served = [
     ["node-bundle-http", "https://shop.example.com/static/app.min.js?v=41"],
-    ["node-bundle-http", "https://cdn.example.net/assets/app.min.js?v=42"],
+    ["node-bundle-http", "https://cdn.example.net/assets/app.min.js?v=41"],
+    ["node-bundle-http-v42", "https://cdn.example.net/assets/app.min.js?v=42"],
     ["node-bundle-file", "file:///opt/shop/static/app.min.js"],
     ["node-bundle-file", "file:///srv/kiosk/static/app.min.js"],
   ];
@@ -145,6 +163,10 @@ async function main() {
   [[1042, 2], [7, 5], [99, 3]].forEach(([order, tries], seq) =>
     message("node-message-checkout", seq, `Checkout failed for order ${order} after ${tries} tries`),
   );
+  [{}, { lines: [] }, { tax: {} }, { lines: [1], tax: null }].forEach((order, seq) =>
+    attempt(order.lines ? "node-line-tax" : "node-line-lines", seq, () => totalOf(order)),
+  );
+  [1, 4].forEach((depth, seq) => attempt("node-recursion-depth", seq, () => depthOf({}, depth)));
   const lib = vendorLibrary();
   for (let seq = 0; seq < 2; seq++) await fromLibrary(lib, "node-vendor-format", seq, "format", "12");
   for (let seq = 0; seq < 2; seq++) await fromLibrary(lib, "node-vendor-parse", seq, "parse", "x1");

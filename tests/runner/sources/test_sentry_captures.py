@@ -87,3 +87,13 @@ def test_a_bad_item_does_not_hide_its_good_neighbour() -> None:
 def test_broken_framing_is_explained(body: bytes, reason: str) -> None:
     with pytest.raises(BadRecord, match=reason):
         parse_envelope(body)
+
+
+def test_frames_keep_the_source_line_grouping_reads() -> None:
+    [signal] = signals_of("01-event.envelope")
+    assert signal.error is not None
+    first = signal.error.frames[0]
+    # The SDK's `context_line`, as sent; `pre_context`, `post_context` and `vars` are not kept.
+    assert first.context_line == "    handle_request([])"
+    assert first.function == "<module>" and first.module == "__main__"
+    assert all(f.context_line for f in signal.error.frames if f.in_app)

@@ -1,0 +1,97 @@
+"""The chained-exception strategy: every exception of a chain, and of an exception group the
+distinct members Sentry reduces it to.
+
+Sentry's rule for groups (its exception-groups RFC, as its newstyle strategy implements it):
+rebuild the tree from `mechanism.exception_id`/`parent_id` (root id 0); the top-level
+exceptions are the root's non-group descendants, sorted by type (descending); runs of equal
+grouping components among them collapse to one. One distinct exception left: it and the first
+path of its children group alone (`Group[E, E, E]` is `E`). Several: one of each, then the
+root group. A broken tree (an id missing, repeated or its own parent, no root) is not reduced.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from runner.triage.grouping import message as messages
+from runner.triage.grouping.component import Component
+from runner.triage.grouping.strategies import Variant, exception
+from store.signal import ErrorDetail
+
+
+def exceptions_for_grouping(exceptions: list[ErrorDetail], keys: list[str]) -> list[int]:
+    """Which of an event's exceptions group, as indexes, in the order they group.
+
+    `keys[i]`: what makes exception i's grouping components equal to another's.
+    """
+    everything = list(range(len(exceptions)))
+    if len(exceptions) <= 1:
+        return everything
+    node_of: dict[int, int] = {}
+    children: dict[int, list[int]] = {}
+    # Built from the last exception back, as Sentry does: a parent's first child is the
+    # last one listed.
+    for index in reversed(everything):
+        exc = exceptions[index]
+        ident = exc.exception_id
+        if ident is None or ident == exc.parent_id or ident in node_of:
+            return everything
+        node_of[ident] = index
+        if exc.parent_id is not None:
+            children.setdefault(exc.parent_id, []).append(index)
+    root = node_of.get(0)
+    if root is None:
+        return everything
+
+    def kids(index: int) -> list[int]:
+        ident = exceptions[index].exception_id
+        return children.get(ident, []) if ident is not None else []
+
+    def top_level(index: int, seen: frozenset[int]) -> list[int]:
+        if index in seen:  # a cycle: nothing below it is top-level
+            return []
+        if exceptions[index].is_group:
+            return [t for child in kids(index) for t in top_level(child, seen | {index})]
+        return [index]
+
+    tops = sorted(top_level(root, frozenset()), key=lambda i: exceptions[i].type, reverse=True)
+    if not tops:
+        return everything
+    distinct = [next(run) for _, run in groupby(tops, key=lambda i: keys[i])]
+    if len(distinct) == 1:
+        path = [distinct[0]]
+        while kids(path[-1]) and len(path) <= len(exceptions):
+            path.append(kids(path[-1])[0])
+        return path
+    return [*distinct, root]
+
+
+def _key(exc: ErrorDetail, app: Component, system: Component) -> str:
+    """What Sentry compares of two members: both variants' components, the value
+    parameterised (it is part of them whether or not it counts)."""
+    stacks = [v.render() for c in (app, system) for v in c.values[:1] if isinstance(v, Component)]
+    return "\x1e".join(
+        [*stacks, exc.type, str(exc.synthetic), str(exc.ns_error), messages.normalize(exc.message)]
+    )
+
+
+def chained_exception(
+    exceptions: list[ErrorDetail], platform: str | None, variant: Variant, harness: bool = False
+) -> Component:
+    """Every exception of a chain (cause first), or of an exception group as reduced above."""
+    both = [
+        (exception(e, platform, "app", harness), exception(e, platform, "system", harness))
+        for e in exceptions
+    ]
+    chosen = [pair[0] if variant == "app" else pair[1] for pair in both]
+    if len(chosen) == 1:
+        return chosen[0]
+    keys = [_key(e, pair[0], pair[1]) for e, pair in zip(exceptions, both, strict=True)]
+    keep = exceptions_for_grouping(exceptions, keys)
+    if len(keep) == 1:
+        return chosen[keep[0]]
+    ordered: list[Component | str] = [chosen[i] for i in keep]
+    for index, component in enumerate(chosen):
+        if index not in keep:
+            ordered.append(component.ignore("ignored: reduced away as part of an exception group"))
+    return Component("chained-exception", ordered)

@@ -1,0 +1,376 @@
+"""Stack trace rules, as Sentry applies its built-in ones before grouping.
+
+A rule is matchers and actions in Sentry's documented syntax (`family:native
+function:__cxa_throw ^-group -group`): matchers on a frame's `family`, `path` (its absolute
+path or file), `package`, `module`, `function`, `category` and `app`, optionally on the frame
+before it (`[ … ] |`, its caller) or after it (`| [ … ]`, its callee); actions set `in_app`
+(`+app`, `-app`), whether the frame groups (`+group`, `-group`), each optionally for the frames
+after (`^`, toward the crash) or before (`v`) the match instead of the frame itself, or a
+`category=` that later rules match on.
+
+Rules run in two passes, as Sentry's: the classifying actions (in-app, category) of every rule
+first, rule by rule and frame by frame, then the grouping actions on what the first pass made.
+The rules themselves are in `rules.py`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from functools import lru_cache
+from typing import NamedTuple
+
+from runner.triage.grouping.rules import BUILT_IN_RULES
+
+_FIELDS = {
+    "family": "family",
+    "path": "path",
+    "stack.abs_path": "path",
+    "package": "package",
+    "stack.package": "package",
+    "module": "module",
+    "stack.module": "module",
+    "function": "function",
+    "stack.function": "function",
+    "category": "category",
+    "app": "app",
+}
+_INDEX = {"family": 0, "function": 1, "module": 2, "package": 3, "path": 4, "app": 5, "category": 6}
+
+
+class MatchFrame(NamedTuple):
+    """What the rules read of a frame: values lower-cased and `/`-separated for paths."""
+
+    family: str
+    function: str
+    module: str | None
+    package: str | None
+    path: str | None
+    in_app: bool
+
+
+def _glob(pattern: str, path_like: bool) -> re.Pattern[str]:
+    """A glob as Sentry reads it: `*` any run (not crossing `/` in paths, where `**` does),
+    `?` one character, `[…]` a class, `\\x` a literal x."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        if char == "*":
+            if path_like and pattern.startswith("**", i):
+                out.append(".*")
+                i += 2
+                continue
+            out.append("[^/]*" if path_like else ".*")
+        elif char == "?":
+            out.append(".")
+        elif char == "[":
+            end = pattern.find("]", i + 2)
+            if end < 0:
+                out.append(re.escape(char))
+            else:
+                inner = pattern[i + 1 : end]
+                if inner.startswith("!"):
+                    inner = "^" + inner[1:]
+                out.append("[" + inner.replace("\\", "\\\\").replace("[", "\\[") + "]")
+                i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out) + r"\Z", re.S)
+
+
+class _Matcher(NamedTuple):
+    field: str
+    negated: bool
+    pattern: re.Pattern[str] | None
+    values: frozenset[str]  # family names; or {"1"}/{"0"} for app
+    needle: str = ""  # a literal part of the pattern any match contains: a cheap first test
+
+    def matches(self, frame: MatchFrame, category: str | None) -> bool:
+        return self._positive(frame, category) != self.negated
+
+    def _positive(self, frame: MatchFrame, category: str | None) -> bool:
+        if self.field == "family":
+            return "all" in self.values or frame.family in self.values
+        if self.field == "app":
+            return ("1" if frame.in_app else "0") in self.values
+        value = category if self.field == "category" else frame[_INDEX[self.field]]
+        if not isinstance(value, str) or self.pattern is None:
+            return False
+        if self.needle and self.needle not in value and self.needle not in "/" + value:
+            return False
+        if self.pattern.match(value):
+            return True
+        return (
+            self.field in ("path", "package")
+            and not value.startswith("/")
+            and bool(self.pattern.match("/" + value))
+        )
+
+
+def _matcher(token: str) -> _Matcher:
+    negated = token.startswith("!")
+    key, _, pattern = token.lstrip("!").partition(":")
+    field = _FIELDS[key]
+    if field == "family":
+        return _Matcher(field, negated, None, frozenset(pattern.split(",")))
+    if field == "app":
+        truth = pattern.lower() in ("1", "yes", "true")
+        return _Matcher(field, negated, None, frozenset({"1" if truth else "0"}))
+    path_like = field in ("path", "package")
+    pattern = pattern.lower() if path_like else pattern
+    pieces = re.split(r"[*?\\]|\[[^\]]*\]", pattern)
+    return _Matcher(
+        field, negated, _glob(pattern, path_like), frozenset(), max(pieces, key=len, default="")
+    )
+
+
+class Action(NamedTuple):
+    kind: str  # "app", "group" or "category"
+    value: bool | str
+    reach: str  # "" the frame, "^" the frames after it, "v" the frames before
+
+
+class Rule(NamedTuple):
+    text: str
+    matchers: tuple[_Matcher, ...]
+    caller: _Matcher | None
+    callee: _Matcher | None
+    actions: tuple[Action, ...]
+    families: frozenset[str] | None
+    needs: frozenset[str] = frozenset()
+    """Categories the rule's matchers require (of the frame or a neighbour): it cannot match
+    in a stack where no rule gives them."""
+
+    def matches(self, frames: list[MatchFrame], categories: list[str | None], i: int) -> bool:
+        """The rest, on what earlier rules made of the frame and its neighbours."""
+        if not all(
+            m.matches(frames[i], categories[i]) for m in self.matchers if m.field in _DYNAMIC
+        ):
+            return False
+        if self.caller is not None and not (
+            i > 0 and self.caller.matches(frames[i - 1], categories[i - 1])
+        ):
+            return False
+        return self.callee is None or (
+            i + 1 < len(frames) and self.callee.matches(frames[i + 1], categories[i + 1])
+        )
+
+
+_DYNAMIC = frozenset({"category", "app"})
+_ACTION = re.compile(r"^([\^v]?)([+-])(app|group)$")
+
+
+def parse_rule(line: str) -> Rule:
+    """One rule line; raises ValueError on a matcher or action it does not know."""
+    text = line.strip()
+    tokens = shlex.split(text.replace("[ ", "[").replace(" ]", "]"), posix=True)
+    matchers: list[_Matcher] = []
+    actions: list[Action] = []
+    caller = callee = None
+    for index, token in enumerate(tokens):
+        if token.startswith("[") and token.endswith("]"):
+            inner = _matcher(token[1:-1].strip())
+            if index + 1 < len(tokens) and tokens[index + 1] == "|":
+                caller = inner
+            else:
+                callee = inner
+        elif token == "|":
+            continue
+        elif (found := _ACTION.match(token)) is not None:
+            actions.append(Action(found.group(3), found.group(2) == "+", found.group(1)))
+        elif token.startswith("category="):
+            actions.append(Action("category", token.partition("=")[2], ""))
+        else:
+            matchers.append(_matcher(token))
+    if not actions:
+        raise ValueError(f"stack trace rule without an action: {line!r}")
+    family = next((m for m in matchers if m.field == "family" and not m.negated), None)
+    families = None if family is None or "all" in family.values else family.values
+    needs = frozenset(
+        m.pattern.pattern.removesuffix(r"\Z")
+        for m in (*matchers, caller, callee)
+        if m is not None and m.field == "category" and not m.negated and m.pattern is not None
+    )
+    return Rule(text, tuple(matchers), caller, callee, tuple(actions), families, needs)
+
+
+def _parse(text: str) -> tuple[Rule, ...]:
+    rules = []
+    for raw in text.splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if line and not line.startswith("#"):
+            rules.append(parse_rule(line))
+    return tuple(rules)
+
+
+RULES = _parse(BUILT_IN_RULES)
+_CLASSIFIERS = tuple(r for r in RULES if any(a.kind != "group" for a in r.actions))
+_GROUPERS = tuple(r for r in RULES if any(a.kind == "group" for a in r.actions))
+
+
+def _reach(action: Action, i: int, n: int) -> range:
+    if action.reach == "^":
+        return range(i + 1, n)
+    if action.reach == "v":
+        return range(0, i)
+    return range(i, i + 1)
+
+
+class Enhanced(NamedTuple):
+    """What the rules made of a stack: each frame's in-app mark and category, and, for frames
+    a grouping rule reached, whether it groups and the rule's hint."""
+
+    in_app: tuple[bool, ...]
+    categories: tuple[str | None, ...]
+    group: tuple[tuple[bool, str] | None, ...]
+
+
+# A static matcher flattened for the hot loop: (frame field index, needle, glob, negated,
+# path-like), or for a family matcher (-1, "", None, negated, False) with the families apart.
+_Check = tuple[int, str, re.Pattern[str] | None, bool, bool]
+
+
+def _checks(rule: Rule) -> tuple[_Check, ...]:
+    return tuple(
+        (_INDEX[m.field], m.needle, m.pattern, m.negated, m.field in ("path", "package"))
+        for m in rule.matchers
+        if m.field not in _DYNAMIC and m.field != "family"
+    )
+
+
+def _static_ok(frame: MatchFrame, checks: tuple[_Check, ...]) -> bool:
+    for index, needle, pattern, negated, path_like in checks:
+        value = frame[index]
+        found = False
+        if isinstance(value, str) and pattern is not None:
+            if needle and needle not in value and not (path_like and needle in "/" + value):
+                found = False
+            elif pattern.match(value):
+                found = True
+            elif path_like and not value.startswith("/"):
+                found = pattern.match("/" + value) is not None
+        if found == negated:
+            return False
+    return True
+
+
+class _Table(NamedTuple):
+    """A family's rules of one pass, arranged for `_candidates`: rules to check one by one,
+    and rules with a single plain matcher, grouped by the frame field it reads, behind one
+    search for any of their literal parts."""
+
+    general: tuple[tuple[int, tuple[_Check, ...]], ...]
+    by_field: tuple[
+        tuple[int, bool, re.Pattern[str], tuple[tuple[int, tuple[_Check, ...]], ...]], ...
+    ]
+
+
+_FOR_FAMILY: dict[str, tuple[_Table, _Table]] = {}
+
+
+def _table(rules: tuple[Rule, ...], family: str) -> _Table:
+    general: list[tuple[int, tuple[_Check, ...]]] = []
+    grouped: dict[int, list[tuple[int, tuple[_Check, ...]]]] = {}
+    for i, rule in enumerate(rules):
+        if rule.families is not None and family not in rule.families:
+            continue
+        if not all(
+            ("all" in m.values or family in m.values) != m.negated
+            for m in rule.matchers
+            if m.field == "family"
+        ):
+            continue
+        checks = _checks(rule)
+        if len(checks) == 1 and checks[0][1] and not checks[0][3]:
+            grouped.setdefault(checks[0][0], []).append((i, checks))
+        else:
+            general.append((i, checks))
+    by_field = tuple(
+        (
+            index,
+            index in (_INDEX["path"], _INDEX["package"]),
+            re.compile("|".join(re.escape(c[0][1]) for _, c in members)),
+            tuple(members),
+        )
+        for index, members in grouped.items()
+    )
+    return _Table(tuple(general), by_field)
+
+
+def _for_family(family: str) -> tuple[_Table, _Table]:
+    """The rules that can apply to a family at all: a Python frame never meets the two
+    hundred native ones."""
+    if family not in _FOR_FAMILY:
+        _FOR_FAMILY[family] = (_table(_CLASSIFIERS, family), _table(_GROUPERS, family))
+    return _FOR_FAMILY[family]
+
+
+def _matching(frame: MatchFrame, table: _Table) -> tuple[int, ...]:
+    found = [i for i, checks in table.general if _static_ok(frame, checks)]
+    for index, path_like, any_needle, members in table.by_field:
+        value = frame[index]
+        if not isinstance(value, str):
+            continue
+        if any_needle.search(value) is None and not (
+            path_like and any_needle.search("/" + value) is not None
+        ):
+            continue
+        found.extend(i for i, checks in members if _static_ok(frame, checks))
+    return tuple(sorted(found))
+
+
+@lru_cache(maxsize=65_536)
+def _candidates(frame: MatchFrame) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The classifying and grouping rules (by index) that can match this frame at all: most
+    rules name a function, module or path, so a frame meets few of them."""
+    classifiers, groupers = _for_family(frame.family)
+    return _matching(frame, classifiers), _matching(frame, groupers)
+
+
+@lru_cache(maxsize=16_384)
+def enhance(frames: tuple[MatchFrame, ...]) -> Enhanced:
+    """Apply the built-in rules to a stack (caller first): rule by rule, frame by frame."""
+    current = list(frames)
+    n = len(frames)
+    categories: list[str | None] = [None] * n
+    candidates = [_candidates(f._replace(in_app=False)) for f in frames]
+    given = {
+        str(a.value)
+        for c in candidates
+        for r in c[0]
+        for a in _CLASSIFIERS[r].actions
+        if a.kind == "category"
+    }
+    for r, i in sorted(
+        (r, i) for i, c in enumerate(candidates) for r in c[0] if _CLASSIFIERS[r].needs <= given
+    ):
+        rule = _CLASSIFIERS[r]
+        if not rule.matches(current, categories, i):
+            continue
+        for action in rule.actions:
+            if action.kind == "category":
+                categories[i] = str(action.value)
+            elif action.kind == "app":
+                for j in _reach(action, i, n):
+                    current[j] = current[j]._replace(in_app=bool(action.value))
+    group: list[tuple[bool, str] | None] = [None] * n
+    final = set(categories)
+    for r, i in sorted(
+        (r, i) for i, c in enumerate(candidates) for r in c[1] if _GROUPERS[r].needs <= final
+    ):
+        rule = _GROUPERS[r]
+        if not rule.matches(current, categories, i):
+            continue
+        for action in rule.actions:
+            if action.kind != "group":
+                continue
+            verb = "un-ignored" if action.value else "ignored"
+            for j in _reach(action, i, n):
+                group[j] = (bool(action.value), f"{verb} by stack trace rule ({rule.text})")
+    return Enhanced(tuple(f.in_app for f in current), tuple(categories), tuple(group))

@@ -1,0 +1,130 @@
+"""Native function names reduced to what groups, as Sentry's ingestion trims them.
+
+`unsigned int ns::Foo<int>::bar(char const*) const` → `ns::Foo<T>::bar`: no return type, no
+argument list, no `const`/`&` trailer, template arguments past the first name become `<T>`,
+compiler-specific lambda names (`{lambda()#1}`, `lambda_<hash>`, `$_0`) become `lambda`, Rust
+hashes (`::h0123456789abcdef`) and Windows decoration (`_foo@12`) go. Objective-C selectors
+(`-[Foo bar:]`) are kept as sent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_WINDOWS_DECORATION = re.compile(r"^@?(.*?)@[0-9]+$")
+_RUST_HASH = re.compile(r"::h[a-z0-9]{16}$")
+_TRAILER = re.compile(r"(\bconst\b|&)$")
+_RUST_BLANKET = re.compile(r"^([A-Z] as )")
+_LAMBDA = re.compile(r"\{lambda\(.*?\)#\d+\}|\blambda_[a-f0-9]{32}\b|\$_\d+\b")
+_MSVC_ANONYMOUS = re.compile(r"\?A0x[a-f0-9]{8}::")
+_ANONYMOUS = "\u3014anonymousnamespace\u3015"  # a bracket no signature holds
+_OPEN = {"(": ")", "{": "}", "[": "]", "<": ">"}
+# Stand-ins for sequences that would upset the bracket balancing, and back.
+_PROTECT = (
+    ("operator<<", "operator⟨⟨"),
+    ("operator<", "operator⟨"),
+    ("operator()", "operator◯"),
+    (" -> ", " ⟿ "),
+    ("`anonymous namespace'", _ANONYMOUS),
+)
+_RESTORE = (("⟨", "<"), ("◯", "()"), (" ⟿ ", " -> "), (_ANONYMOUS, "`anonymous namespace'"))
+
+
+def _replace_enclosed(text: str, start: str, end: str, replace: Callable[[str, int], str]) -> str:
+    """Each outermost `start…end` span replaced by `replace(inside, position)`."""
+    if start not in text:
+        return text
+    depth = 0
+    out: list[str] = []
+    opened = 0
+    for index, char in enumerate(text):
+        if char == start:
+            if depth == 0:
+                opened = index
+            depth += 1
+        elif char == end:
+            depth -= 1
+            if depth == 0:
+                out.append(replace(text[opened + 1 : index], opened))
+        elif depth == 0:
+            out.append(char)
+    return "".join(out)
+
+
+def _tokens(text: str) -> list[str]:
+    """Whitespace-separated tokens, a bracketed span never split."""
+    tokens: list[str] = []
+    current: list[str] = []
+    closing: list[str] = []
+    end = 0
+    for index, char in enumerate(text):
+        if char in _OPEN:
+            closing.append(_OPEN[char])
+        elif closing and char == closing[-1]:
+            closing.pop()
+            if not closing:
+                current.append(text[end : index + 1])
+                end = index + 1
+        elif not closing:
+            if char.isspace():
+                if current:
+                    tokens.append("".join(current))
+                current = []
+            else:
+                current.append(text[end : index + 1])
+            end = index + 1
+    if current:
+        tokens.append("".join(current))
+    return tokens
+
+
+def _arguments(inside: str, _: int) -> str:
+    inside = inside.strip()
+    return f"({inside})" if inside in ("anonymous namespace", "operator") else ""
+
+
+def _generics(inside: str, position: int) -> str:
+    if inside == "lambda" or _LAMBDA.match(inside):
+        return f"<{inside}>"
+    if position > 0:
+        return "<T>"
+    # `<Foo as Bar>::baz` (Rust traits): the type, or the trait of a blanket impl.
+    inside = _RUST_BLANKET.sub("", inside)
+    inside = _replace_enclosed(inside, "<", ">", _generics)
+    return inside.split(" as ", 1)[0]
+
+
+def trim_native_function(function: str) -> str:
+    """The grouping name of a native function (see the module docstring)."""
+    if function in ("<redacted>", "<unknown>"):
+        return function
+    original = function
+    function = function.strip()
+    if function.startswith(("[", "+[", "-[")):
+        return function
+    while (match := _TRAILER.search(function)) is not None:
+        function = function[: match.start()].rstrip()
+    for old, new in _PROTECT:
+        function = function.replace(old, new)
+    function = _LAMBDA.sub("lambda", function)
+    function = _MSVC_ANONYMOUS.sub(f"{_ANONYMOUS}::", function)
+    function = _replace_enclosed(function, "(", ")", _arguments)
+    function = _replace_enclosed(function, "<", ">", _generics)
+    tokens = _tokens(function)
+    if len(tokens) > 1 and tokens[-1] == "<T>":  # MSVC: `operator< <T>`
+        tokens.pop()
+        tokens[-1] += " <T>"
+    # The name is left of a Swift return arrow, else the last token.
+    if "⟿" in tokens:
+        name: str | None = tokens[tokens.index("⟿") - 1]
+    else:
+        name = tokens[-1] if tokens else None
+    if name:
+        for old, new in _RESTORE:
+            name = name.replace(old, new)
+        function = name
+    else:
+        function = original
+    function = _RUST_HASH.sub("", function)
+    return _WINDOWS_DECORATION.sub(r"\1", function)
