@@ -242,7 +242,7 @@ def _decide_with_stack(
     """
     fp = f.fingerprint.hash
     cutoff = min(thresholds.text, thresholds.feedback_text)
-    owners = set(index.fingerprint_owners(fp))
+    owners = set(index.fingerprint_owners(f.fingerprint))
     ranked = []
     if owners:
         # Fast path: an issue with this fingerprint and one more agreeing signal wins. Others
@@ -250,7 +250,7 @@ def _decide_with_stack(
         texts = _text_scores(f, index, owners, cutoff)
         ranked = _ranked(f, index, owners, owners, texts, thresholds)
     if not ranked or ranked[0][0] < 2:
-        candidates = index.candidates(fp, f.structure, f.text)
+        candidates = index.candidates(f.fingerprint, f.structure, f.text)
         if not candidates:
             return Decision("new", None, Scores(0.0, 0.0, 0.0), "new issue: no candidate")
         texts = _text_scores(f, index, candidates, cutoff)

@@ -192,9 +192,9 @@ class Triage:
         event = f.event
         if event and event not in self.index.homes:
             self.index.awaiting_event[event] = home
-        fp = f.fingerprint.hash
-        if fp and self.index.add_fingerprint(fp, home):
-            batch.fingerprints.append((fp, home))
+        for key in f.fingerprint.filed_under():
+            if self.index.add_fingerprint(key, home):
+                batch.fingerprints.append((key, home))
         batch.triaged += 1
         self.report.rules[decision.rule] = self.report.rules.get(decision.rule, 0) + 1
         return home

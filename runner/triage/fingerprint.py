@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from runner.triage.grouping.variants import fast_hash
+from runner.triage.grouping.variants import fast_hash, loose_hash
 from store.signal import ErrorDetail, Frame, Signal
 
 _GENERATED = re.compile(r"\$\$[A-Za-z]+\$\$[0-9a-f]+|\$[0-9]+|<lambda_?\d*>|lambda\$\d+")
@@ -26,6 +26,28 @@ class Fingerprint(NamedTuple):
     """Hex digest; None when the signal has nothing to group on."""
     basis: str
     """explicit, hybrid, stack, system-stack, exception, message or none."""
+    loose: str | None = None
+    """The hash without source lines, when source lines counted in `hash` (None otherwise):
+    how a stack from a producer that sends them meets the same stack from one that does not."""
+
+    def filed_under(self) -> tuple[str, ...]:
+        """What an issue that saw this fingerprint is filed under."""
+        if not self.hash:
+            return ()
+        return (self.hash, LOOSE + self.loose) if self.loose else (self.hash,)
+
+    def agreeing(self) -> tuple[str, ...]:
+        """The keys of issues whose fingerprint agrees with this one: the same hash; and the
+        same stack without source lines, when one of the two has none to compare (an
+        Overnight-native record or a test report meeting an SDK's event). Two that both have
+        source lines and differ in them are apart, as Sentry keeps them."""
+        if not self.hash:
+            return ()
+        return (self.hash, self.loose) if self.loose else (self.hash, LOOSE + self.hash)
+
+
+LOOSE = "~"
+"""Marks a hash without source lines among an issue's fingerprints."""
 
 
 def frame_file(frame: Frame) -> str | None:
@@ -116,8 +138,18 @@ def _exceptions(error: ErrorDetail) -> list[ErrorDetail]:
 
 def fingerprint(signal: Signal) -> Fingerprint:
     """The signal's grouping hash, computed by `runner.triage.grouping` (Sentry's variants in
-    precedence; the hash carries the grouping version)."""
-    return Fingerprint(*fast_hash(signal))
+    precedence; the hash carries the grouping version), and its hash without source lines
+    when it has some."""
+    digest, basis = fast_hash(signal)
+    loose = loose_hash(signal) if digest and _has_source_lines(signal) else None
+    return Fingerprint(digest, basis, loose if loose != digest else None)
+
+
+def _has_source_lines(signal: Signal) -> bool:
+    if any(f.context_line for f in signal.stack):
+        return True
+    error = signal.error
+    return error is not None and any(f.context_line for e in _exceptions(error) for f in e.frames)
 
 
 def in_app_frames(signal: Signal) -> list[Frame]:

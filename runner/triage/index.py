@@ -18,6 +18,7 @@ from typing import Any, NamedTuple, TypeVar
 import sqlite_utils
 
 from runner.triage.features import Features
+from runner.triage.fingerprint import Fingerprint
 from runner.triage.structure import Structure
 from runner.triage.vocabulary import (
     MAX_BAG,
@@ -344,13 +345,14 @@ class Index:
         bucket.push(issue_id)
         return True
 
-    def fingerprint_owners(self, fp: str | None) -> list[int]:
-        """Open issues that have seen this fingerprint."""
-        if not fp:
-            return []
-        return [i for i in self.by_fingerprint.get(fp, ()) if i in self.profiles]
+    def fingerprint_owners(self, fp: Fingerprint) -> list[int]:
+        """Open issues whose fingerprint agrees with this one (`Fingerprint.agreeing`)."""
+        owners: dict[int, None] = {}
+        for key in fp.agreeing():
+            owners.update((i, None) for i in self.by_fingerprint.get(key, ()) if i in self.profiles)
+        return list(owners)
 
-    def candidates(self, fp: str | None, s: Structure, text: str) -> set[int]:
+    def candidates(self, fp: Fingerprint, s: Structure, text: str) -> set[int]:
         """Issues worth comparing with a signal; a few dozen at most, however many exist."""
         found: set[int] = set(self.fingerprint_owners(fp))
         if s.error_type:

@@ -1,6 +1,16 @@
 from __future__ import annotations
 
+import json
+import uuid
+from collections.abc import Callable
+
+import sqlite_utils
+
+from runner.sources.records import parse_record
+from runner.triage.engine import triage_pending
 from runner.triage.fingerprint import fingerprint, top_frame
+from store.issues import home_issue_ids
+from store.signal import Signal
 
 from .conftest import crash, make_signal
 
@@ -84,3 +94,66 @@ def test_an_explicit_fingerprint_wins_and_default_mixes_in() -> None:
 def test_feedback_has_no_fingerprint() -> None:
     signal = make_signal(kind="feedback", text="Dashboard")
     assert fingerprint(signal).hash is None
+
+
+def sdk_event(line: str, user: str) -> Signal:
+    """A Python SDK's event: the same stack as `crash()`, each frame with its source line."""
+    frames = [
+        {
+            "filename": "app/views.py",
+            "module": "app.views",
+            "function": "handle",
+            "lineno": 10,
+            "in_app": True,
+            "context_line": "    return ratio(done, total)",
+        },
+        {
+            "filename": "app/reports.py",
+            "module": "app.reports",
+            "function": "ratio",
+            "lineno": 40,
+            "in_app": True,
+            "context_line": line,
+        },
+    ]
+    event = {
+        "event_id": uuid.uuid4().hex,
+        "platform": "python",
+        "user": {"id": user},
+        "request": {"url": "https://app.example/dashboard"},
+        "exception": {
+            "values": [
+                {
+                    "type": "ZeroDivisionError",
+                    "value": "division by zero",
+                    "stacktrace": {"frames": frames},
+                }
+            ]
+        },
+    }
+    return parse_record(event, json.dumps(event), "test")
+
+
+def test_a_stack_without_source_lines_meets_the_same_stack_with_them(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    native = crash(user="n1")  # an Overnight record: no source lines
+    first = sdk_event("    return part / whole", "s1")
+    store_signals(native, first)
+    triage_pending(fresh_db)
+    assert fingerprint(first).hash != fingerprint(native).hash
+    assert fingerprint(first).loose == fingerprint(native).hash
+    homes = home_issue_ids(fresh_db, [native.id, first.id])
+    assert homes[first.id] == homes[native.id]
+
+
+def test_two_stacks_that_differ_in_a_source_line_stay_apart_as_sentry_keeps_them(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    one = sdk_event("    return part / whole", "s1")
+    other = sdk_event("    return round(part / whole, 3)", "s2")
+    store_signals(one, other)
+    triage_pending(fresh_db)
+    assert fingerprint(one).loose == fingerprint(other).loose
+    homes = home_issue_ids(fresh_db, [one.id, other.id])
+    assert homes[one.id] != homes[other.id]

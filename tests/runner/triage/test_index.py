@@ -26,7 +26,7 @@ def test_candidates_stay_bounded_as_issues_grow() -> None:
         index.add(profile_of(new_issue(f, n + 1, now)))
     probe = features(crash("fault", function="f7", route="/r1"))
     bound = TYPE_FRAME_BUCKET + TOKEN_BUCKET * TOKENS_PER_SIGNAL
-    assert len(index.candidates(None, probe.structure, probe.text)) <= bound
+    assert len(index.candidates(probe.fingerprint, probe.structure, probe.text)) <= bound
     words = features(feedback("the report is wrong", route="/r1"))
     bound = LOCATION_BUCKET + TOKEN_BUCKET * TOKENS_PER_SIGNAL
-    assert len(index.candidates(None, words.structure, words.text)) <= bound
+    assert len(index.candidates(words.fingerprint, words.structure, words.text)) <= bound
