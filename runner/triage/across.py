@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from runner.triage.features import Features
 from runner.triage.index import Index, Profile
-from runner.triage.vocabulary import query_words, record_ids
+from runner.triage.vocabulary import query_words, route_record_ids
 
 
 class Fit(NamedTuple):
@@ -40,7 +40,7 @@ def place_agrees(f: Features, p: Profile, index: Index | None = None) -> bool:
     minutes before or after. Never what the words name: that is the words again."""
     location = f.structure.location
     if location and not location.startswith("test:"):
-        route_ids = record_ids([location])
+        route_ids = route_record_ids(location)
         if route_ids and p.record_ids:
             # Both routes name records (`INV-1002`): different records are different places.
             if route_ids & p.record_ids:
@@ -57,8 +57,7 @@ def records_differ(f: Features, p: Profile) -> bool:
     build numbers and versions (`23H2`, `x64`) as often as records."""
     if not f.record_ids:
         return False
-    theirs = record_ids(p.routes_seen)
-    return bool(theirs) and not (f.record_ids & theirs)
+    return bool(p.route_ids) and not (f.record_ids & p.route_ids)
 
 
 def candidates(f: Features, index: Index, stackless_only: bool = False) -> list[int]:
@@ -98,6 +97,7 @@ def fits(
     words = f.words | f.places
     norm = vocabulary.norm(words)  # once: the same for every candidate but those sharing ids
     query = query_words(f.text, words)
+    query_norm = vocabulary.rank_norm(query, query)  # once, as `norm`
     profiles = index.profiles
     found = []
     for issue_id in ids:
@@ -110,7 +110,11 @@ def fits(
         shared_ids = f.record_ids & p.record_ids
         both = words | shared_ids if shared_ids else words
         overlap = similarity(both, p.documents, vocabulary.norm(both) if shared_ids else norm)
-        rank = rank_of(query_words(f.text, both) if shared_ids else query, p.whole)
+        if shared_ids:
+            with_ids = query_words(f.text, both)
+            rank = rank_of(with_ids, p.whole, vocabulary.rank_norm(with_ids, with_ids))
+        else:
+            rank = rank_of(query, p.whole, query_norm)
         # A record a person quotes by its id (`INV-1002`) is the rarest word two texts share.
         said = overlap >= word_threshold or bool(shared_ids)
         votes = place + said

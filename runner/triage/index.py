@@ -83,8 +83,10 @@ class Profile:
     test_id: str | None = None
     places: frozenset[str] = frozenset()
     """Words naming where it lives: last route segments, the crashing function, the test."""
+    route_ids: frozenset[str] = frozenset()
+    """Record ids in the routes it was seen on (`inv-1002`)."""
     record_ids: frozenset[str] = frozenset()
-    """Record ids in its routes (`inv-1002`) that a person may quote."""
+    """Its route ids and the ids people quoted in it: what a quoted id can meet."""
     quoted_ids: frozenset[str] = frozenset()
     """Record ids people quoted in the feedback placed in it."""
     failure: bool = False
@@ -274,7 +276,8 @@ class Index:
         s = profile.structure
         routes = profile.routes_seen or ([s.location] if s.location else [])
         profile.places = place_words(routes, s.top_frame, profile.test_id)
-        profile.record_ids = record_ids(routes) | profile.quoted_ids
+        profile.route_ids = record_ids(routes)
+        profile.record_ids = profile.route_ids | profile.quoted_ids
         profile.failure = (
             profile.failure
             or s.error_type is not None

@@ -124,6 +124,11 @@ def _place_words(
     return frozenset(words)
 
 
+def route_record_ids(route: str) -> frozenset[str]:
+    """Record ids in one route (cached: a route recurs in every duplicate)."""
+    return _part_record_ids(route)
+
+
 def record_ids(parts: Iterable[str]) -> frozenset[str]:
     """Record ids (`inv-1002`) among route segments or quoted tokens."""
     ids: set[str] = set()
@@ -223,7 +228,7 @@ class Vocabulary:
         """Count new words of one issue (each issue counts a word once)."""
         self.df.update(words)
 
-    def rank(self, query: Counter[str], document: Document) -> float:
+    def rank(self, query: Counter[str], document: Document, query_norm: float) -> float:
         """TF-IDF cosine of a person's words (counted) with everything an issue is known by,
         0 to 1: how suggestions are ordered.
 
@@ -232,11 +237,11 @@ class Vocabulary:
         normalised by their length: a long report sharing many common words with a long
         issue says less than two short ones sharing a rare word. The issue is one document
         (its texts together), so a short paraphrase it learned never outranks it alone.
+        `query_norm`: `rank_norm(query, query)`, the same for every issue compared.
         """
         shared = query.keys() & document.words
         length = document.rank_norm(self) if shared else 0.0
-        query_norm = self.rank_norm(query, query) if length else 0.0
-        if not query_norm:
+        if not length or not query_norm:
             return 0.0
         weight = self._ranks.__getitem__
         counts = document.counts or {}
