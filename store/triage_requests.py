@@ -29,13 +29,29 @@ class Lease(NamedTuple):
     token: str
 
 
+class Ask(NamedTuple):
+    """A person's decision on a link, as asked."""
+
+    action: str
+    """confirm or split."""
+    link_id: int
+    decided_by: str
+    into: int | None = None
+    """For a confirm: the candidate issue the person chose (None: the link's own)."""
+
+
 class Request(NamedTuple):
+    """A decision queued for the running triage."""
+
     id: int
     action: str
     link_id: int
     decided_by: str | None
     into: int | None = None
-    """For a confirm: the candidate issue the person chose (None: the link's own)."""
+
+    @property
+    def ask(self) -> Ask:
+        return Ask(self.action, self.link_id, self.decided_by or "person", self.into)
 
 
 class Outcome(NamedTuple):
@@ -107,15 +123,13 @@ def release(db: sqlite_utils.Database, token: str) -> None:
         db.conn.execute("DELETE FROM triage_lease WHERE id = 1 AND token = ?", [token])
 
 
-def enqueue(
-    db: sqlite_utils.Database, action: str, link_id: int, by: str | None, into: int | None = None
-) -> int:
+def enqueue(db: sqlite_utils.Database, ask: Ask) -> int:
     """Queue a person's decision for the running triage; returns the request's id."""
     with db.conn:
         cursor = db.conn.execute(
             "INSERT INTO triage_requests (action, link_id, decided_by, requested_at, issue_id) "
             "VALUES (?, ?, ?, ?, ?)",
-            [action, link_id, by, utcnow().isoformat(), into],
+            [ask.action, ask.link_id, ask.decided_by, utcnow().isoformat(), ask.into],
         )
     return int(cursor.lastrowid or 0)
 

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from runner.triage.grouping.variants import fast_hash, loose_hash
+from runner.triage.grouping.variants import fast_hash, has_source_lines, loose_hash
 from store.signal import ErrorDetail, Frame, Signal
 
 _GENERATED = re.compile(r"\$\$[A-Za-z]+\$\$[0-9a-f]+|\$[0-9]+|<lambda_?\d*>|lambda\$\d+")
@@ -141,15 +141,8 @@ def fingerprint(signal: Signal) -> Fingerprint:
     precedence; the hash carries the grouping version), and its hash without source lines
     when it has some."""
     digest, basis = fast_hash(signal)
-    loose = loose_hash(signal) if digest and _has_source_lines(signal) else None
+    loose = loose_hash(signal) if digest and has_source_lines(signal) else None
     return Fingerprint(digest, basis, loose if loose != digest else None)
-
-
-def _has_source_lines(signal: Signal) -> bool:
-    if any(f.context_line for f in signal.stack):
-        return True
-    error = signal.error
-    return error is not None and any(f.context_line for e in _exceptions(error) for f in e.frames)
 
 
 def in_app_frames(signal: Signal) -> list[Frame]:

@@ -46,14 +46,7 @@ def apply_pending(run: Triage) -> int:
     queued = requests.pending(run.db)
     for request in queued:
         try:
-            result, touched = review.apply(
-                run.db,
-                request.action,
-                request.link_id,
-                request.decided_by or "person",
-                run.new_id,
-                into=request.into,
-            )
+            result, touched = review.apply(run.db, request.ask, run.new_id)
             outcome = requests.Outcome(result, touched, None)
         except UserError as exc:
             outcome = requests.Outcome(None, [], str(exc))

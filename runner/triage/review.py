@@ -26,7 +26,7 @@ from store.issues import get_issue, get_link, links_for_issue
 from store.link_decisions import merge_issue, reject_proposal, split_between, split_signal
 from store.signal import utcnow
 from store.signals import get_signal
-from store.triage_requests import reserve_issue_ids
+from store.triage_requests import Ask, reserve_issue_ids
 
 WAIT_S = 120.0
 """How long a decision waits for a running triage to apply it."""
@@ -43,7 +43,7 @@ def confirm_link(
 ) -> int:
     """Confirm a proposed link: the signal's issue merges into the proposed one, or into
     `into`, another of the link's candidates. Returns the issue merged into."""
-    return _decide(db, "confirm", link_id, by, routines, into)
+    return _decide(db, Ask("confirm", link_id, by, into), routines)
 
 
 def split_link(
@@ -55,30 +55,21 @@ def split_link(
     or merged again. A linked signal: it leaves its issue for a new issue of its own, and later
     signals like it follow it there.
     """
-    return _decide(db, "split", link_id, by, routines)
+    return _decide(db, Ask("split", link_id, by), routines)
 
 
-def _decide(
-    db: sqlite_utils.Database,
-    action: str,
-    link_id: int,
-    by: str,
-    routines: Routines | None,
-    into: int | None = None,
-) -> int:
+def _decide(db: sqlite_utils.Database, ask: Ask, routines: Routines | None) -> int:
     deadline = time.monotonic() + WAIT_S
     while True:
         token, current = requests.acquire(db, "person")
         if token is not None:
             try:
-                result, touched = apply(
-                    db, action, link_id, by, lambda: reserve_issue_ids(db, 1), into=into
-                )
+                result, touched = apply(db, ask, lambda: reserve_issue_ids(db, 1))
             finally:
                 requests.release(db, token)
             break
         if current is not None and current.holder == "triage":
-            result, touched = _through_triage(db, action, link_id, by, deadline, into)
+            result, touched = _through_triage(db, ask, deadline)
             break
         if time.monotonic() > deadline:
             raise UserError("another decision holds the store; try again")
@@ -88,16 +79,9 @@ def _decide(
     return result
 
 
-def _through_triage(
-    db: sqlite_utils.Database,
-    action: str,
-    link_id: int,
-    by: str,
-    deadline: float,
-    into: int | None = None,
-) -> tuple[int, list[int]]:
+def _through_triage(db: sqlite_utils.Database, ask: Ask, deadline: float) -> tuple[int, list[int]]:
     """Queue the decision for the running triage and wait for its answer."""
-    request_id = requests.enqueue(db, action, link_id, by, into)
+    request_id = requests.enqueue(db, ask)
     while (answer := requests.outcome(db, request_id)) is None:
         if time.monotonic() > deadline:
             raise UserError(
@@ -109,7 +93,7 @@ def _through_triage(
             if token is not None:
                 try:
                     if requests.outcome(db, request_id) is None:
-                        result = _answer(db, request_id, action, link_id, by, into)
+                        result = _answer(db, request_id, ask)
                         if result.error:
                             raise UserError(result.error)
                         return result.result or 0, result.touched
@@ -121,18 +105,9 @@ def _through_triage(
     return answer.result or 0, answer.touched
 
 
-def _answer(
-    db: sqlite_utils.Database,
-    request_id: int,
-    action: str,
-    link_id: int,
-    by: str | None,
-    into: int | None = None,
-) -> requests.Outcome:
+def _answer(db: sqlite_utils.Database, request_id: int, ask: Ask) -> requests.Outcome:
     try:
-        result, touched = apply(
-            db, action, link_id, by or "person", lambda: reserve_issue_ids(db, 1), into=into
-        )
+        result, touched = apply(db, ask, lambda: reserve_issue_ids(db, 1))
         outcome = requests.Outcome(result, touched, None)
     except UserError as exc:
         outcome = requests.Outcome(None, [], str(exc))
@@ -141,22 +116,16 @@ def _answer(
 
 
 def apply(
-    db: sqlite_utils.Database,
-    action: str,
-    link_id: int,
-    by: str,
-    allocate: Callable[[], int],
-    into: int | None = None,
+    db: sqlite_utils.Database, ask: Ask, allocate: Callable[[], int]
 ) -> tuple[int, list[int]]:
     """Apply one decision, by whoever holds the lease; returns the signal's issue and the
-    issues changed. `allocate` gives the id of an issue a split creates; `into`, the
-    candidate a confirm chose."""
-    if action == "confirm":
-        target, source = _confirm(db, link_id, by=by, into=into)
+    issues changed. `allocate` gives the id of an issue a split creates."""
+    if ask.action == "confirm":
+        target, source = _confirm(db, ask.link_id, by=ask.decided_by, into=ask.into)
         return target, [target, source]
-    if action == "split":
-        return _split(db, link_id, by=by, allocate=allocate)
-    raise UserError(f"unknown decision {action!r}")
+    if ask.action == "split":
+        return _split(db, ask.link_id, by=ask.decided_by, allocate=allocate)
+    raise UserError(f"unknown decision {ask.action!r}")
 
 
 def _confirm(

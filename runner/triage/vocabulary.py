@@ -71,17 +71,22 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(text.split()) - COMPLAINT_WORDS
 
 
+def _counts(texts: Iterable[str], words: frozenset[str]) -> Counter[str]:
+    """How often each of `words` comes in normalised texts together."""
+    return Counter(w for text in texts for w in text.split() if w in words)
+
+
 def counted_words(texts: Iterable[str], words: frozenset[str]) -> dict[str, int] | None:
-    """How often each of `words` comes in normalised texts together, when any comes more
-    than once (None otherwise: an error's message names each word once)."""
-    counts = Counter(w for text in texts for w in text.split() if w in words)
+    """`_counts` when any word comes more than once (None otherwise: an error's message
+    names each word once)."""
+    counts = _counts(texts, words)
     return dict(counts) if counts and max(counts.values()) > 1 else None
 
 
 def query_words(f_text: str, words: frozenset[str]) -> Counter[str]:
     """A person's words as a ranking query: each of `words` with how often the text says it
     (at least once: places and record ids count too)."""
-    counts = Counter(w for w in f_text.split() if w in words)
+    counts = _counts([f_text], words)
     for word in words:
         counts.setdefault(word, 1)
     return counts

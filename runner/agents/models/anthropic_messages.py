@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from runner.agents.models.arguments import read_arguments
-from runner.agents.models.http import JsonPoster, estimate_tokens, reply_of
-from runner.agents.models.settings import Endpoint
+from runner.agents.models.client import ChatClient, Reading
 from runner.agents.models.types import (
     AssistantMessage,
     Message,
-    ModelReply,
     StopReason,
     ToolCall,
     ToolResult,
@@ -126,33 +122,20 @@ def read_usage(body: dict[str, Any]) -> Usage:
     )
 
 
-class AnthropicMessages:
+class AnthropicMessages(ChatClient):
     """A model behind `POST {base_url}/v1/messages`."""
 
-    def __init__(
-        self,
-        endpoint: Endpoint,
-        api_key: str | None,
-        *,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self.endpoint = endpoint
-        self.name = endpoint.model
-        self.url = f"{endpoint.root}/v1/messages"
-        headers = {"x-api-key": api_key or "not-needed", "anthropic-version": API_VERSION}
-        self._http = JsonPoster(endpoint, headers, api_key, transport=transport)
+    PATH = "/v1/messages"
+    REQUEST_ID_HEADER = "request-id"
 
-    def __repr__(self) -> str:
-        return f"AnthropicMessages(model={self.name!r}, url={self.url!r})"
+    def read_reply(self, body: dict[str, Any]) -> Reading:
+        return read_reply(body)
 
-    def close(self) -> None:
-        self._http.close()
+    def read_usage(self, body: dict[str, Any]) -> Usage:
+        return read_usage(body)
 
-    def __enter__(self) -> AnthropicMessages:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def headers(self, api_key: str | None) -> dict[str, str]:
+        return {"x-api-key": api_key or "not-needed", "anthropic-version": API_VERSION}
 
     def request_body(
         self, system: str, messages: list[Message], tools: list[ToolSpec]
@@ -173,13 +156,3 @@ class AnthropicMessages:
             body["tools"] = wire_tools(tools, cache=cache and not system)
             body["tool_choice"] = {"type": "auto"}
         return body
-
-    def max_cost(self, system: str, messages: list[Message], tools: list[ToolSpec]) -> float:
-        """The most the request `complete` would send now can cost (see `Prices.ceiling`)."""
-        body = self.request_body(system, messages, tools)
-        return self.endpoint.prices.ceiling(estimate_tokens(body), self.endpoint.max_tokens)
-
-    def complete(self, system: str, messages: list[Message], tools: list[ToolSpec]) -> ModelReply:
-        body = self.request_body(system, messages, tools)
-        exchange = self._http.post(self.url, body)
-        return reply_of(exchange, body, self.url, read_reply, read_usage, "request-id")

@@ -9,15 +9,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import httpx
-
 from runner.agents.models.arguments import arguments_for_history, read_arguments
-from runner.agents.models.http import JsonPoster, estimate_tokens, reply_of
-from runner.agents.models.settings import Endpoint
+from runner.agents.models.client import ChatClient, Reading
 from runner.agents.models.types import (
     AssistantMessage,
     Message,
-    ModelReply,
     StopReason,
     ToolCall,
     ToolResult,
@@ -123,33 +119,20 @@ def read_usage(body: dict[str, Any]) -> Usage:
     )
 
 
-class OpenAIChat:
+class OpenAIChat(ChatClient):
     """A model behind `POST {base_url}/chat/completions`."""
 
-    def __init__(
-        self,
-        endpoint: Endpoint,
-        api_key: str | None,
-        *,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self.endpoint = endpoint
-        self.name = endpoint.model
-        self.url = f"{endpoint.root}/chat/completions"
-        headers = {"Authorization": f"Bearer {api_key or DUMMY_KEY}"}
-        self._http = JsonPoster(endpoint, headers, api_key, transport=transport)
+    PATH = "/chat/completions"
+    REQUEST_ID_HEADER = "x-request-id"
 
-    def __repr__(self) -> str:
-        return f"OpenAIChat(model={self.name!r}, url={self.url!r})"
+    def read_reply(self, body: dict[str, Any]) -> Reading:
+        return read_reply(body)
 
-    def close(self) -> None:
-        self._http.close()
+    def read_usage(self, body: dict[str, Any]) -> Usage:
+        return read_usage(body)
 
-    def __enter__(self) -> OpenAIChat:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def headers(self, api_key: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {api_key or DUMMY_KEY}"}
 
     def listed_models(self) -> set[str]:
         """The model ids `GET {base_url}/models` lists (one try, no retries)."""
@@ -177,13 +160,3 @@ class OpenAIChat:
             body["tools"] = wire_tools(tools)
             body["tool_choice"] = "auto"  # vLLM's default is "none"
         return body
-
-    def max_cost(self, system: str, messages: list[Message], tools: list[ToolSpec]) -> float:
-        """The most the request `complete` would send now can cost (see `Prices.ceiling`)."""
-        body = self.request_body(system, messages, tools)
-        return self.endpoint.prices.ceiling(estimate_tokens(body), self.endpoint.max_tokens)
-
-    def complete(self, system: str, messages: list[Message], tools: list[ToolSpec]) -> ModelReply:
-        body = self.request_body(system, messages, tools)
-        exchange = self._http.post(self.url, body)
-        return reply_of(exchange, body, self.url, read_reply, read_usage, "x-request-id")

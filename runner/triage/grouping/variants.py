@@ -276,16 +276,20 @@ def _lineless_error(error: ErrorDetail) -> ErrorDetail:
     )
 
 
+def has_source_lines(signal: Signal) -> bool:
+    """Whether any frame of the signal's stacks carries its source line."""
+    if any(f.context_line for f in signal.stack):
+        return True
+    error = signal.error
+    return error is not None and any(f.context_line for e in _exceptions(error) for f in e.frames)
+
+
 def loose_hash(signal: Signal) -> str | None:
     """The hash this signal would have without its source lines: what a producer that sends
     none (an Overnight-native record, a test report) gets for the same stack. Sentry never
     needs it (one project, one SDK); Overnight, fed by several producers, can link the same
     fault across them by it. Equal to `group(signal).hash` when no frame has a source line."""
-    frames = [
-        *signal.stack,
-        *(f for e in (_exceptions(signal.error) if signal.error else []) for f in e.frames),
-    ]
-    if not any(f.context_line for f in frames):
+    if not has_source_lines(signal):
         return group(signal).hash
     update: dict[str, object] = {"stack": _lineless(signal.stack)}
     if signal.error is not None:
