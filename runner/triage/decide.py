@@ -2,9 +2,12 @@
 
 Two of three (fingerprint, structure, text) over their thresholds → the signal joins the issue.
 One of three → the signal founds its own issue and a proposed link to the look-alike waits in
-the "needs confirmation" lane. None → a new issue. A signal that fits the issue a person split
-off better than the one it was split from follows the person's decision; one that fits both
-equally is a proposal. Two issues a person split are never linked.
+the "needs confirmation" lane. None → a new issue. The same grouping hash counts as two: it
+is Sentry's whole decision (a fingerprint the developer set, or the stack), so events group as
+Sentry groups them; only one seen at another place with other words is a look-alike (a helper
+shared by many routes, failing for another reason). A signal that fits the issue a person
+split off better than the one it was split from follows the person's decision; one that fits
+both equally is a proposal. Two issues a person split are never linked.
 """
 
 from __future__ import annotations
@@ -82,10 +85,12 @@ class Decision(NamedTuple):
 _NAMES = ("fingerprint", "structure", "text")
 
 
-def _rule(hits: tuple[bool, bool, bool]) -> str:
+def _rule(hits: tuple[bool, bool, bool], votes: int = 0) -> str:
     names = [n for n, hit in zip(_NAMES, hits, strict=True) if hit]
     if len(names) == 3:
         return "all three agree"
+    if votes >= 2 and names == ["fingerprint"]:
+        return "the same grouping hash"
     return " + ".join(names) + (" agree" if len(names) == 2 else " only")
 
 
@@ -96,9 +101,11 @@ def _ranked(
     owners: set[int],
     texts: dict[int, float],
     th: Thresholds,
+    same_hash: frozenset[int] = frozenset(),
 ) -> list[tuple[int, int, float, int, Scores, tuple[bool, bool, bool]]]:
     """Candidates with at least one vote, best first: votes, then following a split, then
-    the summed scores."""
+    the summed scores. `same_hash`: the owners filed under this very hash (not only the hash
+    without source lines)."""
     pool = set(ids)
     ranked = []
     ours = f.structure
@@ -117,6 +124,8 @@ def _ranked(
             # on.
             continue
         votes = sum(hits)
+        if votes < 2 and issue_id in same_hash and not elsewhere(ours, profile, hits[2]):
+            votes = 2  # Sentry would group them
         if votes >= 2 and not is_owner and kept_apart(f, profile):
             votes = 1  # a person decides
         if votes:
@@ -127,6 +136,17 @@ def _ranked(
             ranked.append((votes, follows, total, issue_id, scores, hits))
     ranked.sort(key=lambda r: (r[0], r[1], r[2], r[3]), reverse=True)
     return ranked
+
+
+def elsewhere(ours: structure_mod.Structure, profile: Profile, words_agree: bool) -> bool:
+    """Seen at a place the issue never was, with other words: a helper shared by many routes
+    failing for another reason, which the same hash alone does not make one problem."""
+    return bool(
+        ours.location
+        and profile.routes_seen
+        and ours.location not in profile.routes_seen
+        and not words_agree
+    )
 
 
 def kept_apart(f: Features, profile: Profile) -> bool:
@@ -243,12 +263,14 @@ def _decide_with_stack(
     fp = f.fingerprint.hash
     cutoff = min(thresholds.text, thresholds.feedback_text)
     owners = set(index.fingerprint_owners(f.fingerprint))
+    same_hash: frozenset[int] = frozenset()
     ranked = []
     if owners:
         # Fast path: an issue with this fingerprint and one more agreeing signal wins. Others
         # could only tie it on votes, and the fingerprint is the stronger evidence.
+        same_hash = frozenset(index.fingerprint_owners(f.fingerprint, exact=True))
         texts = _text_scores(f, index, owners, cutoff)
-        ranked = _ranked(f, index, owners, owners, texts, thresholds)
+        ranked = _ranked(f, index, owners, owners, texts, thresholds, same_hash)
     if not ranked or ranked[0][0] < 2:
         candidates = index.candidates(f.fingerprint, f.structure, f.text)
         if not candidates:
@@ -258,7 +280,7 @@ def _decide_with_stack(
             # Without a stack, structure is the location alone: too little to propose on, so
             # only issues whose text agrees are compared further.
             candidates = owners | texts.keys()
-        ranked = _ranked(f, index, candidates, owners, texts, thresholds)
+        ranked = _ranked(f, index, candidates, owners, texts, thresholds, same_hash)
     if named is not None and (not ranked or ranked[0][0] < 2):
         # The event a person's earlier feedback names, and nothing better: join the feedback.
         return Decision("link", named[0], Scores(1.0, 1.0, 0.0), named[1])
@@ -288,7 +310,7 @@ def _decide_with_stack(
             _top(ranked),
         )
     if votes >= 2:
-        rule = _rule(hits)
+        rule = _rule(hits, votes)
         split_from = index.profiles[best].split_from
         followed = next((r for r in ranked[1:] if r[0] == votes and r[3] in split_from), None)
         if followed is not None:

@@ -348,10 +348,12 @@ class Index:
         bucket.push(issue_id)
         return True
 
-    def fingerprint_owners(self, fp: Fingerprint) -> list[int]:
-        """Open issues whose fingerprint agrees with this one (`Fingerprint.agreeing`)."""
+    def fingerprint_owners(self, fp: Fingerprint, exact: bool = False) -> list[int]:
+        """Open issues whose fingerprint agrees with this one (`Fingerprint.agreeing`); with
+        `exact`, only those filed under this very hash."""
         owners: dict[int, None] = {}
-        for key in fp.agreeing():
+        keys = ((fp.hash,) if fp.hash else ()) if exact else fp.agreeing()
+        for key in keys:
             owners.update((i, None) for i in self.by_fingerprint.get(key, ()) if i in self.profiles)
         return list(owners)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import sqlite_utils
 
+from runner.sources.records import parse_record
 from runner.triage.engine import triage_pending
 from store.issues import get_issue, links_for_issue, list_issues
+from store.signal import Signal
 
 from .conftest import crash, feedback
 
@@ -98,6 +101,33 @@ def test_fingerprint_only_gives_a_proposal(
     assert proposed[0].home_issue_id == found[second.id]
     waiting = get_issue(fresh_db, found[second.id])
     assert waiting is not None and waiting.signal_count == 1
+
+
+def test_a_custom_fingerprint_groups_different_exception_types(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    # A fingerprint the developer set is their decision that these are one problem.
+    def event(type_: str, module: str, fingerprint: list[str]) -> Signal:
+        frames = [{"module": module, "function": "call", "in_app": True}]
+        record = {
+            "platform": "python",
+            "fingerprint": fingerprint,
+            "exception": {
+                "values": [{"type": type_, "value": "x", "stacktrace": {"frames": frames}}]
+            },
+        }
+        return parse_record(record, json.dumps(record), "test")
+
+    down = event("OperationalError", "app.db", ["database-unavailable"])
+    timeout = event("TimeoutError", "app.cache", ["database-unavailable"])
+    other = event("TimeoutError", "app.cache", ["cache-cold"])
+    store_signals(down, timeout, other)
+    report = triage_pending(fresh_db)
+    found = homes(fresh_db)
+    assert found[down.id] == found[timeout.id] != found[other.id]
+    assert report.proposed == 0
+    (joined,) = links_for_issue(fresh_db, found[down.id])[1:]
+    assert joined.rule == "the same grouping hash"
 
 
 def test_the_first_error_defines_an_issue_that_feedback_founded(
