@@ -38,6 +38,7 @@ class Candidate(BaseModel):
     title: str
     score: float | None = None
     """What triage ranked it by (absent for the link's own issue when it ranked it apart)."""
+    signal_count: int = 0
 
 
 class QueueRow(BaseModel):
@@ -97,7 +98,7 @@ class QueueRow(BaseModel):
         """The issue a confirm would join: the chosen candidate, else the link's own."""
         if 0 <= self.chosen < len(self.candidates):
             return self.candidates[self.chosen]
-        return Candidate(issue_id=self.issue_id, title=self.title)
+        return Candidate(issue_id=self.issue_id, title=self.title, signal_count=self.signal_count)
 
     @property
     def key(self) -> str:
@@ -164,7 +165,8 @@ _LANE_SQL: dict[LaneName, tuple[str, str]] = {
         "(SELECT json_array(hi.title, substr(hi.description, 1, 300)) FROM links h "
         " JOIN issues hi ON hi.id = h.issue_id "
         " WHERE h.signal_id = l.signal_id AND h.state = 'linked') AS home, "
-        "(SELECT json_group_array(json_array(c.key, ci.id, ci.title, c.value ->> 1)) "
+        "(SELECT json_group_array("
+        " json_array(c.key, ci.id, ci.title, c.value ->> 1, ci.signal_count)) "
         " FROM json_each(l.candidates) c JOIN issues ci ON ci.id = c.value ->> 0 "
         " WHERE ci.status = 'open') AS candidates "
         "FROM links l JOIN issues i ON i.id = l.issue_id "
@@ -245,13 +247,17 @@ def _row(lane: LaneName, data: dict[str, Any]) -> QueueRow:
 def _candidates(data: dict[str, Any]) -> list[Candidate]:
     """The link's own issue first, then the other open candidates in triage's order."""
     ranked = sorted(json.loads(data["candidates"] or "[]"))
-    own = Candidate(issue_id=data["issue_id"], title=data["title"])
+    own = Candidate(
+        issue_id=data["issue_id"], title=data["title"], signal_count=data.get("signal_count") or 0
+    )
     offered = [own]
-    for _key, issue_id, title, score in ranked:
+    for _key, issue_id, title, score, count in ranked:
         if issue_id == own.issue_id:
             own.score = score
         elif issue_id != data.get("home_issue_id"):
-            offered.append(Candidate(issue_id=issue_id, title=title, score=score))
+            offered.append(
+                Candidate(issue_id=issue_id, title=title, score=score, signal_count=count)
+            )
     return offered
 
 

@@ -194,9 +194,11 @@ async def test_bracket_picks_another_candidate_and_y_joins_it(
         assert row is not None
         assert [c.issue_id for c in row.candidates] == [5, 2]
         assert "#6→#5 1/2" in str(table.get_row_at(0)[0])
+        assert str(table.get_row_at(0)[2]).split()[0] == "6"  # the signals of the one picked
         await pilot.press("right_square_bracket")
         await pilot.pause()
         assert "#6→#2 2/2" in str(table.get_row_at(0)[0])
+        assert str(table.get_row_at(0)[2]).split()[0] == "9"
         details = str(queue(app).query_one("#details-text", Static).render())
         assert details.startswith("#6 Cart count wrong after removing an item")
         assert "▸ #2 Dashboard goes blank after refresh  (0.31)" in details

@@ -49,6 +49,15 @@ def signals(row: QueueRow) -> Text:
     return Text.assemble((f"{row.signal_count:>4} ", "bold"), (bars, "cyan"))
 
 
+def target_signals(row: QueueRow) -> Text:
+    """The signals of the issue a confirm would join; its arrivals when it is the link's own
+    (they are read for that one only)."""
+    target = row.target
+    if target.issue_id == row.issue_id:
+        return signals(row)
+    return Text(f"{target.signal_count:>4} ", "bold")
+
+
 def check_badge(row: QueueRow) -> Text:
     """The runner's check in three words: the repro before and after the fix, and how many
     tests newly fail (`✓ fail/pass/0 new`)."""

@@ -38,7 +38,7 @@ _COLUMNS: dict[LaneName, list[tuple[str, Cell]]] = {
     "needs_confirmation": [
         ("Issue", lambda r, _n: cells.link_target(r)),
         ("Title", lambda r, _n: cells.cut(r.target.title)),
-        ("Signals", lambda r, _n: cells.signals(r)),
+        ("Signals", lambda r, _n: cells.target_signals(r)),
         ("Age", lambda r, n: cells.age(r.first_seen, n)),
         ("Scores", lambda r, _n: cells.scores(r)),
         ("Rule", lambda r, _n: cells.cut(r.rule or "")),
