@@ -128,7 +128,7 @@ def user_report_to_signal(report: dict[str, Any], raw: str, source: str) -> Sign
     comments = report.get("comments")
     if not isinstance(comments, str) or not comments.strip():
         raise BadRecord("user report has no 'comments' text")
-    event_id = str(report.get("event_id") or "")
+    event_id = _report_event_id(report.get("event_id"))
     now = utcnow()
     try:
         return Signal(
@@ -145,6 +145,15 @@ def user_report_to_signal(report: dict[str, Any], raw: str, source: str) -> Sign
         )
     except ValidationError as exc:
         raise BadRecord("user report: " + describe_validation_error(exc)) from exc
+
+
+def _report_event_id(value: Any) -> str:
+    """The reported event's id as events' ids are stored (32 lower hex digits), so a report
+    naming it `4C1D5E0F-...` still finds it; an id that is no UUID is kept as it is."""
+    try:
+        return schema.event_id(value) or ""
+    except BadRecord:
+        return str(value)
 
 
 def _text(value: Any) -> str | None:

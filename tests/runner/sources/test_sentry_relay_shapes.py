@@ -83,6 +83,11 @@ def test_each_name_of_the_message_is_read(key: str) -> None:
     assert signal.text == "Sync of cart failed" and signal.message_template == "Sync of %s failed"
 
 
+def test_a_record_with_only_a_legacy_name_is_an_event() -> None:
+    signal = parse({"sentry.interfaces.Message": {"message": "Queue stalled"}})
+    assert signal.kind == "error" and signal.text == "Queue stalled"
+
+
 def test_the_current_name_wins_even_when_null_as_in_relay() -> None:
     both = parse({"logentry": {"formatted": "from logentry"}, "message": "top-level message"})
     assert both.text == "from logentry"
@@ -243,3 +248,16 @@ def test_an_unreadable_timestamp_is_the_receive_time(value: Any) -> None:
     signal = parse({"message": "m", "timestamp": value})
     assert signal.occurred_at == signal.received_at
     assert any(e.startswith("timestamp:") for e in errors(signal))
+
+
+def test_a_user_report_names_its_event_as_events_are_stored() -> None:
+    report = parse(
+        {
+            "event_id": "4C1D5E0F-9A7B-4E2C-8D3F-0123456789AB",
+            "name": "Ann",
+            "email": "ann@example.com",
+            "comments": "It crashed when I paid",
+        }
+    )
+    assert report.kind == "feedback"
+    assert report.contexts["feedback"]["associated_event_id"] == "4c1d5e0f9a7b4e2c8d3f0123456789ab"
