@@ -80,7 +80,14 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
         if value:
             tags[field] = value
     # Sentry makes these event fields tags too: fingerprint rules and variables read them so.
-    named = {"transaction": _transaction(event, errors), "logger": _logger(event, errors)}
+    environment = environment or tag_environment
+    level = schema.level(event.get("level"), errors)
+    named = {
+        "transaction": _transaction(event, errors),
+        "logger": _logger(event, errors),
+        "environment": environment,
+        "level": level,
+    }
     for field, value in named.items():
         if value and field not in tags:
             tags[field] = value
@@ -108,8 +115,8 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
             error=error,
             text=text[:MAX_TEXT] if text else None,
             release=schema.release(event.get("release"), errors),
-            environment=environment or tag_environment,
-            level=schema.level(event.get("level"), errors),
+            environment=environment,
+            level=level,
             fingerprint=fingerprint or None,
             platform=schema.platform(event.get("platform")),
             checksum=_checksum(event, errors),

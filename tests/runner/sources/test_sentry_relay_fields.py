@@ -89,10 +89,20 @@ def test_tags_as_an_object_or_pairs_with_relays_coercions() -> None:
             "tags": {"flag": True, "ratio": 3.7, "count": 42, "gone": None, "my key": " v "},
         }
     )
-    assert as_object.tags == {"flag": "True", "ratio": "3", "count": "42", "my-key": "v"}
+    assert as_object.tags == {
+        "flag": "True",
+        "ratio": "3",
+        "count": "42",
+        "my-key": "v",
+        "level": "error",
+    }
     pairs = [["region", "eu"], ["region", "us"], [1, 2], ["bad"], ["nested", {"a": 1}]]
     as_pairs = parse({"message": "m", "tags": pairs})
-    assert as_pairs.tags == {"region": "eu", "1": "2"}  # the first of two equal keys wins
+    assert as_pairs.tags == {
+        "region": "eu",
+        "1": "2",
+        "level": "error",
+    }  # the first of two equal keys wins
 
 
 def test_tags_relay_drops_or_moves() -> None:
@@ -112,8 +122,15 @@ def test_tags_relay_drops_or_moves() -> None:
             },
         }
     )
-    assert signal.tags == {"route": "/cart", "server_name": "web-3"}
     assert signal.environment == "staging"  # a legacy SDK's environment tag
+    # Sentry tags every event with its environment and level, as with transaction and logger.
+    expected = {
+        "route": "/cart",
+        "server_name": "web-3",
+        "environment": "staging",
+        "level": "error",
+    }
+    assert signal.tags == expected
     assert (
         parse({"message": "m", "environment": "prod", "tags": {"environment": "x"}}).environment
         == "prod"
@@ -122,7 +139,7 @@ def test_tags_relay_drops_or_moves() -> None:
 
 def test_tags_of_the_wrong_type_are_dropped_not_refused() -> None:
     signal = parse({"message": "m", "tags": 5})
-    assert signal.tags == {} and any(e.startswith("tags:") for e in errors(signal))
+    assert signal.tags == {"level": "error"} and any(e.startswith("tags:") for e in errors(signal))
 
 
 # Fingerprints
@@ -176,7 +193,8 @@ def test_scalars_read_as_relay_reads_them() -> None:
     assert signal.platform == "other" and signal.release == "2" and signal.environment is None
     assert signal.actor is not None and (signal.actor.id, signal.actor.name) == ("42", "1001")
     assert signal.actor.email is None
-    assert signal.tags == {"transaction": "/checkout"}  # a logger with a line break is dropped
+    # A logger with a line break is dropped.
+    assert signal.tags == {"transaction": "/checkout", "level": "error"}
     for bad in ("latest", "a/b", ".", "1.0\nbeta", " "):
         assert parse({"message": "m", "release": bad}).release is None
     assert parse({"message": "m", "release": " web@1.2 "}).release == "web@1.2"
