@@ -71,6 +71,8 @@ class Errors(list[str]):
 def canonical(record: dict[str, Any], aliases: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     """The record with legacy interface names moved to the current ones. As in Relay, the
     first name present wins, even when its value is null, and the other names are dropped."""
+    if not any(name in record for names in aliases.values() for name in names):
+        return record  # the common case: nothing to move, nothing copied
     out = dict(record)
     for field, names in aliases.items():
         found = False
@@ -170,6 +172,9 @@ def values(value: Any, field: str, errors: Errors) -> list[Any]:
     return [v for v in value if v is not None]
 
 
+_SIMPLE_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
 def event_id(value: Any) -> str | None:
     """A UUID in any form Relay parses (dashes, braces, `urn:uuid:`, either case), as 32 lower
     hex digits. A malformed one makes Relay refuse the whole event, so it is refused."""
@@ -177,6 +182,8 @@ def event_id(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise BadRecord(f"event_id should be a UUID string, got {kind(value)}")
+    if _SIMPLE_ID.match(value):
+        return value  # the form SDKs send
     try:
         return uuid.UUID(value.strip()).hex
     except ValueError:

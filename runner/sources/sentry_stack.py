@@ -23,7 +23,6 @@ from runner.sources.sentry_schema import (
     PATH,
     SYMBOL,
     Errors,
-    boolean,
     canonical,
     json_lenient,
     kind,
@@ -123,26 +122,30 @@ def frames(value: Any, where: str, errors: Errors) -> list[Frame]:
 
 
 def _frame(frame: dict[str, Any], where: str, errors: Errors) -> Frame:
-    field = f"{where}.frames"
-    filename = trim(string(frame.get("filename"), field + ".filename", errors), PATH) or None
-    abs_path = trim(string(frame.get("abs_path"), field + ".abs_path", errors), PATH) or None
+    def text(key: str) -> str | None:
+        value = frame.get(key)
+        if value is None or isinstance(value, str):
+            return value or None
+        errors.note(f"{where}.frames.{key}", f"expected a string, got {kind(value)}")
+        return None
+
+    filename, abs_path = trim(text("filename"), PATH), trim(text("abs_path"), PATH)
     file = filename or abs_path
-    function = string(frame.get("function"), field + ".function", errors)
-    raw_function = string(frame.get("raw_function"), field + ".raw_function", errors)
+    function = text("function")
     data = frame.get("data")
     context_line = frame.get("context_line")
     return Frame(
         file=file,
-        function=trim(function, SYMBOL) if function not in (None, "", "?") else None,
-        module=string(frame.get("module"), field + ".module", errors) or None,
+        function=trim(function, SYMBOL) if function != "?" else None,
+        module=text("module"),
         line=unsigned(frame.get("lineno")),
-        in_app=boolean(frame.get("in_app")) is True,
+        in_app=frame.get("in_app") is True,
         abs_path=abs_path if abs_path != file else None,
-        platform=string(frame.get("platform"), field + ".platform", errors) or None,
+        platform=text("platform"),
         column=unsigned(frame.get("colno")),
         context_line=context_line[:MAX_TEXT] if isinstance(context_line, str) else None,
-        package=string(frame.get("package"), field + ".package", errors) or None,
-        raw_function=trim(raw_function, SYMBOL) or None,
+        package=text("package"),
+        raw_function=trim(text("raw_function"), SYMBOL),
         sourcemap=isinstance(data, dict) and data.get("sourcemap") is not None,
     )
 
