@@ -261,3 +261,53 @@ def test_a_user_report_names_its_event_as_events_are_stored() -> None:
     )
     assert report.kind == "feedback"
     assert report.contexts["feedback"]["associated_event_id"] == "4c1d5e0f9a7b4e2c8d3f0123456789ab"
+
+
+# The Web API's shape of an event, read from a file
+
+
+def test_an_event_in_the_web_apis_shape_is_read_as_its_ingest_payload() -> None:
+    frames_api = [
+        {"absPath": "/srv/shop/cart.py", "filename": "shop/cart.py", "module": "shop.cart"}
+        | {"function": "checkout", "lineNo": 7, "inApp": True, "context": [[7, "  rate(r)"]]},
+        {"absPath": "/srv/shop/tax.py", "filename": "shop/tax.py", "module": "shop.tax"}
+        | {"function": "rate", "lineNo": 3, "inApp": True, "context": [[2, "x"], [3, "  r[k]"]]},
+    ]
+    api = {
+        "eventID": "4c1d5e0f9a7b4e2c8d3f0123456789ab",
+        "dateCreated": "2025-12-01T12:00:00Z",
+        "platform": "python",
+        "tags": [{"key": "route", "value": "/cart"}, {"key": "level", "value": "error"}],
+        "entries": [
+            {
+                "type": "exception",
+                "data": {"values": [{"type": "KeyError", "stacktrace": {"frames": frames_api}}]},
+            },
+            {"type": "request", "data": {"url": "https://shop.example/cart"}},
+        ],
+    }
+    frames = [
+        {"abs_path": "/srv/shop/cart.py", "filename": "shop/cart.py", "module": "shop.cart"}
+        | {"function": "checkout", "lineno": 7, "in_app": True, "context_line": "  rate(r)"},
+        {"abs_path": "/srv/shop/tax.py", "filename": "shop/tax.py", "module": "shop.tax"}
+        | {"function": "rate", "lineno": 3, "in_app": True, "context_line": "  r[k]"},
+    ]
+    ingest = {
+        "event_id": "4c1d5e0f9a7b4e2c8d3f0123456789ab",
+        "platform": "python",
+        "tags": {"route": "/cart"},
+        "exception": [{"type": "KeyError", "stacktrace": {"frames": frames}}],
+    }
+    from_api, from_ingest = parse(api), parse(ingest)
+    assert from_api.id == from_ingest.id and from_api.route == "/cart"
+    assert from_api.error == from_ingest.error
+    assert from_api.error.frames[1].context_line == "  r[k]"
+    assert group(from_api).hash == group(from_ingest).hash
+    threads = {
+        "type": "threads",
+        "data": {"values": [{"crashed": True, "stacktrace": {"frames": frames_api}}]},
+    }
+    message = parse(
+        {**api, "entries": [threads, {"type": "message", "data": {"formatted": "Hang"}}]}
+    )
+    assert message.text == "Hang" and [f.function for f in message.stack] == ["checkout", "rate"]
