@@ -38,7 +38,10 @@ _EVENT_KEYS = {
     "expectstaple",
 }
 # Keys that, next to a `message`, say a record is an event rather than a person's message.
-_MESSAGE_COMPANIONS = {"level", "timestamp", "release", "environment", "tags", "extra", "user"}
+_MESSAGE_COMPANIONS = {
+    *("level", "timestamp", "release", "environment", "tags", "extra", "user", "contexts"),
+    *("request", "server_name", "dist", "modules", "transaction"),
+}
 
 
 def looks_like_event(record: dict[str, Any]) -> bool:

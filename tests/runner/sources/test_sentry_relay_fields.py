@@ -324,5 +324,5 @@ def test_contexts_that_are_not_objects_are_dropped() -> None:
         {"message": "m", "level": "info", "contexts": {"os": "Linux", "app": {"name": "shop"}}}
     )
     assert signal.contexts["app"] == {"name": "shop"} and "os" not in signal.contexts
-    assert parse({"message": "m", "level": "info", "contexts": [1]}).kind == "error"
+    assert parse({"message": "m", "contexts": [1]}).kind == "error"
     assert parse({"message": "m", "extra": "no", "user": 5, "request": []}).text == "m"
