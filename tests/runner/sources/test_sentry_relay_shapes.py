@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from runner.sources.records import BadRecord, parse_record
+from runner.sources.sentry_envelope import envelope_signals, parse_envelope
 from runner.triage.grouping import group
 from store.signal import Signal
 
@@ -311,3 +312,11 @@ def test_an_event_in_the_web_apis_shape_is_read_as_its_ingest_payload() -> None:
         {**api, "entries": [threads, {"type": "message", "data": {"formatted": "Hang"}}]}
     )
     assert message.text == "Hang" and [f.function for f in message.stack] == ["checkout", "rate"]
+
+
+def test_an_event_item_is_an_event_whatever_its_keys() -> None:
+    items = [b'{"message": "Queue stalled"}', b"{}", b'{"text": "not feedback here"}']
+    body = b"{}\n" + b"".join(b'{"type": "event"}\n' + item + b"\n" for item in items)
+    signals = list(envelope_signals(parse_envelope(body), "test"))
+    assert all(isinstance(s, Signal) and s.kind == "error" for s in signals)
+    assert [s.text for s in signals if isinstance(s, Signal)] == ["Queue stalled", None, None]
