@@ -7,6 +7,7 @@ quarantine with the reason, and the reply names the quarantine row.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import http.client
 import json
@@ -217,3 +218,16 @@ def test_other_item_types_are_counted_and_ignored(served: Any, tools: Any) -> No
     before = count(served, "signals"), count(served, "quarantine")
     assert served.post(body)[0] == 200
     assert (count(served, "signals"), count(served, "quarantine")) == before
+
+
+def test_legacy_store_bodies_of_old_raven_clients(served: Any, tools: Any) -> None:
+    # Relay reads a /store/ body that is not JSON as base64, of JSON or of zlib'd JSON.
+    for pack in (lambda b: base64.b64encode(zlib.compress(b)), base64.b64encode):
+        event_id = uuid.uuid4().hex
+        event = json.loads(tools.event_item(event_id)[1])
+        status, body = served.post(pack(json.dumps(event).encode()), path="/api/42/store/")
+        assert (status, body) == (200, {"id": event_id})
+        assert event_id in signal_ids(served)
+    status, reply = served.post(b"not json at all", path="/api/42/store/")
+    assert status == 400 and "neither JSON nor base64" in reply["error"]
+    assert "neither JSON nor base64" in quarantine_reason(served, reply["quarantined"])
