@@ -128,7 +128,8 @@ def lenient(value: Any) -> str | None:
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, int):
-        return str(value)
+        # Beyond 64 bits JSON's number is a float to Relay, and beyond 2**53 not a string.
+        return str(value) if -(2**63) <= value < 2**64 else None
     if isinstance(value, float):
         if math.isfinite(value) and abs(value) < 2**53:
             return str(math.trunc(value))
