@@ -117,6 +117,15 @@ def test_legacy_template_and_security_report_names() -> None:
     )
     assert csp.contexts["security_report"]["kind"] == "csp"
     assert group(csp).variant == "security"
+    for name, kind in (
+        ("sentry.interfaces.Hpkp", "hpkp"),
+        ("sentry.interfaces.ExpectCT", "expectct"),
+        ("sentry.interfaces.ExpectStaple", "expectstaple"),
+    ):
+        one = parse({"logger": "csp", name: {"hostname": "shop.example", "port": 443}})
+        two = parse({"logger": "csp", kind: {"hostname": "shop.example", "port": 8443}})
+        assert one.contexts["security_report"]["kind"] == kind
+        assert group(one).variant == "security" and group(one).hash == group(two).hash
 
 
 # Values<T>
