@@ -6,6 +6,8 @@ to gigabytes. Both are bounded here; nothing ever holds more than the cap plus o
 
 from __future__ import annotations
 
+import base64
+import binascii
 import zlib
 from typing import Protocol
 
@@ -82,6 +84,20 @@ def decode_body(body: bytes, encoding: str | None, limit: int) -> bytes:
     if len(body) > limit:
         raise BodyError(413, f"request body is larger than the {limit:,}-byte limit")
     return body
+
+
+def legacy_store_body(body: bytes, limit: int) -> bytes:
+    """A `/store/` body as Relay reads it: JSON as it is, else base64, of JSON or of
+    zlib-compressed JSON (what the old Raven clients send)."""
+    if body.lstrip()[:1] in (b"{", b"["):
+        return body
+    try:
+        decoded = base64.b64decode(body.strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise BodyError(400, "store body is neither JSON nor base64") from exc
+    if decoded.lstrip()[:1] == b"{":
+        return decoded
+    return _inflate(decoded, zlib.MAX_WBITS, "zlib", limit)
 
 
 def _inflate(data: bytes, wbits: int, name: str, limit: int) -> bytes:

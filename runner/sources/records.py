@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from runner.sources import feedback, sentry_event
+from runner.sources import feedback, sentry_api_event, sentry_event
 from runner.sources.common import (
     BadRecord,
     describe_validation_error,
@@ -78,9 +78,14 @@ def _is_user_report(record: dict[str, Any]) -> bool:
     return "comments" in record and "event_id" in record
 
 
+def _api_event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
+    return sentry_event.event_to_signal(sentry_api_event.api_event_to_payload(record), raw, source)
+
+
 SHAPES: tuple[Shape, ...] = (
     Shape("Signal envelope", _is_envelope, native_envelope),
     Shape("Sentry user report", _is_user_report, sentry_event.user_report_to_signal),
+    Shape("Sentry API event", sentry_api_event.looks_like_api_event, _api_event_to_signal),
     Shape("Sentry event", sentry_event.looks_like_event, sentry_event.event_to_signal),
     Shape("feedback message", feedback.looks_like_feedback, feedback.json_to_signal),
 )

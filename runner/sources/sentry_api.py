@@ -6,10 +6,8 @@ next cursor is saved, so an interrupted pull resumes with the page it had not fi
 pass reaches the last page the cursor is cleared and the next pull starts from the top. Event ids
 make re-reading a page harmless: a stored event is not stored again.
 
-The API's event JSON is not the ingest payload: exception, breadcrumbs, request and message live
-in an `entries` list, frames use camelCase (`lineNo`, `inApp`, `absPath`), tags are
-`{key, value}` objects and `release` is an object. `api_event_to_payload` maps it back so
-`event_to_signal` reads both alike.
+The API's event JSON is not the ingest payload; `sentry_api_event.api_event_to_payload` maps
+it back so `event_to_signal` reads both alike.
 """
 
 from __future__ import annotations
@@ -29,14 +27,12 @@ from runner.errors import UserError
 from runner.ingest import store_parsed
 from runner.sources import Parsed
 from runner.sources.records import BadRecord
+from runner.sources.sentry_api_event import api_event_to_payload
 from runner.sources.sentry_event import event_to_signal, user_report_to_signal
 from store.signals import get_cursor, rejection, set_cursor
 
 SOURCE = "sentry-api"
 MAX_ATTEMPTS = 5
-_FRAME_KEYS = {"absPath": "abs_path", "lineNo": "lineno", "colNo": "colno", "inApp": "in_app"}
-_ISSUE_KEYS = ("id", "shortId", "title", "culprit", "permalink", "count", "userCount",
-               "firstSeen", "lastSeen", "status", "level")  # fmt: skip
 
 
 @dataclass
@@ -128,80 +124,6 @@ def _issue_signals(get: _Getter, org: str, issue: Any) -> list[Parsed]:
         return results
     except (BadRecord, ValueError, RecursionError) as exc:
         return [rejection(SOURCE, str(response.url), f"Sentry API event: {exc}", text)]
-
-
-def api_event_to_payload(
-    api: dict[str, Any], issue: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """An event as the Web API returns it, reshaped into the payload `event_to_signal` reads."""
-    tags = _api_tags(api.get("tags"))
-    payload: dict[str, Any] = {
-        "event_id": api.get("eventID") or api.get("event_id"),
-        "timestamp": api.get("dateCreated") or api.get("dateReceived"),
-        "platform": api.get("platform"),
-        "level": tags.get("level") or api.get("level"),
-        "environment": tags.get("environment"),
-        "tags": tags,
-        "user": api.get("user"),
-        "contexts": dict(api.get("contexts") or {}),
-        "extra": api.get("context") if isinstance(api.get("context"), dict) else None,
-        "transaction": tags.get("transaction"),
-    }
-    release = api.get("release")
-    payload["release"] = release.get("version") if isinstance(release, dict) else release
-    payload["release"] = payload["release"] or tags.get("release")
-    if api.get("type") == "feedback":
-        payload["type"] = "feedback"
-    for entry in api.get("entries") or []:
-        if not isinstance(entry, dict) or not isinstance(entry.get("data"), dict):
-            continue
-        data, kind = entry["data"], entry.get("type")
-        if kind == "exception":
-            values = data.get("values")
-            if isinstance(values, list):
-                values = [_api_exception(v) for v in values]
-            payload["exception"] = {"values": values}  # event_to_signal judges odd shapes
-        elif kind == "breadcrumbs":
-            payload["breadcrumbs"] = {"values": data.get("values") or []}
-        elif kind == "request":
-            payload["request"] = {"url": data.get("url"), "method": data.get("method")}
-        elif kind == "message":
-            payload["logentry"] = {
-                "formatted": data.get("formatted"),
-                "message": data.get("message"),
-            }
-    if "logentry" not in payload and api.get("message"):
-        payload["message"] = api["message"]
-    if issue:
-        # Where the signal came from, so a reviewer can open the issue in Sentry.
-        payload["contexts"]["sentry_issue"] = {k: issue.get(k) for k in _ISSUE_KEYS if k in issue}
-    return {k: v for k, v in payload.items() if v is not None}
-
-
-def _api_tags(value: Any) -> dict[str, str]:
-    if isinstance(value, dict):
-        return {str(k): str(v) for k, v in value.items()}
-    tags: dict[str, str] = {}
-    for tag in value or []:
-        if isinstance(tag, dict) and "key" in tag:
-            tags[str(tag["key"])] = str(tag.get("value"))
-        elif isinstance(tag, list | tuple) and len(tag) == 2:
-            tags[str(tag[0])] = str(tag[1])
-    return tags
-
-
-def _api_exception(value: Any) -> Any:
-    if not isinstance(value, dict):
-        return value  # event_to_signal says what is wrong with it
-    stacktrace = value.get("stacktrace")
-    if not isinstance(stacktrace, dict) or not isinstance(stacktrace.get("frames"), list):
-        return value
-    frames = stacktrace["frames"]
-    renamed = [
-        {_FRAME_KEYS.get(k, k): v for k, v in f.items()} if isinstance(f, dict) else f
-        for f in frames
-    ]
-    return {**value, "stacktrace": {**stacktrace, "frames": renamed}}
 
 
 def _json_list(response: httpx.Response) -> list[Any]:

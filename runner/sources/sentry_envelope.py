@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.sources.records import BadRecord, parse_record
+from runner.sources.sentry_event import event_to_signal, user_report_to_signal
 from store.signal import Signal
 
 SIGNAL_ITEM_TYPES = {"event", "feedback", "user_report"}
@@ -79,7 +80,7 @@ def envelope_signals(envelope: Envelope, source: str) -> Iterator[Signal | BadRe
             record = json.loads(text)
             if item.type == "feedback" and isinstance(record, dict):
                 record.setdefault("type", "feedback")
-            yield parse_record(record, text, source)
+            yield _item_signal(item.type, record, text, source)
         except json.JSONDecodeError as exc:
             yield BadRecord(f"item {number} ({item.type}): malformed JSON: {exc.msg}")
         except BadRecord as exc:
@@ -88,6 +89,16 @@ def envelope_signals(envelope: Envelope, source: str) -> Iterator[Signal | BadRe
             yield BadRecord(f"item {number} ({item.type}): JSON is nested too deeply")
         except ValueError as exc:  # json's limit on huge integers raises a bare ValueError
             yield BadRecord(f"item {number} ({item.type}): {str(exc)[:200]}")
+
+
+def _item_signal(item_type: str, record: Any, text: str, source: str) -> Signal:
+    """An `event` or `feedback` item is an event whatever its keys (Relay takes `{}`), a
+    `user_report` item a user report; a record in Overnight's own shape (`kind`) stays one."""
+    if isinstance(record, dict) and "kind" not in record:
+        if item_type == "user_report":
+            return user_report_to_signal(record, text, source)
+        return event_to_signal(record, text, source)
+    return parse_record(record, text, source)
 
 
 def _line(body: bytes, start: int) -> tuple[bytes, int]:

@@ -1,33 +1,22 @@
 """Sentry event payloads (and legacy user reports) normalised into `Signal`s.
 
-Field meanings follow `shared/reference/sentry-protocol.md` §4 and §7: exceptions are ordered
-cause first, raised last; frames caller first, crashing frame last.
+Field meanings follow `shared/reference/sentry-protocol.md`; how each field is read, and what
+is refused, follows Relay, Sentry's ingestion (`sentry_schema`, `sentry_message`,
+`sentry_stack`), so an event groups on what Sentry would group it on.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from runner.sources.common import (
-    BadRecord,
-    describe_validation_error,
-    one_line,
-    parse_timestamp,
-)
-from store.signal import (
-    MAX_TEXT,
-    Action,
-    Actor,
-    ErrorDetail,
-    Frame,
-    Signal,
-    content_id,
-    utcnow,
-)
+from runner.sources import sentry_schema as schema
+from runner.sources import sentry_stack
+from runner.sources.common import BadRecord, describe_validation_error, one_line
+from runner.sources.sentry_message import logentry
+from store.signal import MAX_TEXT, Action, Actor, ErrorDetail, Signal, content_id, utcnow
 
 _EVENT_KEYS = {
     "exception",
@@ -49,14 +38,18 @@ _EVENT_KEYS = {
     "expectstaple",
 }
 # Keys that, next to a `message`, say a record is an event rather than a person's message.
-_MESSAGE_COMPANIONS = {"level", "timestamp", "release", "environment", "tags", "extra", "user"}
+_MESSAGE_COMPANIONS = {
+    *("level", "timestamp", "release", "environment", "tags", "extra", "user", "contexts"),
+    *("request", "server_name", "dist", "modules", "transaction"),
+}
 
 
 def looks_like_event(record: dict[str, Any]) -> bool:
-    """A Sentry event: any event-only key, or a `message` that is an object (the older form of
-    `logentry`) or comes with an event's fields. `event_id` is optional, as at Sentry's
-    ingestion: an event without one gets a stable id from its content."""
-    if _EVENT_KEYS & record.keys():
+    """A Sentry event: any event-only key (a legacy `sentry.interfaces.*` name too), or a
+    `message` that is an object (the older form of `logentry`) or comes with an event's
+    fields. `event_id` is optional, as at Sentry's ingestion: an event without one gets a
+    stable id from its content."""
+    if _EVENT_KEYS & record.keys() or any(k.startswith("sentry.interfaces.") for k in record):
         return True
     message = record.get("message")
     return isinstance(message, dict) or (
@@ -64,52 +57,76 @@ def looks_like_event(record: dict[str, Any]) -> bool:
     )
 
 
-def event_to_signal(event: dict[str, Any], raw: str, source: str) -> Signal:
-    """One Sentry event (an `event` or `feedback` envelope item, or a `/store/` body)."""
+def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
+    """One Sentry event (an `event` or `feedback` envelope item, or a `/store/` body), read
+    as Relay reads it: refused only for a malformed `event_id`; a field of the wrong type is
+    dropped and noted in the context `ingest_errors`."""
     now = utcnow()
-    contexts = _dict(event.get("contexts"), "contexts")
-    feedback = _dict(contexts.get("feedback"), "contexts.feedback")
+    errors = schema.Errors()
+    event = schema.canonical(record, schema.EVENT_ALIASES)
+    event_id = schema.event_id(event.get("event_id"))
+    contexts = _contexts(event.get("contexts"), errors)
+    feedback = contexts.get("feedback") or {}
     is_feedback = event.get("type") == "feedback" or bool(feedback)
-    error = _exception(event.get("exception"), _filters_exception_groups(event))
-    message = _message(event)
-    text = str(feedback.get("message") or "") if is_feedback else message
-    tags = _tags(event.get("tags"))
-    # Sentry makes these event fields tags too: fingerprint rules and variables read them so.
-    for field in ("transaction", "logger"):
-        value = event.get(field)
-        if isinstance(value, str) and value and field not in tags:
+    error = sentry_stack.exception(event, errors, _filters_exception_groups(event))
+    log = logentry(event.get("logentry"), errors)
+    feedback_text = feedback.get("message")
+    if is_feedback:
+        text = feedback_text if isinstance(feedback_text, str) else None
+    else:
+        text = log.formatted
+    tags = schema.tags(event.get("tags"), errors)
+    environment = schema.environment(event.get("environment"), errors)
+    tag_environment = tags.pop("environment", None)  # a legacy SDK's environment, as a tag
+    for field in ("server_name", "site"):  # Relay makes these tags
+        value = schema.string(event.get(field), field, errors)
+        if value:
             tags[field] = value
-    fingerprint = event.get("fingerprint")
-    if fingerprint is not None and (
-        not isinstance(fingerprint, list) or fingerprint == ["{{ default }}"]
-    ):
+    # Sentry makes these event fields tags too: fingerprint rules and variables read them so.
+    environment = environment or tag_environment
+    level = schema.level(event.get("level"), errors)
+    named = {
+        "transaction": _transaction(event, errors),
+        "logger": _logger(event, errors),
+        "environment": environment,
+        "level": level,
+    }
+    for field, value in named.items():
+        if value and field not in tags:
+            tags[field] = value
+    fingerprint = schema.fingerprint(event.get("fingerprint"), errors)
+    if fingerprint == ["{{ default }}"]:
         fingerprint = None
+    extra = schema.obj(event.get("extra"), "extra", errors)
+    intent = tags.get("intent") or extra.get("intent")
+    stack_event = {**event, "stacktrace": None} if sentry_stack.owns_stacktrace(event) else event
+    timestamp = schema.timestamp(event.get("timestamp"), "timestamp", errors)
     try:
         return Signal(
-            id=_event_id(event) or content_id(raw.strip()),
+            id=event_id or content_id(raw.strip()),
             kind="feedback" if is_feedback else "error",
             source=source,
-            occurred_at=parse_timestamp(event.get("timestamp"), now),
+            occurred_at=timestamp or now,
             received_at=now,
             title=_title(error, text, is_feedback),
-            route=_route(event, tags, feedback),
-            actor=_actor(event.get("user"), feedback),
+            route=_route(event, tags, feedback, errors),
+            actor=_actor(schema.obj(event.get("user"), "user", errors), feedback, errors),
             workspace=tags.get("workspace") or tags.get("organization") or tags.get("tenant"),
-            actions=_breadcrumbs(event.get("breadcrumbs")),
+            actions=_breadcrumbs(event.get("breadcrumbs"), errors),
             flags=_flags(contexts.get("flags")),
-            intent=tags.get("intent") or _dict(event.get("extra"), "extra").get("intent"),
+            intent=intent[:MAX_TEXT] if isinstance(intent, str) else None,
             error=error,
             text=text[:MAX_TEXT] if text else None,
-            release=_str(event.get("release")),
-            environment=_str(event.get("environment")),
-            level=_str(event.get("level")),
-            fingerprint=[str(part) for part in fingerprint] if fingerprint else None,
-            platform=_str(event.get("platform")) or "other",  # as Sentry defaults it
-            checksum=_str(event.get("checksum")) or None,
-            message_template=_template(event),
-            stack=_thread_stack(event) if error is None else [],
+            release=schema.release(event.get("release"), errors),
+            environment=environment,
+            level=level,
+            fingerprint=fingerprint or None,
+            platform=schema.platform(event.get("platform")),
+            checksum=_checksum(event, errors),
+            message_template=log.message,
+            stack=sentry_stack.event_stack(stack_event, errors) if error is None else [],
             tags=tags,
-            contexts=_with_security_report(event, contexts),
+            contexts=_with_errors(_with_security_report(event, contexts, errors), errors),
             raw=raw,
         )
     except ValidationError as exc:
@@ -121,7 +138,7 @@ def user_report_to_signal(report: dict[str, Any], raw: str, source: str) -> Sign
     comments = report.get("comments")
     if not isinstance(comments, str) or not comments.strip():
         raise BadRecord("user report has no 'comments' text")
-    event_id = str(report.get("event_id") or "")
+    event_id = _report_event_id(report.get("event_id"))
     now = utcnow()
     try:
         return Signal(
@@ -131,7 +148,7 @@ def user_report_to_signal(report: dict[str, Any], raw: str, source: str) -> Sign
             occurred_at=now,
             received_at=now,
             title=one_line(comments),
-            actor=Actor(name=_str(report.get("name")), email=_str(report.get("email"))),
+            actor=Actor(name=schema.lenient(report.get("name")), email=_text(report.get("email"))),
             text=comments[:MAX_TEXT],
             contexts={"feedback": {"associated_event_id": event_id}},
             raw=raw,
@@ -140,81 +157,63 @@ def user_report_to_signal(report: dict[str, Any], raw: str, source: str) -> Sign
         raise BadRecord("user report: " + describe_validation_error(exc)) from exc
 
 
-def _event_id(event: dict[str, Any]) -> str | None:
-    value = event.get("event_id")
-    if value is None:
-        return None
-    text = str(value).replace("-", "").lower()
-    if len(text) != 32 or any(c not in "0123456789abcdef" for c in text):
-        raise BadRecord(f"event_id {str(value)[:40]!r} is not 32 hexadecimal digits")
-    return text
+def _report_event_id(value: Any) -> str:
+    """The reported event's id as events' ids are stored (32 lower hex digits), so a report
+    naming it `4C1D5E0F-...` still finds it; an id that is no UUID is kept as it is."""
+    try:
+        return schema.event_id(value) or ""
+    except BadRecord:
+        return str(value)
 
 
-def _dict(value: Any, name: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise BadRecord(f"'{name}' should be an object, got {type(value).__name__}")
-    return value
-
-
-def _str(value: Any) -> str | None:
+def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _message(event: dict[str, Any]) -> str | None:
-    logentry = event.get("logentry")
-    if isinstance(logentry, dict):
-        return _str(logentry.get("formatted") or logentry.get("message"))
-    message = event.get("message")
-    if isinstance(message, dict):  # the older interface form of `logentry`
-        return _str(message.get("formatted") or message.get("message"))
-    return _str(message)
+def _contexts(value: Any, errors: schema.Errors) -> dict[str, Any]:
+    """`contexts`: an object of context objects; a context that is not an object is dropped."""
+    contexts = schema.obj(value, "contexts", errors)
+    kept = {k: v for k, v in contexts.items() if isinstance(v, dict)}
+    for key in contexts.keys() - kept.keys():
+        errors.note(f"contexts.{key}", f"expected an object, got {schema.kind(contexts[key])}")
+    return kept
 
 
-def _thread_stack(event: dict[str, Any]) -> list[Frame]:
-    """The frames Sentry groups an event without an exception on: its one crashed thread,
-    else its one current thread, else its only thread (threads outrank a bare `stacktrace`
-    in Sentry's strategies), else the bare `stacktrace`."""
-    threads = event.get("threads")
-    values = threads.get("values") if isinstance(threads, dict) else threads
-    candidates = [t for t in values if isinstance(t, dict)] if isinstance(values, list) else []
-    crashed = [t for t in candidates if t.get("crashed")]
-    current = [t for t in candidates if t.get("current")]
-    chosen = next((ts[0] for ts in (crashed, current, candidates) if len(ts) == 1), None)
-    stack = chosen.get("stacktrace") if chosen else None
-    frames = stack.get("frames") if isinstance(stack, dict) else None
-    if not frames:
-        stack = event.get("stacktrace")
-        frames = stack.get("frames") if isinstance(stack, dict) else None
-    template = event.get("template")
-    if not frames and isinstance(template, dict):
-        # A template error (Django, Jinja) groups on the template's file and line, as a
-        # one-frame stack does; Sentry ranks it just below a stack trace.
-        frames = [{k: template.get(k) for k in ("filename", "abs_path", "context_line", "lineno")}]
-    return _frames(frames)
+def _checksum(event: dict[str, Any], errors: schema.Errors) -> str | None:
+    value = schema.string(event.get("checksum"), "checksum", errors)
+    return schema.trim(value, schema.HASH) or None
+
+
+def _transaction(event: dict[str, Any], errors: schema.Errors) -> str | None:
+    value = schema.string(event.get("transaction"), "transaction", errors)
+    return schema.trim(value.strip(), schema.TRANSACTION) if value else None
+
+
+def _logger(event: dict[str, Any], errors: schema.Errors) -> str | None:
+    value = schema.string(event.get("logger"), "logger", errors)
+    if value is None or "\r" in value or "\n" in value:
+        return None  # Relay's `deny_chars` for the logger: the value is dropped
+    return schema.trim(value.strip(), schema.LOGGER) or None
 
 
 _SECURITY_REPORTS = ("csp", "hpkp", "expectct", "expectstaple")
 
 
-def _with_security_report(event: dict[str, Any], contexts: dict[str, Any]) -> dict[str, Any]:
+def _with_security_report(
+    event: dict[str, Any], contexts: dict[str, Any], errors: schema.Errors
+) -> dict[str, Any]:
     """A browser security report (CSP, HPKP, Expect-CT, Expect-Staple) kept as the context
     `security_report` (`kind` and the report's fields): what such an event groups on."""
     for kind in _SECURITY_REPORTS:
-        report = event.get(kind)
-        if isinstance(report, dict):
+        report = schema.obj(event.get(kind), kind, errors)
+        if report:
             return {**contexts, "security_report": {**report, "kind": kind}}
     return contexts
 
 
-def _template(event: dict[str, Any]) -> str | None:
-    """The message before formatting (`logentry.message`), what a message event groups on."""
-    for key in ("logentry", "message"):
-        value = event.get(key)
-        if isinstance(value, dict) and isinstance(value.get("message"), str):
-            return value["message"][:MAX_TEXT] or None
-    return None
+def _with_errors(contexts: dict[str, Any], errors: schema.Errors) -> dict[str, Any]:
+    """What Relay would have dropped from the event, kept so a person can see why."""
+    return {**contexts, "ingest_errors": list(errors)} if errors else contexts
 
 
 def _filters_exception_groups(event: dict[str, Any]) -> bool:
@@ -228,142 +227,55 @@ def _filters_exception_groups(event: dict[str, Any]) -> bool:
     )
 
 
-def _exception(value: Any, filter_groups: bool = True) -> ErrorDetail | None:
-    if value is None:
-        return None
-    values = value.get("values") if isinstance(value, dict) else value
-    if not isinstance(values, list):
-        raise BadRecord("'exception' should hold a list of 'values'")
-    # Sentry drops null entries of the list, as it does null frames.
-    details = [_one_exception(v, i, filter_groups) for i, v in enumerate(values) if v is not None]
-    if not details:
-        return None
-    raised = details[-1]
-    return raised.model_copy(update={"chain": details[:-1]})
-
-
-def _one_exception(value: Any, index: int, filter_groups: bool = True) -> ErrorDetail:
-    if not isinstance(value, dict):
-        raise BadRecord(f"exception.values[{index}] should be an object")
-    stacktrace = value.get("stacktrace") or {}
-    frames = stacktrace.get("frames") if isinstance(stacktrace, dict) else None
-    mechanism = value.get("mechanism")
-    mechanism = mechanism if isinstance(mechanism, dict) else {}
-    meta = mechanism.get("meta")
-    ns_error = meta.get("ns_error") if isinstance(meta, dict) else None
-    type_, text = value.get("type"), str(value.get("value") or "")
-    if not type_ and (split := _TYPE_IN_VALUE.match(text)):
-        # Sentry's ingestion reads `Type: message` in a value without a type as both.
-        type_, text = split.group(1), split.group(2).strip()
-    try:
-        return ErrorDetail(
-            type=str(type_ or "Error"),
-            message=text[:MAX_TEXT],
-            module=_str(value.get("module")),
-            frames=_frames(frames),
-            exception_id=_int(mechanism.get("exception_id")) if filter_groups else None,
-            parent_id=_int(mechanism.get("parent_id")) if filter_groups else None,
-            is_group=mechanism.get("is_exception_group") is True,
-            synthetic=mechanism.get("synthetic") is True,
-            ns_error=(str(ns_error.get("domain")), str(ns_error.get("code")))
-            if isinstance(ns_error, dict)
-            else None,
-        )
-    except ValidationError as exc:
-        raise BadRecord(f"exception.values[{index}]: " + describe_validation_error(exc)) from exc
-
-
-_TYPE_IN_VALUE = re.compile(r"^(\w+):(.*)$", re.S)
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-MAX_FRAMES = 250
-"""Sentry's ingestion keeps the last 250 frames of a stack (those nearest the crash)."""
-
-
-def _frames(frames: Any) -> list[Frame]:
-    if not isinstance(frames, list):
-        return []
-    return [_frame(f) for f in frames if isinstance(f, dict)][-MAX_FRAMES:]
-
-
-def _frame(frame: dict[str, Any]) -> Frame:
-    abs_path = _str(frame.get("abs_path"))
-    file = _str(frame.get("filename")) or abs_path
-    data = frame.get("data")
-    context_line = frame.get("context_line")
-    return Frame(
-        file=file,
-        function=_str(frame.get("function")),
-        module=_str(frame.get("module")),
-        line=_int(frame.get("lineno")),
-        in_app=frame.get("in_app") is True,
-        abs_path=abs_path if abs_path != file else None,
-        platform=_str(frame.get("platform")),
-        column=_int(frame.get("colno")),
-        context_line=context_line[:MAX_TEXT] if isinstance(context_line, str) else None,
-        package=_str(frame.get("package")),
-        raw_function=_str(frame.get("raw_function")),
-        sourcemap=isinstance(data, dict) and data.get("sourcemap") is not None,
-    )
-
-
-def _tags(value: Any) -> dict[str, str]:
-    if value is None:
-        return {}
-    if isinstance(value, dict):
-        return {str(k): str(v) for k, v in value.items()}
-    if isinstance(value, list):  # the `[[key, value], ...]` form
-        pairs = [p for p in value if isinstance(p, list | tuple) and len(p) == 2]
-        return {str(k): str(v) for k, v in pairs}
-    raise BadRecord("'tags' should be an object or a list of [key, value] pairs")
-
-
-def _route(event: dict[str, Any], tags: dict[str, str], feedback: dict[str, Any]) -> str | None:
+def _route(
+    event: dict[str, Any], tags: dict[str, str], feedback: dict[str, Any], errors: schema.Errors
+) -> str | None:
     if tags.get("route"):
         return tags["route"]
-    request = event.get("request")
-    url = request.get("url") if isinstance(request, dict) else None
-    url = url or feedback.get("url")
+    request = schema.obj(event.get("request"), "request", errors)
+    url = request.get("url")
+    url = url if isinstance(url, str) and url else feedback.get("url")
     if isinstance(url, str) and url:
-        return urlsplit(url).path or "/"
-    return _str(event.get("transaction"))
+        try:
+            return urlsplit(url).path or "/"
+        except ValueError:
+            errors.note("request.url", f"{url[:40]!r} is not a URL")
+    return tags.get("transaction")
 
 
-def _actor(user: Any, feedback: dict[str, Any]) -> Actor | None:
-    user = user if isinstance(user, dict) else {}
+def _actor(user: dict[str, Any], feedback: dict[str, Any], errors: schema.Errors) -> Actor | None:
+    email = schema.string(user.get("email"), "user.email", errors) or feedback.get("contact_email")
+    name = (
+        schema.lenient(user.get("username"))
+        or schema.string(user.get("name"), "user.name", errors)
+        or feedback.get("name")
+    )
     actor = Actor(
-        id=_str(user.get("id")),
-        email=_str(user.get("email") or feedback.get("contact_email")),
-        name=_str(user.get("username") or user.get("name") or feedback.get("name")),
+        id=schema.lenient(user.get("id")) or None,
+        email=email if isinstance(email, str) and email else None,
+        name=name if isinstance(name, str) and name else None,
     )
     return actor if actor.id or actor.email or actor.name else None
 
 
-def _breadcrumbs(value: Any) -> list[Action]:
-    crumbs = value.get("values") if isinstance(value, dict) else value
-    if not isinstance(crumbs, list):
-        return []
+def _breadcrumbs(value: Any, errors: schema.Errors) -> list[Action]:
+    crumbs = [c for c in schema.values(value, "breadcrumbs", errors) if isinstance(c, dict)]
     actions = []
     for crumb in crumbs[-50:]:  # the last actions matter; a long trail is noise
-        if not isinstance(crumb, dict):
-            continue
+        message = schema.json_lenient(crumb.get("message"))
+        data = crumb.get("data")
+        category, level = crumb.get("category"), crumb.get("level")
         try:
             actions.append(
                 Action(
-                    message=str(crumb.get("message") or "")[:MAX_TEXT],
-                    category=_str(crumb.get("category")),
-                    timestamp=parse_timestamp(crumb.get("timestamp"), utcnow())
-                    if crumb.get("timestamp") is not None
-                    else None,
-                    level=_str(crumb.get("level")),
-                    data=crumb.get("data") if isinstance(crumb.get("data"), dict) else {},
+                    message=(message or "")[:MAX_TEXT],
+                    category=category if isinstance(category, str) else None,
+                    timestamp=schema.timestamp(crumb.get("timestamp"), "breadcrumb", errors),
+                    level=level if isinstance(level, str) else None,
+                    data=data if isinstance(data, dict) else {},
                 )
             )
-        except (ValidationError, BadRecord):
+        except ValidationError:
             continue  # one odd breadcrumb does not make the event bad
     return actions
 

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from runner.sources import Parsed
-from runner.sources.http_body import BodyError, decode_body
+from runner.sources.http_body import BodyError, decode_body, legacy_store_body
 from runner.sources.records import BadRecord
 from runner.sources.sentry_envelope import (
     SIGNAL_ITEM_TYPES,
@@ -116,6 +116,12 @@ def judge(limits: Limits, path: str, headers: dict[str, str], raw: bytes, client
     if kind == "store":
         if key is None:
             return _missing_key()
+        try:
+            body = legacy_store_body(body, limits.max_inflated_bytes)
+        except BodyError as exc:
+            if exc.status == 413:
+                return error(413, str(exc))
+            return _quarantined(exc.status, str(exc), origin, body)
         return _store_body(body, origin)
     return _envelope_body(limits, body, origin, key)
 

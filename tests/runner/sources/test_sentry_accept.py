@@ -53,10 +53,17 @@ def test_exception_group_ids_and_frame_paths_are_kept() -> None:
             "platform": "python",
             "exception": {
                 "values": [
-                    {"type": "ValueError", "mechanism": {"exception_id": 1, "parent_id": 0}},
+                    {
+                        "type": "ValueError",
+                        "mechanism": {"type": "chained", "exception_id": 1, "parent_id": 0},
+                    },
                     {
                         "type": "ExceptionGroup",
-                        "mechanism": {"exception_id": 0, "is_exception_group": True},
+                        "mechanism": {
+                            "type": "exceptiongroup",
+                            "exception_id": 0,
+                            "is_exception_group": True,
+                        },
                         "stacktrace": {
                             "frames": [
                                 {"filename": "app.js", "abs_path": "https://x.io/app.js?v=2"}

@@ -144,7 +144,9 @@ def make_handler(state: FakeSentry) -> type[BaseHTTPRequestHandler]:
                 return self.send(404, {"detail": "The requested resource does not exist"})
             if parts.path.endswith("/events/latest/") and issue_id == "106":
                 event = api_event(issue_id)
-                event["entries"][0]["data"]["values"] = ["not an exception object"]
+                # Sentry's ingestion drops what it cannot read; only a malformed id is refused.
+                event["entries"][0]["data"]["values"].append("not an exception object")
+                event["eventID"] = "not-an-event-id"
                 return self.send(200, event)
             if parts.path.endswith("/events/latest/"):
                 return self.send(200, api_event(issue_id))
@@ -248,7 +250,7 @@ def test_pull_follows_cursors_and_normalises_api_events(
     feedback = [s for s in signals.values() if s.kind == "feedback"]
     assert [f.text for f in feedback] == ["Export crashed again"]
     rejected = list_quarantine(db)
-    assert len(rejected) == 1 and "exception.values[0]" in rejected[0].reason
+    assert len(rejected) == 1 and "event_id 'not-an-event-id'" in rejected[0].reason
     assert f"{104:032x}" not in signals  # deleted since the listing: skipped
     assert get_cursor(db, "sentry-api", next(iter(_scopes(db)))) == ""  # pass done
 

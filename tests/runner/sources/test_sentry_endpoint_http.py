@@ -7,6 +7,7 @@ quarantine with the reason, and the reply names the quarantine row.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import http.client
 import json
@@ -188,7 +189,8 @@ def test_mixed_envelope_stores_the_good_items(served: Any, tools: Any) -> None:
     feedback = {"event_id": feedback_id, "contexts": {"feedback": {"message": "slow page"}}}
     body = tools.envelope(
         tools.event_item(good),
-        ({"type": "event"}, b'{"event_id": "' + uuid.uuid4().hex.encode() + b'", "tags": 5}'),
+        # A malformed id is what Sentry's ingestion refuses (bad `tags` it would drop).
+        ({"type": "event"}, b'{"event_id": "12345", "tags": 5}'),
         ({"type": "transaction"}, b'{"type": "transaction", "spans": []}'),
         ({"type": "attachment", "filename": "log.txt"}, b"\x00\xffbinary"),
         ({"type": "feedback"}, json.dumps(feedback).encode()),
@@ -197,7 +199,7 @@ def test_mixed_envelope_stores_the_good_items(served: Any, tools: Any) -> None:
     status, reply = served.post(body, gzipped=True)
     assert status == 200
     assert [r["item"] for r in reply["rejected"]] == [2, 6]
-    assert "'tags'" in quarantine_reason(served, reply["rejected"][0]["quarantined"])
+    assert "event_id '12345'" in quarantine_reason(served, reply["rejected"][0]["quarantined"])
     assert "not UTF-8" in quarantine_reason(served, reply["rejected"][1]["quarantined"])
     assert {good, feedback_id} <= signal_ids(served)
 
@@ -216,3 +218,16 @@ def test_other_item_types_are_counted_and_ignored(served: Any, tools: Any) -> No
     before = count(served, "signals"), count(served, "quarantine")
     assert served.post(body)[0] == 200
     assert (count(served, "signals"), count(served, "quarantine")) == before
+
+
+def test_legacy_store_bodies_of_old_raven_clients(served: Any, tools: Any) -> None:
+    # Relay reads a /store/ body that is not JSON as base64, of JSON or of zlib'd JSON.
+    for pack in (lambda b: base64.b64encode(zlib.compress(b)), base64.b64encode):
+        event_id = uuid.uuid4().hex
+        event = json.loads(tools.event_item(event_id)[1])
+        status, body = served.post(pack(json.dumps(event).encode()), path="/api/42/store/")
+        assert (status, body) == (200, {"id": event_id})
+        assert event_id in signal_ids(served)
+    status, reply = served.post(b"not json at all", path="/api/42/store/")
+    assert status == 400 and "neither JSON nor base64" in reply["error"]
+    assert "neither JSON nor base64" in quarantine_reason(served, reply["quarantined"])

@@ -1,0 +1,174 @@
+"""An event's exceptions, stack traces and threads, read as Relay reads them.
+
+Exceptions are ordered cause first, raised last; frames caller first, crashing frame last
+(`shared/reference/sentry-protocol.md` §4 and §7). What Relay does before Sentry groups:
+an exception with neither type nor value is dropped; a value `Type: message` without a type
+is read as both; an event's own `stacktrace` becomes its exception's when it has exactly
+one; a frame's function `?` is no function; the last 250 frames of a stack are kept; names,
+paths and values are trimmed to Relay's lengths.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from runner.sources.common import BadRecord, describe_validation_error
+from runner.sources.sentry_schema import (
+    EXCEPTION_ALIASES,
+    EXCEPTION_TYPE,
+    MESSAGE,
+    PATH,
+    SYMBOL,
+    Errors,
+    canonical,
+    json_lenient,
+    kind,
+    obj,
+    string,
+    trim,
+    unsigned,
+    values,
+)
+from store.signal import MAX_TEXT, ErrorDetail, Frame
+
+MAX_FRAMES = 250
+"""Sentry's ingestion keeps the last 250 frames of a stack (those nearest the crash)."""
+
+# Relay's `^(\w+):(.*)$`: one line only (its `.` stops at a line break, `$` is the end).
+_TYPE_IN_VALUE = re.compile(r"(\w+):(.*)")
+
+
+def exception(
+    event: dict[str, Any], errors: Errors, filter_groups: bool = True
+) -> ErrorDetail | None:
+    """The raised exception with its chain, or none when the event has no usable one."""
+    entries = values(event.get("exception"), "exception", errors)
+    raw = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            errors.note(f"exception.values[{index}]", f"expected an object, got {kind(entry)}")
+            continue
+        raw.append((index, canonical(entry, EXCEPTION_ALIASES)))
+    if owns_stacktrace(event):
+        index, only = raw[0]
+        raw = [(index, {**only, "stacktrace": event["stacktrace"]})]
+    details = [d for i, e in raw if (d := _one(e, i, errors, filter_groups)) is not None]
+    if not details:
+        return None
+    return details[-1].model_copy(update={"chain": details[:-1]})
+
+
+def owns_stacktrace(event: dict[str, Any]) -> bool:
+    """Relay's `normalize_exceptions`: an event's own `stacktrace` becomes its exception's
+    (replacing any the exception has) when its exception list has exactly one entry."""
+    if event.get("stacktrace") is None:
+        return False
+    listed = event.get("exception")
+    if isinstance(listed, dict) and "values" in listed:
+        listed = listed["values"]
+    elif isinstance(listed, dict) and listed:
+        listed = [listed]
+    return isinstance(listed, list) and len(listed) == 1 and isinstance(listed[0], dict)
+
+
+def _one(
+    value: dict[str, Any], index: int, errors: Errors, filter_groups: bool
+) -> ErrorDetail | None:
+    where = f"exception.values[{index}]"
+    type_ = string(value.get("type"), f"{where}.type", errors) or None
+    text = json_lenient(value.get("value")) or None
+    if type_ is None and text is not None and (split := _TYPE_IN_VALUE.fullmatch(text)):
+        # Relay reads `Type: message` in a value without a type as both.
+        type_, text = split.group(1), split.group(2).strip()
+    if type_ is None and not text:
+        errors.note(where, "neither a type nor a value: dropped")
+        return None
+    mechanism = obj(value.get("mechanism"), f"{where}.mechanism", errors)
+    if "type" not in mechanism:
+        # Relay reads a mechanism without a type as the legacy form, which has none of these.
+        mechanism = {"meta": mechanism.get("meta")}
+    meta = mechanism.get("meta")
+    ns_error = meta.get("ns_error") if isinstance(meta, dict) else None
+    stacktrace = obj(value.get("stacktrace"), f"{where}.stacktrace", errors)
+    try:
+        return ErrorDetail(
+            type=trim(type_, EXCEPTION_TYPE) or "Error",
+            message=(trim(text, MESSAGE) or "")[:MAX_TEXT],
+            module=trim(string(value.get("module"), f"{where}.module", errors), EXCEPTION_TYPE),
+            frames=frames(stacktrace.get("frames"), f"{where}.stacktrace", errors),
+            exception_id=unsigned(mechanism.get("exception_id")) if filter_groups else None,
+            parent_id=unsigned(mechanism.get("parent_id")) if filter_groups else None,
+            is_group=mechanism.get("is_exception_group") is True,
+            synthetic=mechanism.get("synthetic") is True,
+            ns_error=(str(ns_error.get("domain")), str(ns_error.get("code")))
+            if isinstance(ns_error, dict)
+            else None,
+        )
+    except ValidationError as exc:
+        raise BadRecord(f"{where}: " + describe_validation_error(exc)) from exc
+
+
+def frames(value: Any, where: str, errors: Errors) -> list[Frame]:
+    """A stack trace's frames; null and non-object frames are dropped, the last 250 kept."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors.note(f"{where}.frames", f"expected a list, got {kind(value)}")
+        return []
+    return [_frame(f, where, errors) for f in value if isinstance(f, dict)][-MAX_FRAMES:]
+
+
+def _frame(frame: dict[str, Any], where: str, errors: Errors) -> Frame:
+    def text(key: str) -> str | None:
+        value = frame.get(key)
+        if value is None or isinstance(value, str):
+            return value or None
+        errors.note(f"{where}.frames.{key}", f"expected a string, got {kind(value)}")
+        return None
+
+    filename, abs_path = trim(text("filename"), PATH), trim(text("abs_path"), PATH)
+    file = filename or abs_path
+    function = text("function")
+    data = frame.get("data")
+    context_line = frame.get("context_line")
+    return Frame(
+        file=file,
+        function=trim(function, SYMBOL) if function != "?" else None,
+        module=text("module"),
+        line=unsigned(frame.get("lineno")),
+        in_app=frame.get("in_app") is True,
+        abs_path=abs_path if abs_path != file else None,
+        platform=text("platform"),
+        column=unsigned(frame.get("colno")),
+        context_line=context_line[:MAX_TEXT] if isinstance(context_line, str) else None,
+        package=text("package"),
+        raw_function=trim(text("raw_function"), SYMBOL),
+        sourcemap=isinstance(data, dict) and data.get("sourcemap") is not None,
+    )
+
+
+def event_stack(event: dict[str, Any], errors: Errors) -> list[Frame]:
+    """The frames Sentry groups an event without an exception on: its one crashed thread,
+    else its one current thread, else its only thread (threads outrank a bare `stacktrace`
+    in Sentry's strategies), else the bare `stacktrace`, else its `template` as one frame."""
+    threads = [t for t in values(event.get("threads"), "threads", errors) if isinstance(t, dict)]
+    crashed = [t for t in threads if t.get("crashed") is True]
+    current = [t for t in threads if t.get("current") is True]
+    chosen = next((ts[0] for ts in (crashed, current, threads) if len(ts) == 1), None)
+    found: list[Frame] = []
+    if chosen is not None:
+        stack = obj(chosen.get("stacktrace"), "threads.stacktrace", errors)
+        found = frames(stack.get("frames"), "threads.stacktrace", errors)
+    if not found:
+        stack = obj(event.get("stacktrace"), "stacktrace", errors)
+        found = frames(stack.get("frames"), "stacktrace", errors)
+    template = obj(event.get("template"), "template", errors)
+    if not found and template:
+        # A template error (Django, Jinja) groups on the template's file and line, as a
+        # one-frame stack does; Sentry ranks it just below a stack trace.
+        keys = ("filename", "abs_path", "context_line", "lineno")
+        found = frames([{k: template.get(k) for k in keys}], "template", errors)
+    return found
