@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from runner.ingest import ingest_paths
 from store import open_db
-from store.signals import count_signals, list_quarantine
+from store.signal import MAX_TEXT, MAX_TITLE
+from store.signals import count_signals, iter_signals, list_quarantine
 
 GOOD = {
     "kind": "feedback",
@@ -47,10 +48,6 @@ bad_lines = st.one_of(
             {"comments": "", "event_id": "0" * 32},
         ]
     ).map(lambda v: json.dumps(v).encode()),
-    # Huge strings.
-    st.integers(min_value=20_000, max_value=200_000).map(
-        lambda n: json.dumps({"kind": "feedback", "text": "x" * n}).encode()
-    ),
     # Invalid UTF-8.
     st.binary(min_size=1, max_size=40).map(lambda b: b"\xff\xfe" + b.replace(b"\n", b"")),
 )
@@ -94,3 +91,19 @@ def test_truncated_gzip_keeps_what_came_before(tmp_path: Path) -> None:
     [damage] = list_quarantine(db)
     assert "compressed stream is damaged" in damage.reason
     assert report.rejected == 1
+
+
+def test_a_long_report_is_cut_to_what_a_signal_holds_and_kept_whole(tmp_path: Path) -> None:
+    # A pasted log makes a long report, not a malformed one: the words are cut, the payload
+    # is kept as it came.
+    text = "the export is empty\n" + "log: sync step done\n" * 20_000
+    title = "Export " * 200
+    line = json.dumps({"kind": "feedback", "title": title, "text": text, "route": "/export"})
+    (tmp_path / "long.ndjson").write_text(line + "\n", encoding="utf-8")
+    db = open_db(tmp_path / "store.db")
+    report = ingest_paths(db, [tmp_path / "long.ndjson"])
+    assert (report.new, report.rejected) == (1, 0)
+    (signal,) = list(iter_signals(db))
+    assert signal.text is not None and len(signal.text) == MAX_TEXT
+    assert signal.text.startswith("the export is empty") and len(signal.title) == MAX_TITLE
+    assert signal.raw == line
