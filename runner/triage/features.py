@@ -92,6 +92,18 @@ class Features(NamedTuple):
         return self._replace(lazy=signal)
 
 
+def _said(signal: Signal) -> tuple[str, ...]:
+    """What a person wrote: their title (a subject, a report's heading) and their text,
+    the title once when the text begins with it (it was taken from there)."""
+    if not signal.text:
+        return (signal.title,)
+    text = without_template(signal.text)
+    title = " ".join(signal.title.removesuffix("…").split())
+    if " ".join(signal.text[: len(signal.title) * 2].split()).startswith(title):
+        return (text,)
+    return (signal.title, text)
+
+
 def signal_text(signal: Signal) -> str:
     """The normalised comparison text of a signal."""
     if signal.error is not None:
@@ -100,8 +112,7 @@ def signal_text(signal: Signal) -> str:
         message = signal.error.message.replace(signal.error.type, " ")  # JUnit repeats it
         return normalise(message, signal.intent)
     if signal.kind == "feedback":
-        words = without_template(signal.text) if signal.text else signal.title
-        return normalise(words, signal.intent, repeats=True)
+        return normalise(*_said(signal), signal.intent, repeats=True)
     return normalise(signal.text or signal.title, signal.intent, signal.test_id)
 
 

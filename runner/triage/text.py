@@ -67,12 +67,31 @@ _TEMPLATE = (
 
 def without_template(text: str) -> str:
     """A person's text without template instructions, pictures, checklists and empty-field
-    placeholders."""
-    if "<" not in text and "[" not in text and "_No response_" not in text:
+    placeholders, and a line a log repeats said once (`said_once`)."""
+    if "<" in text or "[" in text or "_No response_" in text:
+        for pattern in _TEMPLATE:
+            text = pattern.sub(" ", text)
+    return said_once(text)
+
+
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def said_once(text: str) -> str:
+    """Each line once, lines that differ only in their numbers being one line: how often a
+    person comes back to a word says what they write about; how often a pasted log prints
+    the same line with another timestamp says nothing."""
+    lines = text.splitlines()
+    if len(lines) < 2:
         return text
-    for pattern in _TEMPLATE:
-        text = pattern.sub(" ", text)
-    return text
+    seen: set[str] = set()
+    kept = []
+    for line in lines:
+        key = _DIGIT_RUN.sub("0", line.strip())
+        if key not in seen or not key:
+            seen.add(key)
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def mask(text: str) -> str:

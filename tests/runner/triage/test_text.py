@@ -86,3 +86,12 @@ def test_two_reports_sharing_only_a_template_share_no_words() -> None:
     first = words(TEMPLATE.format(words="The queue skips the last track."))
     second = words(TEMPLATE.format(words="Album art never loads."))
     assert first & second <= set(normalise("Describe the bug Screenshots Logs").split())
+
+
+def test_a_log_line_repeated_with_other_numbers_is_said_once() -> None:
+    log = "".join(f"10:00:{s:02d} info: [sync] step {s} done\n" for s in range(30))
+    text = f"Sync stops\n\nSync stops after a while.\n\n{log}\nSync stops"
+    kept = without_template(text).splitlines()
+    assert kept.count("10:00:00 info: [sync] step 0 done") == 1
+    assert not any("step 1 done" in line for line in kept)
+    assert kept.count("Sync stops") == 1 and "Sync stops after a while." in kept
