@@ -33,6 +33,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import handwritten_cases  # noqa: E402 - beside this script, not a package
+
 LABELS = HERE / "labels.json"
 OUT = HERE / "expected_groups.jsonl"
 # Keys of an SDK's event that only describe the machine it ran on.

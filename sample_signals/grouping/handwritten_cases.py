@@ -164,22 +164,45 @@ def _native_events() -> list[dict[str, Any]]:
     # top: both trim to `Cache<T>::get`, and the libc frame is not the application's.
     for seq, (getter, top) in enumerate(
         [
-            ("Cache<std::__cxx11::basic_string<char> >::get(std::__cxx11::basic_string<char> const&) const", []),
-            ("Cache<int>::get(int const&) const", [_native_frame("memcpy@@GLIBC_2.14", _LIBC, 0x7F1A2B3C, False)]),
+            (
+                "Cache<std::__cxx11::basic_string<char> >::get("
+                "std::__cxx11::basic_string<char> const&) const",
+                [],
+            ),
+            (
+                "Cache<int>::get(int const&) const",
+                [_native_frame("memcpy@@GLIBC_2.14", _LIBC, 0x7F1A2B3C, False)],
+            ),
         ]
     ):
         frames = [
             _native_frame("__libc_start_main", _LIBC, 0x7F0029D0, False),
             _native_frame("main", _KIOSK, 0x401A20 + seq, True),
-            _native_frame("Renderer::drawFrame(Scene&) [clone .cold]" if seq else "Renderer::drawFrame(Scene&)", _KIOSK, 0x4032F0, True),
+            _native_frame(
+                "Renderer::drawFrame(Scene&) [clone .cold]"
+                if seq
+                else "Renderer::drawFrame(Scene&)",
+                _KIOSK,
+                0x4032F0,
+                True,
+            ),
             _native_frame(getter, _KIOSK, 0x405110 + 64 * seq, True),
             *top,
         ]
-        events.append(_event("native-cache-get", seq, "native", segv | {"stacktrace": {"frames": frames}}))
+        events.append(
+            _event("native-cache-get", seq, "native", segv | {"stacktrace": {"frames": frames}})
+        )
     # Unsymbolicated: addresses and packages only, nothing that groups; the signal does.
     for seq, addrs in enumerate([(0x401A20, 0x40A110), (0x402B00, 0x40F220, 0x40F300)]):
         frames = [_native_frame(None, _KIOSK, a, False) for a in addrs]
-        events.append(_event("native-unsymbolicated-segv", seq, "native", segv | {"stacktrace": {"frames": frames}}))
+        events.append(
+            _event(
+                "native-unsymbolicated-segv",
+                seq,
+                "native",
+                segv | {"stacktrace": {"frames": frames}},
+            )
+        )
     return events
 
 
@@ -189,7 +212,11 @@ def _cocoa_events() -> list[dict[str, Any]]:
     # A Swift closure crashing; the second build numbered the closure differently and runs
     # from another install (another bundle path). Both trim to the closure in viewDidLoad.
     for seq, closure in enumerate(["closure #1", "closure #2"]):
-        app = _APP_BUNDLE.format(uuid=["5B1D0C1E-8A64-4F0B-9C57-1D2B3A4C5D6E", "0F9E8D7C-6B5A-4938-8271-605F4E3D2C1B"][seq])
+        app = _APP_BUNDLE.format(
+            uuid=["5B1D0C1E-8A64-4F0B-9C57-1D2B3A4C5D6E", "0F9E8D7C-6B5A-4938-8271-605F4E3D2C1B"][
+                seq
+            ]
+        )
         frames = [
             _native_frame("UIApplicationMain", "UIKitCore", 0x1A2B3C4D, False),
             _native_frame("-[UIViewController loadViewIfRequired]", "UIKitCore", 0x1A2B0000, False),
@@ -210,7 +237,14 @@ def _cocoa_events() -> list[dict[str, Any]]:
         events.append(_event("cocoa-swift-closure", seq, "cocoa", crash))
     # NSErrors captured without a stack: the domain and code group, not the localised text.
     for case, code, texts in [
-        ("cocoa-nserror-offline", -1009, ["The Internet connection appears to be offline.", "Die Internetverbindung scheint offline zu sein."]),
+        (
+            "cocoa-nserror-offline",
+            -1009,
+            [
+                "The Internet connection appears to be offline.",
+                "Die Internetverbindung scheint offline zu sein.",
+            ],
+        ),
         ("cocoa-nserror-timeout", -1001, ["The request timed out.", "The request timed out."]),
     ]:
         for seq, text in enumerate(texts):

@@ -4,9 +4,9 @@ A rule is matchers and actions in Sentry's documented syntax (`family:native
 function:__cxa_throw ^-group -group`): matchers on a frame's `family`, `path` (its absolute
 path or file), `filename`, `package`, `module`, `function`, `category` and `app`, optionally
 on the frame before it (`[ … ] |`, its caller) or after it (`| [ … ]`, its callee); actions
-set `in_app` (`+app`, `-app`), whether the frame groups (`+group`, `-group`), each optionally for the frames
-after (`^`, toward the crash) or before (`v`) the match instead of the frame itself, or a
-`category=` that later rules match on.
+set `in_app` (`+app`, `-app`), whether the frame groups (`+group`, `-group`), each optionally
+for the frames after (`^`, toward the crash) or before (`v`) the match instead of the frame
+itself, or a `category=` that later rules match on.
 
 Rules run in two passes, as Sentry's: the classifying actions (in-app, category) of every rule
 first, rule by rule and frame by frame, then the grouping actions on what the first pass made.

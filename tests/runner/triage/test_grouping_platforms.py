@@ -63,12 +63,14 @@ def test_a_nameless_file_url_frame_keeps_its_source_line_a_served_one_does_not()
         return event("javascript", frames)
 
     other = "  return cart.count.toFixed(0);"
-    assert group(two("file:///opt/kiosk", str(line["context_line"]))).hash != group(
-        two("file:///opt/kiosk", other)
-    ).hash
-    assert group(two("https://shop.example.com", str(line["context_line"]))).hash == group(
-        two("https://shop.example.com", other)
-    ).hash
+    assert (
+        group(two("file:///opt/kiosk", str(line["context_line"]))).hash
+        != group(two("file:///opt/kiosk", other)).hash
+    )
+    assert (
+        group(two("https://shop.example.com", str(line["context_line"]))).hash
+        == group(two("https://shop.example.com", other)).hash
+    )
 
 
 def test_webpack_and_app_paths_are_in_app_unless_a_library_s() -> None:
@@ -234,3 +236,24 @@ def test_an_unsymbolicated_native_stack_groups_on_the_signal() -> None:
     first, second = group(crash([0x401A20, 0x40A110])), group(crash([0x402B00, 0x40F220]))
     assert first.hash == second.hash
     assert first.basis == "exception"
+
+
+def test_dotnet_names_group_as_sent_state_machines_and_display_classes_included() -> None:
+    """Sentry trims a C# name only to match rules on it (`Foo.Bar (int x)` → `Foo.Bar`) and
+    groups on the name as sent; an async state machine or a closure class keeps its number."""
+
+    def dotnet(module: str, function: str) -> Signal:
+        frames = [
+            {"module": "Shop.Api.OrdersController", "function": "Post", "in_app": True},
+            {"module": module, "function": function, "in_app": True},
+        ]
+        return event("csharp", frames, "InvalidOperationException")
+
+    machine = group(dotnet("Shop.Orders.OrderService+<PlaceOrderAsync>d__5", "MoveNext"))
+    renumbered = group(dotnet("Shop.Orders.OrderService+<PlaceOrderAsync>d__7", "MoveNext"))
+    assert machine.hash != renumbered.hash
+    closure = group(dotnet("Shop.Orders.OrderService+<>c__DisplayClass5_0", "<PlaceOrder>b__0"))
+    assert closure.hash != machine.hash
+    unity = group(dotnet("Shop.Cart", "Shop.Cart.Add (System.Int32 count)"))
+    other_args = group(dotnet("Shop.Cart", "Shop.Cart.Add (System.Int64 count)"))
+    assert unity.hash != other_args.hash
