@@ -4,11 +4,14 @@
 
 Starts a loopback capture server (as `shared/reference/sentry-sdk-captures/capture.py` does),
 runs `python_cases.py` with the Python `sentry-sdk` (three times: frames in-app, none in-app,
-and messages with their stack attached) and `node/cases.js` with `@sentry/node` (installed
-with `npm ci` in `node/`, or found in `--node-modules`), and writes `expected_groups.jsonl`:
-one `{"id", "group", "event"}` per event, its group from `labels.json` by the event's `case`
-tag. Machine-specific paths are replaced by neutral ones; nothing else of the SDKs' payloads
-is changed.
+and messages with their stack attached), `node/cases.js` with `@sentry/node` and
+`node/browser_cases.js` with `@sentry/browser` (installed with `npm ci` in `node/`, or found
+in `--node-modules`); compiles and runs `java/com/shop/orders/Cases.java` on the JVM (its
+Throwables turned into events of sentry-java's shape: no sentry-java can be fetched here);
+adds the hand-written .NET, native and Cocoa events of `handwritten_cases.py`; and writes
+`expected_groups.jsonl`: one `{"id", "group", "source", "event"}` per event, its group from
+`labels.json` by the event's `case` tag, `source` saying what made it. Machine-specific paths
+are replaced by neutral ones; nothing else of the SDKs' payloads is changed.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +31,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import handwritten_cases  # noqa: E402 - beside this script, not a package
+
 LABELS = HERE / "labels.json"
 OUT = HERE / "expected_groups.jsonl"
 # Keys of an SDK's event that only describe the machine it ran on.
@@ -130,6 +137,27 @@ def run_cases(dsn: str, node_modules: Path | None) -> None:
     )
     node_env = env | ({"NODE_PATH": str(node_modules)} if node_modules else {})
     subprocess.run(["node", "cases.js", dsn], cwd=HERE / "node", env=node_env, check=True)
+    subprocess.run(["node", "browser_cases.js", dsn], cwd=HERE / "node", env=node_env, check=True)
+
+
+def java_events() -> list[dict[str, Any]]:
+    """The JVM cases' events, one JSON object a line on the program's stdout."""
+    with tempfile.TemporaryDirectory() as build:
+        source = HERE / "java" / "com" / "shop" / "orders" / "Cases.java"
+        subprocess.run(["javac", "-d", build, str(source)], check=True)
+        out = subprocess.run(
+            ["java", "-cp", build, "com.shop.orders.Cases"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def _source(event: dict[str, Any]) -> str:
+    sdk = event.get("sdk")
+    name = sdk.get("name") if isinstance(sdk, dict) else None
+    return str(name or "unknown")
 
 
 def main() -> None:
@@ -145,16 +173,25 @@ def main() -> None:
         server.shutdown()
     labels: dict[str, str] = json.loads(LABELS.read_text())["cases"]
     roots = [(str(HERE), "/srv/shop"), (sys.prefix, "/usr/local"), (str(Path.home()), "/home/app")]
+    made: list[tuple[str, dict[str, Any]]] = [
+        (_source(event), event) for envelope in Capture.received for event in events_of(envelope)
+    ]
+    made += [("jvm, in sentry-java's shape", event) for event in java_events()]
+    made += [("hand-written", event) for event in handwritten_cases.events()]
     rows = []
-    for envelope in Capture.received:
-        for event in events_of(envelope):
-            tags = event.get("tags") or {}
-            case, seq = tags.get("case"), tags.get("seq")
-            if case not in labels:
-                raise SystemExit(f"event of case {case!r} has no label in {LABELS.name}")
-            rows.append(
-                {"id": f"{case}-{seq}", "group": labels[case], "event": scrub(event, roots)}
-            )
+    for source, event in made:
+        tags = event.get("tags") or {}
+        case, seq = tags.get("case"), tags.get("seq")
+        if case not in labels:
+            raise SystemExit(f"event of case {case!r} has no label in {LABELS.name}")
+        rows.append(
+            {
+                "id": f"{case}-{seq}",
+                "group": labels[case],
+                "source": source,
+                "event": scrub(event, roots),
+            }
+        )
     # Repeats interleaved across cases, as a night's events arrive: the first of every case,
     # then the second, ... (labels.json's order within each round).
     order = {case: n for n, case in enumerate(labels)}

@@ -2,11 +2,11 @@
 
 A rule is matchers and actions in Sentry's documented syntax (`family:native
 function:__cxa_throw ^-group -group`): matchers on a frame's `family`, `path` (its absolute
-path or file), `package`, `module`, `function`, `category` and `app`, optionally on the frame
-before it (`[ … ] |`, its caller) or after it (`| [ … ]`, its callee); actions set `in_app`
-(`+app`, `-app`), whether the frame groups (`+group`, `-group`), each optionally for the frames
-after (`^`, toward the crash) or before (`v`) the match instead of the frame itself, or a
-`category=` that later rules match on.
+path or file), `filename`, `package`, `module`, `function`, `category` and `app`, optionally
+on the frame before it (`[ … ] |`, its caller) or after it (`| [ … ]`, its callee); actions
+set `in_app` (`+app`, `-app`), whether the frame groups (`+group`, `-group`), each optionally
+for the frames after (`^`, toward the crash) or before (`v`) the match instead of the frame
+itself, or a `category=` that later rules match on.
 
 Rules run in two passes, as Sentry's: the classifying actions (in-app, category) of every rule
 first, rule by rule and frame by frame, then the grouping actions on what the first pass made.
@@ -32,10 +32,23 @@ _FIELDS = {
     "stack.module": "module",
     "function": "function",
     "stack.function": "function",
+    "filename": "filename",
+    "stack.filename": "filename",
     "category": "category",
     "app": "app",
 }
-_INDEX = {"family": 0, "function": 1, "module": 2, "package": 3, "path": 4, "app": 5, "category": 6}
+_INDEX = {
+    "family": 0,
+    "function": 1,
+    "module": 2,
+    "package": 3,
+    "path": 4,
+    "app": 5,
+    "filename": 6,
+    "category": 7,  # not a frame field: categories are kept apart, as rules give them
+}
+_PATH_LIKE = frozenset({"path", "package", "filename"})
+"""Matched case-insensitively, `\\` read as `/`, `*` not crossing a `/` (`**` does)."""
 
 
 class MatchFrame(NamedTuple):
@@ -47,6 +60,8 @@ class MatchFrame(NamedTuple):
     package: str | None
     path: str | None
     in_app: bool
+    filename: str | None = None
+    """The file name as sent (`stack.filename`), apart from the path (`abs_path` first)."""
 
 
 def _glob(pattern: str, path_like: bool) -> re.Pattern[str]:
@@ -107,7 +122,7 @@ class _Matcher(NamedTuple):
         if self.pattern.match(value):
             return True
         return (
-            self.field in ("path", "package")
+            self.field in _PATH_LIKE
             and not value.startswith("/")
             and bool(self.pattern.match("/" + value))
         )
@@ -122,7 +137,7 @@ def _matcher(token: str) -> _Matcher:
     if field == "app":
         truth = pattern.lower() in ("1", "yes", "true")
         return _Matcher(field, negated, None, frozenset({"1" if truth else "0"}))
-    path_like = field in ("path", "package")
+    path_like = field in _PATH_LIKE
     pattern = pattern.lower() if path_like else pattern
     pieces = re.split(r"[*?\\]|\[[^\]]*\]", pattern)
     return _Matcher(
@@ -238,7 +253,7 @@ _Check = tuple[int, str, re.Pattern[str] | None, bool, bool]
 
 def _checks(rule: Rule) -> tuple[_Check, ...]:
     return tuple(
-        (_INDEX[m.field], m.needle, m.pattern, m.negated, m.field in ("path", "package"))
+        (_INDEX[m.field], m.needle, m.pattern, m.negated, m.field in _PATH_LIKE)
         for m in rule.matchers
         if m.field not in _DYNAMIC and m.field != "family"
     )
@@ -294,7 +309,7 @@ def _table(rules: tuple[Rule, ...], family: str) -> _Table:
     by_field = tuple(
         (
             index,
-            index in (_INDEX["path"], _INDEX["package"]),
+            index in (_INDEX["path"], _INDEX["package"], _INDEX["filename"]),
             re.compile("|".join(re.escape(c[0][1]) for _, c in members)),
             tuple(members),
         )

@@ -1,12 +1,15 @@
 """Messages and exception values as Sentry groups them: the first two non-empty lines, with
 event-specific values replaced by placeholders.
 
-The placeholders and what they match follow Sentry's parameterisation, tried in this order at
-each position (the first that matches wins): `<email>`, `<url>`, `<hostname>` (a name under
-one of the hundred most common top-level domains), `<ip>` (v4 and v6), `<uuid>`, `<sha1>`,
-`<md5>`, `<date>` (RFC 822/850/1123/3339, ISO dates and times, clock times, `datetime(...)`
-reprs), `<duration>` (`12ms`, `1.5s`), `<hex>` (`0x…`), `<float>`, `<int>`, and after an
-`=`, `<quoted_str>` and `<bool>`.
+The placeholders and what they match follow Sentry's current parameterisation, tried in this
+order at each position (the first that matches wins): `<email>`, `<url>`, `<hostname>` (a
+name under one of the hundred most common top-level domains), `<ip>` (v4 and v6, not inside a
+word), `<traceparent>` (W3C and AWS trace ids), `<uuid>`, `<sha1>`, `<md5>`, `<date>`
+(RFC 822/850/1123/3339, JavaScript's `Date` string, ISO dates and times with or without an
+offset, 12- and 24-hour clock times, `datetime(...)` reprs), `<duration>` (`12ms`, `1.5s`),
+`<swift_txn_id>`, `<hex>` (`0x…`, or 8 to 128 hex digits of one case holding a digit),
+`<git_sha>` (7 mixed hex digits), `<float>`, `<int>` (up to 7 digits), and after an `=`,
+`<quoted_str>` and `<bool>`.
 """
 
 from __future__ import annotations
@@ -30,27 +33,35 @@ _MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _DAY = "(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat)"
 _ZONE = r"(?:UT|GMT|(?:E|C|M|P)(?:ST|DT)|[A-IK-Z])"
 
+_DAYS_LONG = (
+    "(?:Sun|Sunday|Mon|Monday|Tue|Tuesday|Wed|Wednesday|Thu|Thursday|Fri|Friday|Sat|Saturday)"
+)
+_DATETIME = r"\d{4}-?[01]\d-?[0-3]\d[\sT][0-2]\d:?[0-5]\d"
+_OFFSET = r"([+-][0-2]\d:?[0-5]\d|Z)"
+_IPV6 = "|".join(
+    [
+        rf"({_H}:){{7,7}}{_H}",
+        rf"({_H}:){{1,7}}:",
+        rf"({_H}:){{1,6}}:{_H}",
+        rf"({_H}:){{1,5}}(:{_H}){{1,2}}",
+        rf"({_H}:){{1,4}}(:{_H}){{1,3}}",
+        rf"({_H}:){{1,3}}(:{_H}){{1,4}}",
+        rf"({_H}:){{1,2}}(:{_H}){{1,5}}",
+        rf"{_H}:((:{_H}){{1,6}})",
+        rf":((:{_H}){{1,7}}|:)",
+        r"fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}",
+        rf"::(ffff(:0{{1,4}}){{0,1}}:){{0,1}}{_IPV4}",
+        rf"({_H}:){{1,4}}:{_IPV4}\b",
+    ]
+)
+
 _PATTERNS = {
     "email": r"[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*",
     "url": r"\b(wss?|https?|ftp)://[^\s/$.?#].[^\s]*",
     "hostname": rf"\b([a-zA-Z0-9\-]{{1,63}}\.)+?({_TLD})\b",
-    "ip": "|".join(
-        [
-            rf"(({_H}:){{7,7}}{_H}",
-            rf"({_H}:){{1,7}}:",
-            rf"({_H}:){{1,6}}:{_H}",
-            rf"({_H}:){{1,5}}(:{_H}){{1,2}}",
-            rf"({_H}:){{1,4}}(:{_H}){{1,3}}",
-            rf"({_H}:){{1,3}}(:{_H}){{1,4}}",
-            rf"({_H}:){{1,2}}(:{_H}){{1,5}}",
-            rf"{_H}:((:{_H}){{1,6}})",
-            rf":((:{_H}){{1,7}}|:)",
-            r"fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}",
-            rf"::(ffff(:0{{1,4}}){{0,1}}:){{0,1}}{_IPV4}",
-            rf"({_H}:){{1,4}}:{_IPV4}\b)",
-            rf"(\b{_IPV4}\b)",
-        ]
-    ),
+    # Not inside a word, so `Foo::bar()` is no IPv6 address.
+    "ip": rf"(?<![0-9a-zA-Z_])({_IPV6})(?![0-9a-zA-Z])|(\b{_IPV4}\b)",
+    "traceparent": r"(\b00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]\b)|(\b1-[0-9a-f]{8}-[0-9a-f]{24}\b)",
     "uuid": r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b",
     "sha1": r"\b[0-9a-fA-F]{40}\b",
     "md5": r"\b[0-9a-fA-F]{32}\b",
@@ -59,16 +70,18 @@ _PATTERNS = {
             rf"({_DAY},\s\d{{1,2}}\s{_MONTH}\s\d{{2,4}}\s\d{{1,2}}:\d{{1,2}}(:\d{{1,2}})?\s"
             rf"([-\+][\d]{{2}}[0-5][\d]|{_ZONE}))",
             rf"(({_DAY}\s)?{_MONTH}\s[0-3]\d,\s\d{{2,4}})",
-            r"((?:Sunday|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday),\s\d{2}-"
-            rf"{_MONTH}-\d{{2}}\s\d{{2}}:\d{{2}}:\d{{2}}\s{_ZONE})",
+            rf"({_DAYS_LONG},\s\d{{2}}-{_MONTH}-\d{{2}}\s\d{{2}}:\d{{2}}:\d{{2}}\s{_ZONE})",
             r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?([+-]?\d{2}:\d{2})?)",
-            r"(\d{4}-?[01]\d-?[0-3]\d\s[0-2]\d:[0-5]\d:[0-5]\d)(\.\d+)?",
-            r"(\d{1,2}:\d{2}(:\d{2})?(?:[aApP][Mm])?)",  # Sentry's verbose regex drops the space
+            rf"({_DAY}\s{_MONTH}\s\d{{2}}\s\d{{4}}\s\d{{2}}:\d{{2}}:\d{{2}}\sGMT[+-]\d{{4}}"
+            r"(?:\s\([^)]+\))?)",
+            # With an offset before without, so the offset is not taken for a number.
+            rf"(({_DATETIME}:?[0-5]\d\.\d+{_OFFSET})|({_DATETIME}:?[0-5]\d{_OFFSET})"
+            rf"|({_DATETIME}{_OFFSET}))",
+            rf"(({_DATETIME}:?[0-5]\d\.\d+)|({_DATETIME}:?[0-5]\d)|({_DATETIME}))",
+            r"((?<!\d)([1-9]|1[0-2]):[0-5]\d(:[0-5]\d)?(?![\d:])(?:\s?[aApP][Mm])?)",
+            r"((?<!\d)(0?\d|1\d|2[0-3]):[0-5]\d(:[0-5]\d)?(?![\d:]))",
             r"(\d{4}-[01]\d-[0-3]\d)",
             r"([0-2]\d:[0-5]\d:[0-5]\d)",
-            r"((\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d\.\d+([+-][0-2]\d:[0-5]\d|Z))"
-            r"|(\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d([+-][0-2]\d:[0-5]\d|Z))"
-            r"|(\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d([+-][0-2]\d:[0-5]\d|Z)))",
             rf"(\b(?:{_DAY}\s+)?{_MONTH}\s+([\d]{{1,2}})\s+([\d]{{2}}:[\d]{{2}}:[\d]{{2}})\s+"
             r"[\d]{4})",
             rf"(\b(?:{_DAY},\s+)?(0[1-9]|[1-2]?[\d]|3[01])\s+{_MONTH}\s+(19[\d]{{2}}|[2-9][\d]{{3}})"
@@ -78,9 +91,14 @@ _PATTERNS = {
         ]
     ),
     "duration": r"\b(\d+ms)|(\d+(\.\d+)?s)\b",
-    "hex": r"\b0[xX][0-9a-fA-F]+\b",
+    "swift_txn_id": r"(\btx[0-9a-f]{21}-[0-9a-f]{10}\S*)",
+    # `0x…` of any length; bare hex of 8 to 128 digits, one case, holding a digit.
+    "hex": r"(\b0[xX][0-9a-fA-F]+\b)|(\b(?=[a-f]*[0-9])[0-9a-f]{8,128}\b)"
+    r"|(\b(?=[A-F]*[0-9])[0-9A-F]{8,128}\b)",
+    "git_sha": r"(\b(?=[a-f]*[0-9])(?=[0-9]*[a-f])[0-9a-f]{7}\b)",
     "float": r"-\d+\.\d+\b|\b\d+\.\d+\b",
-    "int": r"-\d+\b|\b\d+\b",
+    # A dash is a minus sign only when it joins no two words; eight digits and more are hex.
+    "int": r"(\b|(?<!\w)-)\d{1,7}\b",
     "quoted_str": r"(?<==)('([^']+)'|\"([^\"]+)\")",
     "bool": r"(?<==)(True|true|False|false)",
 }

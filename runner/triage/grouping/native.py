@@ -3,8 +3,10 @@
 `unsigned int ns::Foo<int>::bar(char const*) const` → `ns::Foo<T>::bar`: no return type, no
 argument list, no `const`/`&` trailer, template arguments past the first name become `<T>`,
 compiler-specific lambda names (`{lambda()#1}`, `lambda_<hash>`, `$_0`) become `lambda`, Rust
-hashes (`::h0123456789abcdef`) and Windows decoration (`_foo@12`) go. Objective-C selectors
-(`-[Foo bar:]`) are kept as sent.
+hashes (`::h0123456789abcdef`), glibc symbol versions (`memcpy@@GLIBC_2.14`), GCC's
+`[clone .cold]` marks and Windows decoration (`_foo@12`) go; Swift names are read left of the
+last return arrow, closures and thunks named so. Objective-C selectors (`-[Foo bar:]`) are
+kept as sent.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 
 _WINDOWS_DECORATION = re.compile(r"^@?(.*?)@[0-9]+$")
 _RUST_HASH = re.compile(r"::h[a-z0-9]{16}$")
+_GLIBC_VERSION = re.compile(r"@@?GLIBC_([0-9.]+)$")
 _TRAILER = re.compile(r"(\bconst\b|&)$")
 _RUST_BLANKET = re.compile(r"^([A-Z] as )")
 _LAMBDA = re.compile(r"\{lambda\(.*?\)#\d+\}|\blambda_[a-f0-9]{32}\b|\$_\d+\b")
@@ -25,10 +28,11 @@ _PROTECT = (
     ("operator<<", "operator⟨⟨"),
     ("operator<", "operator⟨"),
     ("operator()", "operator◯"),
+    ("operator->", "operator⟿"),
     (" -> ", " ⟿ "),
     ("`anonymous namespace'", _ANONYMOUS),
 )
-_RESTORE = (("⟨", "<"), ("◯", "()"), (" ⟿ ", " -> "), (_ANONYMOUS, "`anonymous namespace'"))
+_RESTORE = (("⟨", "<"), ("◯", "()"), ("⟿", "->"), (_ANONYMOUS, "`anonymous namespace'"))
 
 
 def _replace_enclosed(text: str, start: str, end: str, replace: Callable[[str, int], str]) -> str:
@@ -95,7 +99,41 @@ def _generics(inside: str, position: int) -> str:
     return inside.split(" as ", 1)[0]
 
 
-def trim_native_function(function: str) -> str:
+def _brackets(inside: str, _: int) -> str:
+    # `[clone .cold.1]` and the like (GCC's split and cloned functions) say nothing.
+    return "" if inside.startswith("clone .") else f"[{inside}]"
+
+
+def _name_token(tokens: list[str], function: str, platform: str) -> str | None:
+    """The token that names the function: after a Swift `initialization expression of`, left
+    of the last return arrow (skipping `throws`), else the last one."""
+    if "initialization expression of" in function and "of" in tokens:
+        last_of = len(tokens) - 1 - tokens[::-1].index("of")
+        rest = tokens[last_of + 1 :]
+        if rest and rest[0] == "static":
+            rest = rest[1:]
+        if not rest:
+            return None
+        return "initializer expression of " + rest[0].removeprefix(":")
+    if not tokens:
+        return None
+    name = tokens[-1]
+    if "⟿" in tokens:
+        arrow = len(tokens) - 1 - tokens[::-1].index("⟿")
+        before = tokens[:arrow]
+        if before and before[-1] == "throws":
+            before = before[:-1]
+        if before:
+            name = before[-1]
+    if name.startswith("@") and platform in ("cocoa", "swift"):
+        # A Swift attribute where the name should be: an anonymous function.
+        return ("thunk for " if "thunk for " in function else "") + "closure"
+    if "closure" in tokens and name != "closure":
+        return "closure in " + name
+    return name
+
+
+def trim_native_function(function: str, platform: str = "native") -> str:
     """The grouping name of a native function (see the module docstring)."""
     if function in ("<redacted>", "<unknown>"):
         return function
@@ -103,6 +141,7 @@ def trim_native_function(function: str) -> str:
     function = function.strip()
     if function.startswith(("[", "+[", "-[")):
         return function
+    function = _replace_enclosed(function, "[", "]", _brackets).rstrip()
     while (match := _TRAILER.search(function)) is not None:
         function = function[: match.start()].rstrip()
     for old, new in _PROTECT:
@@ -115,11 +154,7 @@ def trim_native_function(function: str) -> str:
     if len(tokens) > 1 and tokens[-1] == "<T>":  # MSVC: `operator< <T>`
         tokens.pop()
         tokens[-1] += " <T>"
-    # The name is left of a Swift return arrow, else the last token.
-    if "⟿" in tokens:
-        name: str | None = tokens[tokens.index("⟿") - 1]
-    else:
-        name = tokens[-1] if tokens else None
+    name = _name_token(tokens, function, platform)
     if name:
         for old, new in _RESTORE:
             name = name.replace(old, new)
@@ -127,4 +162,5 @@ def trim_native_function(function: str) -> str:
     else:
         function = original
     function = _RUST_HASH.sub("", function)
+    function = _GLIBC_VERSION.sub("", function)
     return _WINDOWS_DECORATION.sub(r"\1", function)

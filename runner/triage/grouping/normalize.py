@@ -64,8 +64,8 @@ def platform_of(frame_platform: str | None, event_platform: str | None, file: st
 
 def has_url_origin(path: str | None, files_count_as_urls: bool) -> bool:
     """Served from a URL: `http:`, `https:`, `blob:` or `applewebdata:`; `file:` only when
-    `files_count_as_urls` (Sentry keeps a `file://` frame's file name, but treats it as a URL
-    when deciding whether a nameless JavaScript frame is noise)."""
+    `files_count_as_urls` (Sentry drops a `file://` frame's file name as it drops a served
+    one's, but keeps the source line of a nameless `file://` JavaScript frame)."""
     if not path:
         return False
     if path.startswith(("http:", "https:", "applewebdata:", "blob:")):
@@ -147,7 +147,7 @@ def trim_function(name: str, platform: str) -> str:
     if platform in NATIVE:
         from runner.triage.grouping.native import trim_native_function
 
-        return trim_native_function(name)
+        return trim_native_function(name, platform)
     return name
 
 

@@ -1,6 +1,8 @@
 # ruff: noqa: E501 - rules are one per line, as Sentry's syntax has them
 """Sentry's built-in stack trace rules (its `all-platforms` enhancements of 2023-01-11, the
-default grouping configuration's), in the documented rule syntax `enhancers` reads.
+default grouping configuration's, as they now stand: with the JavaScript in-app rules for
+`webpack:` and `app:` paths moved there from Sentry's source-map processing), in the
+documented rule syntax `enhancers` reads.
 
 They decide which frames are the application's (`+app`/`-app`), which are noise that never
 groups (`-group`, with `^` for the frames after a match and `v` for those before), and the
@@ -84,6 +86,7 @@ stack.abs_path:package:sentry_hive/** -app -group
 stack.abs_path:package:sentry_isar/** -app -group
 stack.abs_path:package:sentry_sqflite/** -app -group
 stack.abs_path:package:sentry_drift/** -app -group
+stack.abs_path:package:sentry_isar/** -app
 stack.abs_path:package:sentry_link/** -app
 stack.abs_path:package:sentry_firebase_remote_config/** -app
 family:native stack.abs_path:**/.pub-cache/** -app
@@ -198,6 +201,7 @@ family:native function:boost::detail::function::functor_manager* category=indire
 family:native function:Array.subscript.* category=indirection
 module:java.lang.reflect.* category=indirection
 module:java.lang.Class function:getMethod category=indirection
+module:androidx.work.impl.utils.ForceStopRunnable category=indirection
 module:androidx.work.impl.utils.ForceStopRunnable category=indirection
 family:native function:"*::\\{dtor\\}" category=dtor
 family:native function:"destructor'" category=dtor
@@ -317,6 +321,11 @@ path:**https://cdnjs.cloudflare.com/** -app
 path:**https://cdn.jsdelivr.net/** -app
 path:**https://esm.run/** -app
 family:javascript function:reportError ^-app -app
+family:javascript stack.abs_path:webpack:** +app
+family:javascript stack.abs_path:webpack:** stack.filename:~/*** -app
+family:javascript stack.abs_path:webpack:** stack.filename:**/node_modules/** -app
+family:javascript stack.abs_path:app:** +app
+family:javascript stack.abs_path:app:** stack.filename:**/node_modules/** -app
 module:@babel/** -app -group
 module:core-js/** -app -group
 module:regenerator-runtime/** -app -group

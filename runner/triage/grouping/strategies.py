@@ -126,7 +126,9 @@ def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
     if file is not None:
         name = normalize.filename(file, platform)
         file_part = Component("filename", [name])
-        if normalize.has_url_origin(path, files_count_as_urls=False):
+        # The default configuration turns on Sentry's `javascript_fuzzing` for every platform:
+        # a `file://` path is as much a URL here as an `http://` one.
+        if normalize.has_url_origin(path, files_count_as_urls=True):
             file_part.ignore("ignored because frame points to a URL")
         elif name == "<anonymous>":
             file_part.ignore("ignored because filename is anonymous")
@@ -150,7 +152,7 @@ def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
             elif (
                 family == "javascript"
                 and not function
-                and normalize.has_url_origin(path, files_count_as_urls=True)
+                and normalize.has_url_origin(path, files_count_as_urls=False)
             ):
                 line_part.ignore("ignored because file path is a URL and function name is missing")
 
@@ -207,6 +209,7 @@ def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
         package=package.lower().replace("\\", "/") if package else None,
         path=path.lower().replace("\\", "/") if path else None,
         in_app=in_app is True,
+        filename=file.lower().replace("\\", "/") if file else None,
     )
     where = (path or "").replace("\\", "/")
     return _Base(

@@ -17,19 +17,21 @@ Every hash carries the grouping version: hashes compare only within one version.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import NamedTuple
 
 from runner.triage.grouping import strategies
 from runner.triage.grouping.chained import chained_exception
-from runner.triage.grouping.component import Component
+from runner.triage.grouping.component import Component, digest
 from runner.triage.grouping.security import security
 from store.signal import ErrorDetail, Frame, Signal
 
-GROUPING_VERSION = "overnight:2026-12-02"
+GROUPING_VERSION = "overnight:2026-12-03"
 """This grouping's configuration; it follows Sentry's `newstyle:2023-01-11` (source lines,
-recursion, built-in stack trace rules, native name trimming since `overnight:2026-12-02`)."""
+recursion, built-in stack trace rules, native name trimming since `overnight:2026-12-02`;
+since `overnight:2026-12-03`: `file://` frames without their file name, the JavaScript
+`webpack:`/`app:` in-app rules, Sentry's current native name trimming and parameterisation,
+and a length-prefixed digest)."""
 
 _VARIABLE = re.compile(r"^\{\{\s*(\S+)\s*\}\}$")  # Sentry's: names are case-sensitive
 _MD5 = re.compile(r"^[0-9a-f]{32}$")  # Sentry's: lower-case only; others are hashed
@@ -64,12 +66,12 @@ class Grouping(NamedTuple):
     """Each variant's component tree, the winner's included."""
 
 
-def _versioned(digest: str | None) -> str | None:
-    return f"{GROUPING_VERSION}:{digest}" if digest else None
+def _versioned(value: str | None) -> str | None:
+    return f"{GROUPING_VERSION}:{value}" if value else None
 
 
 def _md5(values: list[str]) -> str:
-    return hashlib.md5("\x1f".join(values).encode("utf-8", "replace")).hexdigest()
+    return digest(values)
 
 
 def _exceptions(error: ErrorDetail) -> list[ErrorDetail]:

@@ -57,3 +57,15 @@ def test_the_samples_meet_the_quality_targets() -> None:
     assert metrics.suggest_recall_at_1 >= 0.90
     assert metrics.suggest_recall_at_3 >= 0.95
     assert metrics.confirmations_per_signal <= 0.25
+
+
+GROUPING_SET = SAMPLES.parent / "grouping" / "expected_groups.jsonl"
+
+
+def test_the_grouping_set_meets_issue_11_s_targets() -> None:
+    """SDK events of Python, Node, browser JavaScript, Java, .NET, native and Cocoa, labeled
+    as Sentry groups them: pairwise precision >= 0.98 and recall >= 0.95."""
+    metrics, rejected = evaluate_file(GROUPING_SET)
+    assert rejected == [] and metrics.events >= 120 and metrics.groups >= 55
+    assert metrics.pairwise_precision >= 0.98
+    assert metrics.pairwise_recall >= 0.95

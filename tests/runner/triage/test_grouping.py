@@ -116,10 +116,13 @@ def test_javascript_frames_from_urls_and_files(snapshot: SnapshotAssertion) -> N
 
     http = browser("https://shop.example.com")
     assert tree(http) == snapshot
-    # Another host is the same frame (a URL contributes no file); `file://` keeps its file.
+    # Another host is the same frame (a URL contributes no file), and so is a `file://` one:
+    # Sentry's default configuration drops the file name of both.
     assert group(http).hash == group(browser("http://cdn.example.net")).hash
-    assert group(http).hash != group(browser("file:///opt/shop")).hash
+    assert group(http).hash == group(browser("file:///opt/shop")).hash
     assert group(browser("file:///opt/shop")).hash == group(browser("file:///srv/other")).hash
+    # A plain path keeps its file name.
+    assert group(http).hash != group(browser("/opt/shop")).hash
     # Anonymous functions say nothing; named ones do.
     assert group(browser("https://a.io", "<anonymous>")).hash != group(http).hash
 
@@ -261,8 +264,10 @@ def test_messages_checksums_and_system_stacks(snapshot: SnapshotAssertion) -> No
         ("id 123e4567-e89b-12d3-a456-426614174000", "id <uuid>"),
         ("flags 0x1f and -3 and 4.5", "flags <hex> and <int> and <float>"),
         ("user='ann' active=true", "user=<quoted_str> active=<bool>"),
-        # Sentry masks no bare hex run, and reads `-9` as a negative number.
-        ("id 7f3e9a12bc sku-9", "id 7f3e9a12bc sku<int>"),
+        # Sentry masks a bare hex run of 8 digits or more; a dash between words is no minus.
+        ("id 7f3e9a12bc sku-9", "id <hex> sku-<int>"),
+        ("build abc1234 at 9:05 pm, pid -4", "build <git_sha> at <date>, pid <int>"),
+        ("Foo::bar() on 10.1.2.3", "Foo::bar() on <ip>"),
     ],
 )
 def test_parameterisation_masks_variable_parts(value: str, masked: str) -> None:
@@ -495,12 +500,14 @@ def test_what_sentry_ingestion_normalises_before_grouping() -> None:
     def one(frame: dict[str, Any], platform: str = "python") -> Signal:
         return event(platform=platform, exception={"values": [None, exc("E", "v", [frame])]})
 
-    # A frame with only a `file:` URL gets the URL's path as its file name: no query.
+    # A frame with only a `file:` URL gets the URL's path as its file name, which then does
+    # not count (a `file:` path is a URL to the default configuration): the folder and query
+    # never matter, a plain path's file name does.
     url = {"abs_path": "file:///srv/app/main.js?v=1", "function": "f", "in_app": True}
-    assert (
-        group(one(url, "node")).hash
-        == group(one({"filename": "/opt/main.js", "function": "f", "in_app": True}, "node")).hash
-    )
+    moved = {"abs_path": "file:///opt/other.js?v=2", "function": "f", "in_app": True}
+    plain = {"filename": "/opt/main.js", "function": "f", "in_app": True}
+    assert group(one(url, "node")).hash == group(one(moved, "node")).hash
+    assert group(one(url, "node")).hash != group(one(plain, "node")).hash
     # An `app://` path (React Native) is not such a URL: its query stays in the file name.
     app = {"filename": "app:///main.js?v=1", "function": "f", "in_app": True}
     assert (

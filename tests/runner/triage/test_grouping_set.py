@@ -42,6 +42,15 @@ def test_each_label_is_one_grouping_hash_and_each_hash_one_label() -> None:
     assert {"app", "system", "custom", "hybrid", "built-in", "message"} <= variants
 
 
+def test_the_set_holds_every_platform_and_says_what_made_each_event() -> None:
+    rows = [json.loads(line) for line in (SET / "expected_groups.jsonl").read_text().splitlines()]
+    platforms = {row["event"]["platform"] for row in rows}
+    assert {"python", "node", "javascript", "java", "csharp", "native", "cocoa"} <= platforms
+    sources = {row["source"] for row in rows}
+    assert {"sentry.python", "sentry.javascript.node", "sentry.javascript.browser"} <= sources
+    assert {"jvm, in sentry-java's shape", "hand-written"} <= sources
+
+
 def test_the_labels_cover_every_case_the_generator_runs() -> None:
     cases = json.loads((SET / "labels.json").read_text())["cases"]
     rows = [json.loads(line) for line in (SET / "expected_groups.jsonl").read_text().splitlines()]
