@@ -29,21 +29,29 @@ class Fingerprint(NamedTuple):
     loose: str | None = None
     """The hash without source lines, when source lines counted in `hash` (None otherwise):
     how a stack from a producer that sends them meets the same stack from one that does not."""
+    system: str | None = None
+    """The hash of every frame when the in-app stack made `hash` (and it differs): Sentry's
+    second hash of the event, which a group having either takes it by."""
+
+    def same(self) -> tuple[str, ...]:
+        """The hashes Sentry would group this signal by: an issue filed under any of them is
+        the same problem to Sentry."""
+        if not self.hash:
+            return ()
+        return (self.hash, self.system) if self.system else (self.hash,)
 
     def filed_under(self) -> tuple[str, ...]:
         """What an issue that saw this fingerprint is filed under."""
-        if not self.hash:
-            return ()
-        return (self.hash, LOOSE + self.loose) if self.loose else (self.hash,)
+        return self.same() + ((LOOSE + self.loose,) if self.hash and self.loose else ())
 
     def agreeing(self) -> tuple[str, ...]:
-        """The keys of issues whose fingerprint agrees with this one: the same hash; and the
+        """The keys of issues whose fingerprint agrees with this one: the same hashes; and the
         same stack without source lines, when one of the two has none to compare (an
         Overnight-native record or a test report meeting an SDK's event). Two that both have
         source lines and differ in them are apart, as Sentry keeps them."""
         if not self.hash:
             return ()
-        return (self.hash, self.loose) if self.loose else (self.hash, LOOSE + self.hash)
+        return self.same() + ((self.loose,) if self.loose else (LOOSE + self.hash,))
 
 
 LOOSE = "~"
@@ -140,9 +148,9 @@ def fingerprint(signal: Signal) -> Fingerprint:
     """The signal's grouping hash, computed by `runner.triage.grouping` (Sentry's variants in
     precedence; the hash carries the grouping version), and its hash without source lines
     when it has some."""
-    digest, basis = fast_hash(signal)
+    digest, basis, system = fast_hash(signal)
     loose = loose_hash(signal) if digest and has_source_lines(signal) else None
-    return Fingerprint(digest, basis, loose if loose != digest else None)
+    return Fingerprint(digest, basis, loose if loose != digest else None, system)
 
 
 def in_app_frames(signal: Signal) -> list[Frame]:

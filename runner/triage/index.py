@@ -350,9 +350,9 @@ class Index:
 
     def fingerprint_owners(self, fp: Fingerprint, exact: bool = False) -> list[int]:
         """Open issues whose fingerprint agrees with this one (`Fingerprint.agreeing`); with
-        `exact`, only those filed under this very hash."""
+        `exact`, only those Sentry would group it with (`Fingerprint.same`)."""
         owners: dict[int, None] = {}
-        keys = ((fp.hash,) if fp.hash else ()) if exact else fp.agreeing()
+        keys = fp.same() if exact else fp.agreeing()
         for key in keys:
             owners.update((i, None) for i in self.by_fingerprint.get(key, ()) if i in self.profiles)
         return list(owners)

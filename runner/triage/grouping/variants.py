@@ -64,6 +64,10 @@ class Grouping(NamedTuple):
     stack, system-stack, exception, message or none."""
     trees: dict[str, Component]
     """Each variant's component tree, the winner's included."""
+    system: str | None = None
+    """When the in-app stack wins: the hash of every frame, if it differs. Sentry gives an
+    event both and puts it in a group that has either, so the same stack marked in-app in
+    another way (or not at all) still meets it."""
 
 
 def _versioned(value: str | None) -> str | None:
@@ -262,7 +266,15 @@ def group(signal: Signal) -> Grouping:
         trees["fallback"] = Component("fallback", ["<fallback>"], hint="nothing else contributes")
         return Grouping(_versioned(_md5(["<fallback>"])), "fallback", "fallback", trees)
     variant, tree = default
-    return Grouping(_versioned(tree.hash()), variant, _basis(variant, tree), trees)
+    digest = tree.hash()
+    system = trees["system"].hash() if variant == "app" and trees["system"].contributes else None
+    return Grouping(
+        _versioned(digest),
+        variant,
+        _basis(variant, tree),
+        trees,
+        _versioned(system) if system != digest else None,
+    )
 
 
 def _lineless(frames: list[Frame]) -> list[Frame]:
@@ -302,7 +314,7 @@ def loose_hash(signal: Signal) -> str | None:
 # The hash of an error's stack depends only on its frames and exception types (values never
 # count while a stack contributes), and duplicates share their frames: it is computed once per
 # distinct stack, without building trees again. Bounded, so hostile variety cannot bloat it.
-_STACKS: dict[tuple[object, ...], tuple[str | None, str, str] | None] = {}
+_STACKS: dict[tuple[object, ...], tuple[str | None, str, str, str | None] | None] = {}
 _MAX_STACKS = 32_768
 
 
@@ -332,31 +344,34 @@ def _values_count(tree: Component) -> bool:
     return any(isinstance(v, Component) and _values_count(v) for v in tree.values)
 
 
-def fast_hash(signal: Signal) -> tuple[str | None, str]:
-    """`(hash, basis)` as `group` gives them, computed once per distinct stack."""
+def fast_hash(signal: Signal) -> tuple[str | None, str, str | None]:
+    """`(hash, basis, system)` as `group` gives them, computed once per distinct stack."""
     error = signal.error
     # What the stack does not decide: a checksum, a fingerprint, a built-in rule (they read
     # exception values and tags).
     if error is None or signal.checksum or signal.fingerprint or _built_in(signal) is not None:
         result = group(signal)
-        return result.hash, result.basis
+        return result.hash, result.basis, result.system
     key = _stack_key(signal, error)
     cached = _STACKS.get(key, _MISSING)
     if cached is _MISSING:
         result = group(signal)
-        # The hash is the winning tree's: it may be shared when no value counts in it.
-        winner = result.trees.get(result.variant)
-        independent = winner is not None and not _values_count(winner)
-        cached = (result.hash, result.variant, result.basis) if independent else None
+        # The hashes are the winning tree's and the system tree's: they may be shared when no
+        # value counts in either.
+        trees = [result.trees.get(result.variant)]
+        if result.system is not None:
+            trees.append(result.trees.get("system"))
+        independent = all(t is not None and not _values_count(t) for t in trees)
+        cached = (result.hash, result.variant, result.basis, result.system) if independent else None
         if len(_STACKS) < _MAX_STACKS:
             _STACKS[key] = cached
         if cached is None:
-            return result.hash, result.basis
+            return result.hash, result.basis, result.system
     if cached is None:
         result = group(signal)
-        return result.hash, result.basis
+        return result.hash, result.basis, result.system
     assert isinstance(cached, tuple)
-    return cached[0], cached[2]
+    return cached[0], cached[2], cached[3]
 
 
 _MISSING: object = object()

@@ -130,6 +130,33 @@ def test_a_custom_fingerprint_groups_different_exception_types(
     assert joined.rule == "the same grouping hash"
 
 
+def test_the_same_stack_marked_in_app_otherwise_is_the_same_problem(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    # Sentry gives an event the hash of its in-app frames and that of all its frames, and a
+    # group with either takes it: another release's in-app settings do not split an issue.
+    def event(in_app: tuple[bool, bool, bool], caller: str = "handle") -> Signal:
+        names = (("django.core", "dispatch"), ("shop.views", caller), ("shop.cart", "total"))
+        frames = [
+            {"module": m, "function": f, "in_app": flag}
+            for (m, f), flag in zip(names, in_app, strict=True)
+        ]
+        value = {"type": "KeyError", "value": "'sku'", "stacktrace": {"frames": frames}}
+        record = {"platform": "python", "exception": {"values": [value]}}
+        return parse_record(record, json.dumps(record), "test")
+
+    marked = event((False, True, True))
+    only_top = event((False, False, True))
+    unmarked = event((False, False, False))
+    other_caller = event((False, True, True), caller="checkout")
+    store_signals(marked, only_top, unmarked, other_caller)
+    triage_pending(fresh_db)
+    found = homes(fresh_db)
+    assert found[marked.id] == found[only_top.id] == found[unmarked.id]
+    # Another in-app caller is another stack, in-app or whole.
+    assert found[other_caller.id] != found[marked.id]
+
+
 def test_the_first_error_defines_an_issue_that_feedback_founded(
     fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
 ) -> None:

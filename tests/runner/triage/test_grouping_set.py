@@ -69,4 +69,4 @@ def test_the_cached_stack_hash_is_the_tree_hash_on_every_labeled_set() -> None:
             signal = parse_record(row["event"], json.dumps(row["event"]), "test")
             tree = group(signal)
             # Twice: the first computes and caches, the second reads the cache.
-            assert fast_hash(signal) == fast_hash(signal) == (tree.hash, tree.basis)
+            assert fast_hash(signal) == fast_hash(signal) == (tree.hash, tree.basis, tree.system)
