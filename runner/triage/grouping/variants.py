@@ -257,7 +257,12 @@ def group(signal: Signal) -> Grouping:
         variant, tree = custom
         trees[variant] = tree
         basis = "hybrid" if variant == "hybrid" else "explicit"
-        return Grouping(_versioned(tree.hash()), variant, basis, trees)
+        system = None
+        if variant == "hybrid" and default is not None and default[0] == "app":
+            # Sentry salts each default variant: the whole stack's hash, salted, is the second.
+            salted = _custom(signal, ("system", trees["system"]))
+            system = _other(salted[1].hash(), tree.hash()) if salted else None
+        return Grouping(_versioned(tree.hash()), variant, basis, trees, _versioned(system))
     if default is None:
         if signal.kind == "feedback":
             return Grouping(None, "none", "none", trees)
@@ -273,8 +278,13 @@ def group(signal: Signal) -> Grouping:
         variant,
         _basis(variant, tree),
         trees,
-        _versioned(system) if system != digest else None,
+        _versioned(_other(system, digest)),
     )
+
+
+def _other(second: str | None, first: str | None) -> str | None:
+    """A second hash only when it is another."""
+    return second if second != first else None
 
 
 def _lineless(frames: list[Frame]) -> list[Frame]:

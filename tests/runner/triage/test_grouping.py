@@ -173,6 +173,21 @@ def test_platform_function_names() -> None:
     assert trim_function("f(int)", "go") == "f(int)"
 
 
+def test_the_whole_stack_is_a_second_hash_salted_too() -> None:
+    # Sentry files an event under its in-app and its whole-stack hash; a hybrid fingerprint
+    # salts both. The same frames marked in-app otherwise meet on the second.
+    library = ("django.core", "dispatch", False)
+    marked = frames(library, ("app.views", "handle", True), ("app.reports", "ratio", True))
+    unmarked = frames(library, ("app.views", "handle", False), ("app.reports", "ratio", False))
+    for extra in ({}, {"fingerprint": ["{{ default }}", "checkout"]}):
+        app = group(event(exception={"values": [exc("KeyError", "'x'", marked)]}, **extra))
+        whole = group(event(exception={"values": [exc("KeyError", "'x'", unmarked)]}, **extra))
+        assert app.system is not None and app.system != app.hash
+        assert whole.system is None and whole.hash == app.system
+    # With every frame in-app the two hashes are one.
+    assert group(event(exception={"values": [exc("KeyError", "'x'", APP)]})).system is None
+
+
 def test_custom_hybrid_and_built_in_fingerprints(snapshot: SnapshotAssertion) -> None:
     base = {"exception": {"values": [exc("TimeoutError", "took 3s", APP)]}}
     default = group(event(**base)).hash
