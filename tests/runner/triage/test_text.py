@@ -2,8 +2,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from runner.triage.features import signal_text
-from runner.triage.text import best_matches, mask, normalise, similarity, without_template
+from runner.triage.text import (
+    _token_words,
+    best_matches,
+    mask,
+    normalise,
+    similarity,
+    without_template,
+)
 from store.signal import Signal
 
 
@@ -86,3 +96,10 @@ def test_two_reports_sharing_only_a_template_share_no_words() -> None:
     first = words(TEMPLATE.format(words="The queue skips the last track."))
     second = words(TEMPLATE.format(words="Album art never loads."))
     assert first & second <= set(normalise("Describe the bug Screenshots Logs").split())
+
+
+@given(st.text(st.characters(categories=["Nd"]), min_size=1, max_size=40))
+def test_a_number_has_no_words_as_if_it_were_masked(number: str) -> None:
+    # The shortcut for numbers skips masking: it must give what masking gives.
+    assert _token_words(number) == ()
+    assert normalise(f"timeout after {number} tries") == normalise("timeout after tries")
