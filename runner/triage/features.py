@@ -199,8 +199,9 @@ FEATURES_VERSION = _code_version()
 """The version stored with every row this code computes."""
 
 
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-"""Made once: `json.dumps` with options makes a new encoder at every call."""
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+"""Made once: `json.dumps` with options makes a new encoder at every call. A row holds no
+container twice, so the check for cycles is left out."""
 
 
 def encode(f: Features) -> str:
