@@ -11,6 +11,7 @@ import sqlite_utils
 from store.signal import Action, ErrorDetail, Frame, Signal
 from store.signals import (
     BULK_CACHE_KIB,
+    BULK_CHECKPOINT_PAGES,
     bulk_writes,
     count_signals,
     get_cursor,
@@ -112,17 +113,18 @@ def test_an_envelope_is_stored_without_its_defaults_and_reads_back_whole(
     assert get_signal(fresh_db, signal.id) == signal
 
 
-def test_bulk_writes_enlarge_the_page_cache_and_restore_it(
+def test_bulk_writes_enlarge_the_page_cache_and_space_checkpoints_then_restore_both(
     fresh_db: sqlite_utils.Database,
 ) -> None:
-    def cache_size() -> int:
-        return int(fresh_db.execute("PRAGMA cache_size").fetchone()[0])
+    def settings() -> tuple[int, int]:
+        cache = fresh_db.execute("PRAGMA cache_size").fetchone()[0]
+        return int(cache), int(fresh_db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
 
-    before = cache_size()
+    before = settings()
     with bulk_writes(fresh_db):
-        assert cache_size() == -BULK_CACHE_KIB
+        assert settings() == (-BULK_CACHE_KIB, BULK_CHECKPOINT_PAGES) != before
         insert_signals(fresh_db, [make_signal(1)])
-    assert cache_size() == before != -BULK_CACHE_KIB
+    assert settings() == before
     with pytest.raises(RuntimeError), bulk_writes(fresh_db):
         raise RuntimeError("a failed batch")
-    assert cache_size() == before
+    assert settings() == before
