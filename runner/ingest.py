@@ -33,7 +33,7 @@ from runner.sources.inbox import parse_ndjson_lines
 from runner.triage.features import stored_row
 from store.signal import Signal
 from store.signal_features import FeatureRow
-from store.signals import Rejection, SignalRow, insert_rows, quarantine, signal_row
+from store.signals import Rejection, SignalRow, bulk_writes, insert_rows, quarantine, signal_row
 
 BATCH = 2_000
 PARALLEL_MIN_BYTES = 4 * 1_048_576  # below this, starting workers costs more than it saves
@@ -142,10 +142,11 @@ def ingest_file(
     db: sqlite_utils.Database, file: Path, on_batch: Progress | None = None
 ) -> IngestReport:
     suffix = file.suffix.lower()
-    if suffix in (".ndjson", ".jsonl") and file.stat().st_size >= PARALLEL_MIN_BYTES:
-        report = store_ndjson_parallel(db, file, on_batch)
-    else:
-        report = store_parsed(db, file_readers()[suffix](file), on_batch)
+    with bulk_writes(db):
+        if suffix in (".ndjson", ".jsonl") and file.stat().st_size >= PARALLEL_MIN_BYTES:
+            report = store_ndjson_parallel(db, file, on_batch)
+        else:
+            report = store_parsed(db, file_readers()[suffix](file), on_batch)
     report.files = 1
     return report
 

@@ -180,7 +180,8 @@ class _TokenWords(dict[str, tuple[str, ...]]):
     """
 
     def __missing__(self, token: str) -> tuple[str, ...]:
-        if _is_id(token):
+        # A number is masked whole into filler too; each is new, so it is never kept either.
+        if token.isdecimal() or _is_id(token):
             return ()
         words = _token_words(token)
         if len(token) <= _CACHED_TOKEN:

@@ -10,6 +10,9 @@ import sqlite_utils
 
 from store.signal import Action, ErrorDetail, Frame, Signal
 from store.signals import (
+    BULK_CACHE_KIB,
+    BULK_CHECKPOINT_PAGES,
+    bulk_writes,
     count_signals,
     get_cursor,
     get_signal,
@@ -96,3 +99,32 @@ def test_cursor_is_upserted(fresh_db: sqlite_utils.Database) -> None:
     set_cursor(fresh_db, "sentry-api", "org/proj", "0:100:0")
     set_cursor(fresh_db, "sentry-api", "org/proj", "0:200:0")
     assert get_cursor(fresh_db, "sentry-api", "org/proj") == "0:200:0"
+
+
+def test_an_envelope_is_stored_without_its_defaults_and_reads_back_whole(
+    fresh_db: sqlite_utils.Database,
+) -> None:
+    signal = make_signal(1).model_copy(update={"actions": [Action(message="click #refresh")]})
+    insert_signals(fresh_db, [signal])
+    (envelope,) = fresh_db.execute("SELECT envelope FROM signals").fetchone()
+    assert '"in_app":true' in envelope and '"sourcemap"' not in envelope  # False: the default
+    assert '"chain"' not in envelope and '"tags"' not in envelope
+    assert len(envelope) < len(signal.model_dump_json())
+    assert get_signal(fresh_db, signal.id) == signal
+
+
+def test_bulk_writes_enlarge_the_page_cache_and_space_checkpoints_then_restore_both(
+    fresh_db: sqlite_utils.Database,
+) -> None:
+    def settings() -> tuple[int, int]:
+        cache = fresh_db.execute("PRAGMA cache_size").fetchone()[0]
+        return int(cache), int(fresh_db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+
+    before = settings()
+    with bulk_writes(fresh_db):
+        assert settings() == (-BULK_CACHE_KIB, BULK_CHECKPOINT_PAGES) != before
+        insert_signals(fresh_db, [make_signal(1)])
+    assert settings() == before
+    with pytest.raises(RuntimeError), bulk_writes(fresh_db):
+        raise RuntimeError("a failed batch")
+    assert settings() == before

@@ -21,7 +21,10 @@ from runner.triage.features import (
     decode,
     encode,
     features,
+    signal_text,
 )
+from runner.triage.fingerprint import fingerprint
+from runner.triage.structure import structure
 from store import open_db
 from store.issues import list_issues
 from store.signal import Signal
@@ -94,6 +97,31 @@ def test_ingest_stores_the_features_triage_would_compute_from_the_envelope(
     assert feedback_row.event == "4f2c0"  # the fields a feedback carries, not just defaults
     assert feedback_row.actor_keys == {"id:p0", "email:p0@example.com"}
     assert "inv-1000" in feedback_row.record_ids
+
+
+def test_each_feature_is_what_its_name_says() -> None:
+    signal = make_signal(
+        kind="feedback",
+        occurred_at="2026-11-23T04:05:06+02:00",
+        route="/invoices/INV-1002",
+        environment="staging",
+        level="warning",
+        text="the invoice INV-1002 page is broken, refresh spins",
+        intent="pay the invoice",
+        actor={"id": "p7", "email": "Pat@Example.com"},
+        contexts={"feedback": {"associated_event_id": "AB-12"}},
+    )
+    f = features(signal)
+    assert (f.lazy, f.id, f.kind, f.source) == (signal, signal.id, "feedback", "test")
+    assert f.seen == "2026-11-23T02:05:06+00:00"
+    assert (f.environment, f.level, f.test_id, f.event) == ("staging", "warning", None, "ab12")
+    assert f.fingerprint == fingerprint(signal) and f.structure == structure(signal)
+    assert f.text == signal_text(signal) and f.actor == "p7"
+    assert {"invoic", "refresh"} <= f.words and "broken" not in f.words  # a complaint word
+    assert f.places == {"invoic"}
+    assert "inv-1002" in f.quoted and f.record_ids == {"inv-1002"}
+    assert f.failure is True
+    assert f.actor_keys == {"id:p7", "email:pat@example.com"}
 
 
 def test_equal_features_are_stored_as_equal_rows() -> None:

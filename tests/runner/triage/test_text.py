@@ -2,8 +2,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from runner.triage.features import signal_text
-from runner.triage.text import best_matches, mask, normalise, similarity, without_template
+from runner.triage.text import (
+    _token_words,
+    best_matches,
+    mask,
+    normalise,
+    similarity,
+    without_template,
+)
 from store.signal import Signal
 
 
@@ -15,6 +25,13 @@ def test_masking_removes_what_varies_between_duplicates() -> None:
     for gone in ("bob", "3f2a9c7e1b", "123456789abc", "x.io", "b=1", "42", "12", "30", "0x1f"):
         assert gone not in text
     assert "email" in text and "uuid" in text and "hex" in text and "num" in text
+
+
+@given(st.text(st.characters(categories=["Nd"]), min_size=1, max_size=40))
+def test_a_number_has_no_words_as_if_it_were_masked(number: str) -> None:
+    # The shortcut for numbers skips masking: it must give what masking gives.
+    assert _token_words(number) == ()
+    assert normalise(f"timeout after {number} tries") == normalise("timeout after tries")
 
 
 def test_same_message_with_other_ids_is_identical() -> None:
