@@ -42,18 +42,31 @@ _MESSAGE_COMPANIONS = {
     *("level", "timestamp", "release", "environment", "tags", "extra", "user", "contexts"),
     *("request", "server_name", "dist", "modules", "transaction"),
 }
+# Relay's other top-level event fields: a record holding nothing else but a `message` string
+# is an event too (`{"message": "Queue stalled"}`), where a log line's own keys (`time`,
+# `msg`, `host`) say it is not.
+_EVENT_FIELDS = (
+    _EVENT_KEYS
+    | _MESSAGE_COMPANIONS
+    | {
+        *("message", "type", "version", "site", "received", "start_timestamp", "time_spent"),
+        *("debug_meta", "errors", "transaction_info", "spans", "measurements", "breakdowns"),
+        *("grouping_config", "key_id", "project", "_meta", "_metrics", "_dsc", "ingest_path"),
+    }
+)
 
 
 def looks_like_event(record: dict[str, Any]) -> bool:
     """A Sentry event: any event-only key (a legacy `sentry.interfaces.*` name too), or a
-    `message` that is an object (the older form of `logentry`) or comes with an event's
-    fields. `event_id` is optional, as at Sentry's ingestion: an event without one gets a
-    stable id from its content."""
+    `message` that is an object (the older form of `logentry`), comes with an event's fields
+    or with nothing but event fields. `event_id` is optional, as at Sentry's ingestion: an
+    event without one gets a stable id from its content."""
     if _EVENT_KEYS & record.keys() or any(k.startswith("sentry.interfaces.") for k in record):
         return True
     message = record.get("message")
     return isinstance(message, dict) or (
-        message is not None and bool(_MESSAGE_COMPANIONS & record.keys())
+        message is not None
+        and (bool(_MESSAGE_COMPANIONS & record.keys()) or record.keys() <= _EVENT_FIELDS)
     )
 
 

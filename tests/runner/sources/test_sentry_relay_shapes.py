@@ -329,3 +329,11 @@ def test_an_event_item_is_an_event_whatever_its_keys() -> None:
     signals = list(envelope_signals(parse_envelope(body), "test"))
     assert all(isinstance(s, Signal) and s.kind == "error" for s in signals)
     assert [s.text for s in signals if isinstance(s, Signal)] == ["Queue stalled", None, None]
+
+
+def test_a_message_with_nothing_but_event_fields_is_an_event() -> None:
+    # Relay takes `{"message": ...}` alone as an event; a log line's own keys say it is not.
+    assert parse({"message": "Queue stalled for 30s"}).title == "Queue stalled for 30s"
+    assert parse({"message": "Queue stalled", "type": "default"}).kind == "error"
+    with pytest.raises(BadRecord, match="not a Signal envelope"):
+        parse_record({"message": "GET /health 200", "time": 3}, "{}", "test")
