@@ -48,7 +48,7 @@ class Thresholds(BaseModel):
     feedback_text: float = Field(default=0.6, gt=0, le=1)
     """The same, when an error meets the text of an issue a person reported: paraphrases
     share fewer words."""
-    across_words: float = Field(default=0.10, gt=0, le=1)
+    across_words: float = Field(default=0.06, gt=0, le=1)
     """Weighted word overlap (rare words weigh more) at or above which a person's words and
     an issue of another kind agree; see `runner/triage/vocabulary.py`."""
     confirm_share: float = Field(default=0.4, gt=0, le=1)

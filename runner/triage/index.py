@@ -93,7 +93,7 @@ class Profile:
     """Something it holds reports a failure (an error, a test, or words saying so)."""
     documents: list[Document] = field(default_factory=list)
     """What it is known by, one word set per text (with its places and ids)."""
-    whole: Document = field(default_factory=lambda: Document(frozenset(), 0.0))
+    whole: Document = field(default_factory=lambda: Document(frozenset()))
     """The same as one document, each word counted over all its texts: what a person's
     words are ranked against."""
     bag: set[str] = field(default_factory=set)
@@ -290,10 +290,9 @@ class Index:
         new = set().union(*words) - profile.bag
         if new:
             self.vocabulary.add_words(new)
-        norm = self.vocabulary.norm
-        profile.documents = [Document(w, norm(w)) for w in words]
+        profile.documents = [Document(w) for w in words]
         union = words[0] if len(words) == 1 else frozenset().union(*words)  # most have one
-        profile.whole = Document(union, 0.0, counted_words(profile.texts, union))
+        profile.whole = Document(union, counted_words(profile.texts, union))
         if not new or len(profile.bag) >= MAX_BAG:
             return
         profile.bag |= new

@@ -287,7 +287,7 @@ class Vocabulary:
         square = self._squares.__getitem__
         best = 0.0
         for doc in documents:
-            document, right = doc.words, doc.norm
+            document, right = doc.words, doc.norm(self)
             shared = words & document
             if not shared or not right:
                 continue
@@ -299,26 +299,32 @@ class Vocabulary:
 
 
 class Document:
-    """An issue's words from one of its texts, or from all of them, with their places."""
+    """An issue's words from one of its texts, or from all of them, with their places.
 
-    __slots__ = ("_rank_at", "_rank_norm", "counts", "norm", "words")
+    Its norms are computed again whenever the weights moved (a few percent more issues): a
+    norm from a much smaller store would skew every comparison with the early issues.
+    """
 
-    def __init__(
-        self, words: frozenset[str], norm: float, counts: dict[str, int] | None = None
-    ) -> None:
+    __slots__ = ("_norm", "_norm_at", "_rank_at", "_rank_norm", "counts", "words")
+
+    def __init__(self, words: frozenset[str], counts: dict[str, int] | None = None) -> None:
         self.words = words
-        self.norm = norm
-        """The length of the words' weight vector when last described."""
         self.counts = counts
         """How often each word comes, where any comes more than once (a person's words);
         None when every word comes once."""
-        self._rank_norm = 0.0
-        self._rank_at = -1
+        self._norm = self._rank_norm = 0.0
+        self._norm_at = self._rank_at = -1
+
+    def norm(self, vocabulary: Vocabulary) -> float:
+        """The length of its words' weight vector (each word once): what the words vote
+        compares with."""
+        if self._norm_at != vocabulary.generation:
+            self._norm = vocabulary.norm(self.words)
+            self._norm_at = vocabulary.generation
+        return self._norm
 
     def rank_norm(self, vocabulary: Vocabulary) -> float:
-        """The length of its counted TF-IDF vector, computed again whenever the weights
-        moved (a few percent more issues): a norm from a much smaller store would skew every
-        comparison with the early issues."""
+        """The length of its counted TF-IDF vector: what suggestions are ranked by."""
         if self._rank_at != vocabulary.generation:
             self._rank_norm = vocabulary.rank_norm(self.words, self.counts)
             self._rank_at = vocabulary.generation
