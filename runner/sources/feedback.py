@@ -31,21 +31,31 @@ SOURCE = "feedback"
 _TEXT_KEYS = ("body", "feedback", "comment", "comments", "text")
 
 
+_SUBJECT_KEYS = ("subject", "title")  # an e-mail's subject, a tracker report's title
+
+
 def looks_like_feedback(record: dict[str, Any]) -> bool:
-    return any(isinstance(record.get(key), str) for key in _TEXT_KEYS)
+    """A person's message: a text, or a subject or title alone (a report with no body)."""
+    return any(isinstance(record.get(key), str) for key in (*_TEXT_KEYS, *_SUBJECT_KEYS))
 
 
 def json_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
-    """`{"body": ..., "from": ..., "subject": ..., "date": ..., "route": ...}` and kin."""
-    body = next(str(record[k]) for k in _TEXT_KEYS if isinstance(record.get(k), str))
+    """`{"body": ..., "from": ..., "subject": ..., "date": ..., "route": ...}` and kin: an
+    e-mail, a widget's message, or a tracker's report (`title`, `body`, `user.login`,
+    `created_at`, as GitHub's API gives an issue)."""
+    body = next((str(record[k]) for k in _TEXT_KEYS if isinstance(record.get(k), str)), "")
+    subject = next((record[k] for k in _SUBJECT_KEYS if isinstance(record.get(k), str)), None)
     sender = record.get("from") or record.get("email") or record.get("sender")
     name, address = parseaddr(str(sender)) if sender else ("", "")
+    user = record.get("user")
+    login = _optional_str(user.get("login")) if isinstance(user, dict) else None
+    when = record.get("date") or record.get("timestamp") or record.get("created_at")
     return build(
         body=body,
-        subject=_optional_str(record.get("subject")),
-        sender_name=_optional_str(record.get("name")) or name or None,
+        subject=_optional_str(subject),
+        sender_name=_optional_str(record.get("name")) or name or login,
         sender_email=address or None,
-        when=parse_timestamp(record.get("date") or record.get("timestamp"), utcnow()),
+        when=parse_timestamp(when, utcnow()),
         route=_optional_str(record.get("route") or record.get("url")),
         workspace=_optional_str(record.get("workspace")),
         raw=raw,
