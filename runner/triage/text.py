@@ -37,7 +37,12 @@ def _replace(match: re.Match[str]) -> str:
     return _REPLACEMENT[match.lastgroup or "num"]
 
 
-_WORD = re.compile(r"[a-z]+")
+# Letters of any script ("stürzt", "вставляет"), and runs of Chinese, Japanese or Korean,
+# written without spaces, as their pairs of characters, as search engines index them.
+_WORD = re.compile(r"[^\W\d_]+")
+_CJK_LETTERS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_CJK = re.compile(f"[{_CJK_LETTERS}]")
+_CJK_RUN = re.compile(f"[{_CJK_LETTERS}]+|[^{_CJK_LETTERS}]+")
 _STOPWORD_TEXT = """
 a an the and or but if then so to of in on at by for with from into onto as is are was were
 be been being it its this that these those there here i me my we our you your he she they
@@ -159,7 +164,22 @@ def _token_words(token: str) -> tuple[str, ...]:
     """The folded content words of one token (`figaler_0` → `figal`): masking and word
     extraction never cross whitespace, so a text's words are its tokens' words in order."""
     # A stem is never empty, so `filter` drops exactly the filler words (None).
-    return tuple(filter(None, map(_stem, _WORD.findall(_mask_token(token)))))
+    words = _WORD.findall(_mask_token(token))
+    if not token.isascii() and _CJK.search(token):
+        words = [pair for word in words for pair in _cjk_pairs(word)]
+    return tuple(filter(None, map(_stem, words)))
+
+
+def _cjk_pairs(word: str) -> list[str]:
+    """A word's CJK runs as overlapping character pairs (a lone character kept), other
+    letters as they are."""
+    out: list[str] = []
+    for run in _CJK_RUN.findall(word):
+        if _CJK.match(run) and len(run) > 1:
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            out.append(run)
+    return out
 
 
 def _is_id(token: str) -> bool:

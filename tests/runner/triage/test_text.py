@@ -112,3 +112,13 @@ def test_a_log_line_repeated_with_other_numbers_is_said_once() -> None:
     assert kept.count("10:00:00 info: [sync] step 0 done") == 1
     assert not any("step 1 done" in line for line in kept)
     assert kept.count("Sync stops") == 1 and "Sync stops after a while." in kept
+
+
+def test_words_of_every_script_count() -> None:
+    # Reports come in other languages too: their letters are words, not gaps; Chinese and
+    # Japanese, written without spaces, count as pairs of characters.
+    assert normalise("Das Terminal stürzt beim Öffnen ab").split()[2:4] == ["stürzt", "beim"]
+    assert "вставляет" in normalise("Ctrl+Shift+V не вставляет текст").split()
+    pairs = normalise("终端闪退").split()
+    assert pairs == ["终端", "端闪", "闪退"]
+    assert set(pairs) & set(normalise("打开设置后终端闪退").split()) == {"终端", "端闪", "闪退"}
