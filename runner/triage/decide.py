@@ -124,7 +124,7 @@ def _ranked(
             # on.
             continue
         votes = sum(hits)
-        if votes < 2 and issue_id in same_hash and not elsewhere(ours, profile, hits[2]):
+        if votes < 2 and issue_id in same_hash and not elsewhere(f, profile, hits[2]):
             votes = 2  # Sentry would group them
         if votes >= 2 and not is_owner and kept_apart(f, profile):
             votes = 1  # a person decides
@@ -138,13 +138,17 @@ def _ranked(
     return ranked
 
 
-def elsewhere(ours: structure_mod.Structure, profile: Profile, words_agree: bool) -> bool:
+def elsewhere(f: Features, profile: Profile, words_agree: bool) -> bool:
     """Seen at a place the issue never was, with other words: a helper shared by many routes
-    failing for another reason, which the same hash alone does not make one problem."""
+    failing for another reason, which the same hash alone does not make one problem. Without
+    words on either side (an exception with no message) nothing says the reason is another."""
+    location = f.structure.location
     return bool(
-        ours.location
+        location
         and profile.routes_seen
-        and ours.location not in profile.routes_seen
+        and location not in profile.routes_seen
+        and f.text
+        and profile.texts
         and not words_agree
     )
 

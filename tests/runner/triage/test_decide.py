@@ -130,6 +130,35 @@ def test_a_custom_fingerprint_groups_different_exception_types(
     assert joined.rule == "the same grouping hash"
 
 
+def test_the_same_stack_without_a_message_joins_from_another_page(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    # With no words on either side nothing says the reason differs: the hash decides.
+    def event(url: str, value: str | None = None) -> Signal:
+        frames = [
+            {"module": "com.shop.Web", "function": "handle", "in_app": True},
+            {"module": "com.shop.Cart", "function": "total", "in_app": True},
+        ]
+        exception: dict[str, object] = {
+            "type": "NullPointerException",
+            "stacktrace": {"frames": frames},
+        }
+        if value:
+            exception["value"] = value
+        record = {"platform": "java", "request": {"url": url}, "exception": {"values": [exception]}}
+        return parse_record(record, json.dumps(record), "test")
+
+    first = event("https://x/orders/1", "Cannot invoke Coupon.rate() on null")
+    other_page, unworded = event("https://x/cart/view"), event("https://x/search")
+    elsewhere = event("https://x/checkout", "tax service answered in an unknown format")
+    store_signals(first, other_page, unworded, elsewhere)
+    report = triage_pending(fresh_db)
+    found = homes(fresh_db)
+    assert found[first.id] == found[other_page.id] == found[unworded.id]
+    # Seen at a page the issue never was, with words the issue never had: a look-alike.
+    assert found[elsewhere.id] != found[first.id] and report.proposed == 1
+
+
 def test_the_same_stack_marked_in_app_otherwise_is_the_same_problem(
     fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
 ) -> None:
