@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from runner.sources.records import parse_record
-from runner.triage.evaluate import evaluate_file
+from runner.triage.evaluate import Metrics, evaluate_file
 
 SET = Path(__file__).parents[3] / "sample_signals" / "tracker_reports"
 
@@ -41,53 +43,47 @@ def test_words_alone_never_join_two_problems_and_propose_the_right_issue() -> No
     assert metrics.suggest_recall_at_3 >= 0.95
 
 
+def _reshaped(tmp_path: Path, reshape: Callable[[int, dict[str, Any]], dict[str, Any]]) -> Metrics:
+    """The set with each report given in another shape (`reshape(n, report)`), evaluated:
+    the same reports must rank the same however they arrive."""
+    lines = (SET / "expected_groups.jsonl").read_text(encoding="utf-8").splitlines()
+    out = []
+    for n, line in enumerate(lines):
+        record = json.loads(line)
+        record["event"] = reshape(n, record["event"])
+        out.append(json.dumps(record))
+    path = tmp_path / "reshaped.jsonl"
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    metrics, bad = evaluate_file(path)
+    assert bad == [] and metrics.events == len(lines)
+    assert metrics.pairwise_precision >= 0.95
+    assert metrics.suggest_recall_at_1 >= 0.80
+    return metrics
+
+
 def test_a_page_every_report_comes_from_ties_no_two_reports(tmp_path: Path) -> None:
     # Each report carries its own address on a tracker (or all come from one feedback page):
     # the same route template for all of them, which is no place where a problem happened.
-    lines = (SET / "expected_groups.jsonl").read_text(encoding="utf-8").splitlines()
-    with_urls = []
-    for n, line in enumerate(lines):
-        record = json.loads(line)
-        record["event"]["url"] = f"https://tracker.example/petrel/issues/{1000 + n}"
-        with_urls.append(json.dumps(record))
-    path = tmp_path / "with_urls.jsonl"
-    path.write_text("\n".join(with_urls) + "\n", encoding="utf-8")
-    metrics, bad = evaluate_file(path)
-    assert bad == [] and metrics.pairwise_precision >= 0.95
-    assert metrics.suggest_recall_at_1 >= 0.80
+    _reshaped(tmp_path, lambda n, r: r | {"url": f"https://tracker.example/petrel/issues/{n}"})
 
 
 def test_the_same_reports_as_envelopes_rank_the_same(tmp_path: Path) -> None:
     # A report given as an Overnight envelope names its heading `title` and its body `text`:
     # the heading is the person's words too (left out, @1 fell to 0.63), and a body with a
     # pasted log longer than a signal holds is cut, not refused.
-    lines = (SET / "expected_groups.jsonl").read_text(encoding="utf-8").splitlines()
-    envelopes = []
-    for n, line in enumerate(lines):
-        record = json.loads(line)
-        report = record["event"]
+    def envelope(n: int, report: dict[str, Any]) -> dict[str, Any]:
         body = report["body"] + ("\n\n" + "log: sync step done\n" * 2_000 if n == 0 else "")
-        record["event"] = {"kind": "feedback", "title": report["subject"], "text": body}
-        envelopes.append(json.dumps(record))
-    path = tmp_path / "envelopes.jsonl"
-    path.write_text("\n".join(envelopes) + "\n", encoding="utf-8")
-    metrics, bad = evaluate_file(path)
-    assert bad == [] and metrics.events == len(lines)
-    assert metrics.pairwise_precision >= 0.95
-    assert metrics.suggest_recall_at_1 >= 0.80
-    assert metrics.suggest_recall_at_3 >= 0.95
+        return {"kind": "feedback", "title": report["subject"], "text": body}
+
+    assert _reshaped(tmp_path, envelope).suggest_recall_at_3 >= 0.95
 
 
 def test_the_same_reports_as_a_tracker_api_gives_them_rank_the_same(tmp_path: Path) -> None:
     # GitHub's API shape: `title`, `body`, `user.login`, `created_at`, its own `url`, and
     # `comments` as a count. The title is the person's words; before, only the body was read
     # (@1 0.61, @3 0.87).
-    lines = (SET / "expected_groups.jsonl").read_text(encoding="utf-8").splitlines()
-    issues = []
-    for n, line in enumerate(lines):
-        record = json.loads(line)
-        report = record["event"]
-        record["event"] = {
+    def api_issue(n: int, report: dict[str, Any]) -> dict[str, Any]:
+        return {
             "id": 9000 + n,
             "number": 1000 + n,
             "title": report["subject"],
@@ -98,14 +94,8 @@ def test_the_same_reports_as_a_tracker_api_gives_them_rank_the_same(tmp_path: Pa
             "comments": 3,
             "state": "closed",
         }
-        issues.append(json.dumps(record))
-    path = tmp_path / "api.jsonl"
-    path.write_text("\n".join(issues) + "\n", encoding="utf-8")
-    metrics, bad = evaluate_file(path)
-    assert bad == [] and metrics.events == len(lines)
-    assert metrics.pairwise_precision >= 0.95
-    assert metrics.suggest_recall_at_1 >= 0.80
-    assert metrics.suggest_recall_at_3 >= 0.95
+
+    assert _reshaped(tmp_path, api_issue).suggest_recall_at_3 >= 0.95
     # A report with a title and no body is a report too.
     titled = {"title": "Crash when opening a calendar invite", "body": None, "comments": 0}
     signal = parse_record(titled, json.dumps(titled), "test")
