@@ -8,15 +8,25 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 SignalKind = Literal["error", "feedback", "regression"]
 
 # Bounds on untrusted text, so one hostile record cannot bloat the store or the console.
 MAX_TEXT = 16_384
 MAX_TITLE = 512
+
+
+def _cut_to(limit: int) -> BeforeValidator:
+    """Text past `limit` is cut, not refused: a pasted log makes a long report, not a
+    malformed one (the payload stays whole in `raw`)."""
+    return BeforeValidator(lambda v: v[:limit] if isinstance(v, str) and len(v) > limit else v)
+
+
+Title = Annotated[str, _cut_to(MAX_TITLE)]
+Text = Annotated[str, _cut_to(MAX_TEXT)]
 
 
 class _Model(BaseModel):
@@ -59,9 +69,9 @@ class Frame(_Model):
 class ErrorDetail(_Model):
     """An exception: the one that was raised, with the chain of causes before it."""
 
-    type: str = Field(max_length=MAX_TITLE)
+    type: Title
     """Exception class name, e.g. `ZeroDivisionError`."""
-    message: str = Field(default="", max_length=MAX_TEXT)
+    message: Text = ""
     """The exception's message (Sentry's `value`)."""
     module: str | None = None
     """Module that defines the exception class, when known."""
@@ -93,7 +103,7 @@ class Actor(_Model):
 class Action(_Model):
     """One of the user's last actions before the signal (Sentry breadcrumbs)."""
 
-    message: str = Field(default="", max_length=MAX_TEXT)
+    message: Text = ""
     """What happened, in the producer's words."""
     category: str | None = None
     """E.g. `ui.click`, `navigation`, `http`, `db`."""
@@ -115,7 +125,7 @@ class Signal(_Model):
     """When it happened, as the producer says; the receive time when it does not."""
     received_at: datetime
     """When Overnight stored it."""
-    title: str = Field(max_length=MAX_TITLE)
+    title: Title
     """A one-line summary for lists."""
     route: str | None = None
     """The route, URL path or screen where it happened."""
@@ -126,11 +136,11 @@ class Signal(_Model):
     """The last user actions before the signal, oldest first."""
     flags: dict[str, Any] = Field(default_factory=dict)
     """Feature-flag state at the time."""
-    intent: str | None = Field(default=None, max_length=MAX_TEXT)
+    intent: Text | None = None
     """What the user was attempting, e.g. `refresh the dashboard`."""
     error: ErrorDetail | None = None
     """The exception, for errors and regressions."""
-    text: str | None = Field(default=None, max_length=MAX_TEXT)
+    text: Text | None = None
     """Free text: the feedback, or the failure output of a test."""
     test_id: str | None = None
     """The failing test's id, for regressions."""
@@ -147,7 +157,7 @@ class Signal(_Model):
     stack: list[Frame] = Field(default_factory=list)
     """Frames of an event without an exception (Sentry's bare `stacktrace`, or the crashing or
     current thread's): a message captured with its stack groups on the stack."""
-    message_template: str | None = Field(default=None, max_length=MAX_TEXT)
+    message_template: Text | None = None
     """The message before its parameters were filled in (Sentry's `logentry.message`), when
     the producer sent one: what a message groups on."""
     tags: dict[str, str] = Field(default_factory=dict)

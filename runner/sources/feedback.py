@@ -24,7 +24,7 @@ from runner.sources.common import (
     one_line,
     parse_timestamp,
 )
-from store.signal import MAX_TEXT, Actor, Signal, content_id, utcnow
+from store.signal import Actor, Signal, content_id, utcnow
 from store.signals import rejection
 
 SOURCE = "feedback"
@@ -97,7 +97,7 @@ def build(
             route=route,
             actor=actor,
             workspace=workspace,
-            text=full_text[:MAX_TEXT],
+            text=full_text,
             raw=raw,
         )
     except ValidationError as exc:

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from runner.sources import Parsed
 from runner.sources.common import BadRecord, describe_validation_error, one_line, parse_timestamp
-from store.signal import MAX_TEXT, ErrorDetail, Frame, Signal, content_id, utcnow
+from store.signal import ErrorDetail, Frame, Signal, content_id, utcnow
 from store.signals import rejection
 
 SOURCE = "junit"
@@ -81,8 +81,8 @@ def case_to_signal(case: ET.Element, outcome: ET.Element, stamp: str, raw: str) 
             received_at=now,
             title=one_line(f"{test_id} failed: {message}", 512),
             test_id=test_id,
-            error=ErrorDetail(type=error_type, message=message[:MAX_TEXT], frames=frames),
-            text=details[:MAX_TEXT] or None,
+            error=ErrorDetail(type=error_type, message=message, frames=frames),
+            text=details or None,
             raw=raw,
         )
     except ValidationError as exc:

@@ -19,7 +19,7 @@ from runner.sources.common import (
     one_line,
     parse_timestamp,
 )
-from store.signal import MAX_TEXT, MAX_TITLE, Signal, content_id, utcnow
+from store.signal import MAX_TITLE, Signal, content_id, utcnow
 
 __all__ = [
     "SHAPES",
@@ -43,26 +43,12 @@ def native_envelope(record: dict[str, Any], raw: str, source: str) -> Signal:
     data.setdefault("id", content_id(raw.strip()))
     data["received_at"] = now
     data["occurred_at"] = parse_timestamp(data.get("occurred_at"), now)
-    _trim_words(data)
     if not data.get("title"):
         data["title"] = _envelope_title(data)
     try:
         return Signal.model_validate(data)
     except ValidationError as exc:
         raise BadRecord(describe_validation_error(exc)) from exc
-
-
-def _trim_words(data: dict[str, Any]) -> None:
-    """Cut over-long words to the stored limits instead of refusing the signal: a pasted log
-    makes a long report, not a malformed one (the whole payload stays in `raw`)."""
-    for key, limit in (("title", MAX_TITLE), ("text", MAX_TEXT), ("intent", MAX_TEXT)):
-        if isinstance(data.get(key), str) and len(data[key]) > limit:
-            data[key] = data[key][:limit]
-    error = data.get("error")
-    if isinstance(error, dict):
-        message = error.get("message")
-        if isinstance(message, str) and len(message) > MAX_TEXT:
-            data["error"] = {**error, "message": message[:MAX_TEXT]}
 
 
 def _envelope_title(data: dict[str, Any]) -> str:

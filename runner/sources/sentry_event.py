@@ -16,7 +16,7 @@ from runner.sources import sentry_schema as schema
 from runner.sources import sentry_stack
 from runner.sources.common import BadRecord, describe_validation_error, one_line
 from runner.sources.sentry_message import logentry
-from store.signal import MAX_TEXT, Action, Actor, ErrorDetail, Signal, content_id, utcnow
+from store.signal import Action, Actor, ErrorDetail, Signal, content_id, utcnow
 
 _EVENT_KEYS = {
     "exception",
@@ -127,9 +127,9 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
             workspace=tags.get("workspace") or tags.get("organization") or tags.get("tenant"),
             actions=_breadcrumbs(event.get("breadcrumbs"), errors),
             flags=_flags(contexts.get("flags")),
-            intent=intent[:MAX_TEXT] if isinstance(intent, str) else None,
+            intent=intent if isinstance(intent, str) else None,
             error=error,
-            text=text[:MAX_TEXT] if text else None,
+            text=text or None,
             release=schema.release(event.get("release"), errors),
             environment=environment,
             level=level,
@@ -162,7 +162,7 @@ def user_report_to_signal(report: dict[str, Any], raw: str, source: str) -> Sign
             received_at=now,
             title=one_line(comments),
             actor=Actor(name=schema.lenient(report.get("name")), email=_text(report.get("email"))),
-            text=comments[:MAX_TEXT],
+            text=comments,
             contexts={"feedback": {"associated_event_id": event_id}},
             raw=raw,
         )
@@ -281,7 +281,7 @@ def _breadcrumbs(value: Any, errors: schema.Errors) -> list[Action]:
         try:
             actions.append(
                 Action(
-                    message=(message or "")[:MAX_TEXT],
+                    message=message or "",
                     category=category if isinstance(category, str) else None,
                     timestamp=schema.timestamp(crumb.get("timestamp"), "breadcrumb", errors),
                     level=level if isinstance(level, str) else None,

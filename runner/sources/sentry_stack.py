@@ -96,7 +96,7 @@ def _one(
     try:
         return ErrorDetail(
             type=trim(type_, EXCEPTION_TYPE) or "Error",
-            message=(trim(text, MESSAGE) or "")[:MAX_TEXT],
+            message=trim(text, MESSAGE) or "",
             module=trim(string(value.get("module"), f"{where}.module", errors), EXCEPTION_TYPE),
             frames=frames(stacktrace.get("frames"), f"{where}.stacktrace", errors),
             exception_id=unsigned(mechanism.get("exception_id")) if filter_groups else None,
