@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any, NamedTuple, TypeVar
 
 import sqlite_utils
@@ -42,7 +43,12 @@ FINGERPRINT_BUCKET = 16  # a shared helper's one hash over many issues: the late
 TYPE_FRAME_BUCKET = 24
 TOKEN_BUCKET = 6
 TOKENS_PER_SIGNAL = 3
-WORD_BUCKET = 32
+WORD_BUCKET = 128
+"""Issues kept per word, the latest filed: a person's words look through all of them, so a
+report still meets an old issue after a hundred others used the same word."""
+RECENT_PER_WORD = 32
+"""How many of a word's latest issues an error looks through: its own texts are short and
+exact, and the latest issues are where its duplicates are."""
 WORD_CANDIDATES = 16
 RAREST_WORDS = 12
 WIDE_RAREST_WORDS = 24
@@ -331,7 +337,7 @@ class Index:
         for word in self.vocabulary.rarest(known, WIDE_RAREST_WORDS if wide else RAREST_WORDS):
             bucket = index[word]
             w = weight(word)
-            for issue_id in bucket:
+            for issue_id in bucket if wide else islice(reversed(bucket), RECENT_PER_WORD):
                 shared[issue_id] = shared.get(issue_id, 0.0) + w
         profiles = self.profiles
         ranked = sorted([(-score, i) for i, score in shared.items() if i in profiles])

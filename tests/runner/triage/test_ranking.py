@@ -106,3 +106,25 @@ def test_a_document_norm_follows_the_weights_as_issues_come() -> None:
         vocabulary.add_words({"export", f"other{n}"})
         vocabulary.add_document()
     assert document.norm(vocabulary) == vocabulary.norm(words) != early
+
+
+def test_a_report_still_meets_an_old_issue_after_many_others_used_its_words(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    # Sixty later reports each use three of the four words the first one and the last share:
+    # a word bucket kept too short for a tracker's size drops the first issue from all four.
+    words = ["drafts", "lose", "attachments", "overnight"]
+    first = feedback("Drafts lose attachments overnight", route=None, user="u0")
+    others = [
+        feedback(
+            " ".join(w for k, w in enumerate(words) if k != n % 4) + f" filler{n} other{n}",
+            route=None,
+            user=f"u{n + 1}",
+        )
+        for n in range(60)
+    ]
+    last = feedback("my drafts lose their attachments overnight", route=None, user="u99")
+    store_signals(first, *others, last)
+    triage_pending(fresh_db)
+    (proposal,) = [x for x in links_for_signal(fresh_db, last.id) if x.state == "proposed"]
+    assert proposal.candidates[0][0] == links_for_signal(fresh_db, first.id)[0].issue_id
