@@ -42,14 +42,20 @@ def looks_like_feedback(record: dict[str, Any]) -> bool:
 def json_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
     """`{"body": ..., "from": ..., "subject": ..., "date": ..., "route": ...}` and kin: an
     e-mail, a widget's message, or a tracker's report (`title`, `body`, `user.login`,
-    `created_at`, as GitHub's API gives an issue)."""
+    `created_at`, as GitHub's API gives an issue; `author.login` and `createdAt`, as its
+    command line `gh issue list --json` does)."""
     body = next((str(record[k]) for k in _TEXT_KEYS if isinstance(record.get(k), str)), "")
     subject = next((record[k] for k in _SUBJECT_KEYS if isinstance(record.get(k), str)), None)
     sender = record.get("from") or record.get("email") or record.get("sender")
     name, address = parseaddr(str(sender)) if sender else ("", "")
-    user = record.get("user")
+    user = record.get("user") or record.get("author")
     login = _optional_str(user.get("login")) if isinstance(user, dict) else None
-    when = record.get("date") or record.get("timestamp") or record.get("created_at")
+    when = (
+        record.get("date")
+        or record.get("timestamp")
+        or record.get("created_at")
+        or record.get("createdAt")
+    )
     return build(
         body=body,
         subject=_optional_str(subject),

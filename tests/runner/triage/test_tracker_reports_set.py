@@ -100,3 +100,8 @@ def test_the_same_reports_as_a_tracker_api_gives_them_rank_the_same(tmp_path: Pa
     titled = {"title": "Crash when opening a calendar invite", "body": None, "comments": 0}
     signal = parse_record(titled, json.dumps(titled), "test")
     assert (signal.kind, signal.title) == ("feedback", titled["title"])
+    # As `gh issue list --json title,body,author,createdAt` writes it.
+    listed = {**titled, "author": {"login": "aiko"}, "createdAt": "2026-09-01T22:02:00Z"}
+    signal = parse_record(listed, json.dumps(listed), "test")
+    assert signal.actor is not None and signal.actor.name == "aiko"
+    assert signal.occurred_at.isoformat() == "2026-09-01T22:02:00+00:00"
