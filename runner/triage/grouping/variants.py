@@ -26,12 +26,14 @@ from runner.triage.grouping.component import Component, digest
 from runner.triage.grouping.security import security
 from store.signal import ErrorDetail, Frame, Signal
 
-GROUPING_VERSION = "overnight:2026-12-03"
-"""This grouping's configuration; it follows Sentry's `newstyle:2023-01-11` (source lines,
-recursion, built-in stack trace rules, native name trimming since `overnight:2026-12-02`;
-since `overnight:2026-12-03`: `file://` frames without their file name, the JavaScript
-`webpack:`/`app:` in-app rules, Sentry's current native name trimming and parameterisation,
-and a length-prefixed digest)."""
+GROUPING_VERSION = "overnight:2026-12-04"
+"""This grouping's configuration; it follows Sentry's default, `newstyle:2026-01-20` (source
+lines, recursion, built-in stack trace rules, native name trimming since `overnight:2026-12-02`;
+Sentry's current native name trimming and parameterisation, the JavaScript `webpack:`/`app:`
+in-app rules and a length-prefixed digest since `overnight:2026-12-03`; since
+`overnight:2026-12-04`: the `all-platforms@2026-01-20` rules, `file://` frames keeping their
+file name, a lone nameless JavaScript frame not from a URL ignored, CPython's multiprocessing
+line parameterised, recursion read on trimmed names, unknown fingerprint variables flagged)."""
 
 _VARIABLE = re.compile(r"^\{\{\s*(\S+)\s*\}\}$")  # Sentry's: names are case-sensitive
 _MD5 = re.compile(r"^[0-9a-f]{32}$")  # Sentry's: lower-case only; others are hashed
@@ -158,36 +160,66 @@ def _basename(path: str | None) -> str | None:
     return path.replace("\\", "/").rsplit("/", 1)[-1] if path else None
 
 
+# Sentry's fingerprint variables (`fingerprinting.utils.resolve_fingerprint_variable`): each
+# name it knows, what it reads, and what stands in when the event has none.
+_VARIABLES = {
+    "transaction": "transaction",
+    "message": "message",
+    "type": "type",
+    "error.type": "type",
+    "value": "value",
+    "error.value": "value",
+    "function": "function",
+    "stack.function": "function",
+    "path": "abs-path",
+    "stack.abs_path": "abs-path",
+    "stack.filename": "filename",
+    "module": "module",
+    "stack.module": "module",
+    "package": "package",
+    "stack.package": "package",
+    "level": "level",
+    "logger": "logger",
+}
+
+
 def _variable(name: str, signal: Signal) -> str:
     """The value of a fingerprint variable (`{{ error.type }}`, `{{ tags.x }}`, ...), as
-    Sentry resolves it; an unknown variable stays as written (Sentry's default config)."""
-    key = name
+    Sentry resolves it; a name it does not know is `<unrecognized-variable-NAME>`, as in
+    `newstyle:2026-01-20` (the 2023 configuration kept the entry as written)."""
+    if name.startswith("tags."):
+        return signal.tags.get(name[5:]) or f"<no-value-for-tag-{name[5:]}>"
+    key = _VARIABLES.get(name)
+    if key is None:
+        return f"<unrecognized-variable-{name}>"
     error = signal.error
     frame = _crash_frame(signal)
-    values: dict[str, str | None] = {
-        "type": error.type if error else None,
-        "value": error.message if error else None,
-        "message": signal.text or signal.message_template or (error.message if error else None),
-        "level": signal.level,
-        "logger": signal.tags.get("logger"),
-        "transaction": signal.tags.get("transaction"),
-        "function": frame.function if frame else None,
-        "module": frame.module if frame else None,
-        "path": (frame.abs_path or frame.file) if frame else None,
-        "filename": _basename(frame.file or frame.abs_path) if frame else None,
-        "package": _basename(frame.package) if frame else None,
-        "release": signal.release,
-    }
-    for prefix in ("error.", "stack."):
-        if key.startswith(prefix) and key[len(prefix) :] in values:
-            key = key[len(prefix) :]
-    if key == "abs_path":
-        key = "path"
-    if key.startswith("tags."):
-        return signal.tags.get(name[5:]) or f"<no-value-for-tag-{name[5:]}>"
-    if key not in values:
-        return "{{ " + name + " }}"
-    return values[key] or f"<no-{key}>"
+    value: str | None
+    if key == "transaction":
+        value = signal.tags.get("transaction")
+    elif key == "message":
+        value = signal.text or signal.message_template or (error.message if error else None)
+    elif key == "type":
+        value = error.type if error else None
+    elif key == "value":
+        value = error.message if error else None
+    elif key == "level":
+        value = signal.level
+    elif key == "logger":
+        value = signal.tags.get("logger")
+    elif frame is None:
+        value = None
+    elif key == "function":
+        value = strategies.trimmed_function(frame, signal.platform)
+    elif key == "abs-path":
+        value = frame.abs_path or frame.file
+    elif key == "filename":
+        value = frame.file  # the file name as sent (else the path), not its base name
+    elif key == "module":
+        value = frame.module
+    else:
+        value = _basename(frame.package)
+    return value or f"<no-{key}>"
 
 
 def _custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str, Component] | None:
@@ -340,7 +372,7 @@ def _stack_key(signal: Signal, error: ErrorDetail) -> tuple[object, ...]:
                 e.is_group,
                 e.synthetic,
                 e.ns_error,
-                strategies.stack_key(e.frames),
+                strategies.stack_key(e.frames, signal.platform),
             )
             for e in _exceptions(error)
         ),

@@ -116,10 +116,11 @@ def test_javascript_frames_from_urls_and_files(snapshot: SnapshotAssertion) -> N
 
     http = browser("https://shop.example.com")
     assert tree(http) == snapshot
-    # Another host is the same frame (a URL contributes no file), and so is a `file://` one:
-    # Sentry's default configuration drops the file name of both.
+    # Another host is the same frame (a URL contributes no file); a `file://` one is not a
+    # URL to Sentry's `get_filename_component` (`files_count_as_urls=False`): it keeps its
+    # (base) file name, whatever its directory.
     assert group(http).hash == group(browser("http://cdn.example.net")).hash
-    assert group(http).hash == group(browser("file:///opt/shop")).hash
+    assert group(http).hash != group(browser("file:///opt/shop")).hash
     assert group(browser("file:///opt/shop")).hash == group(browser("file:///srv/other")).hash
     # A plain path keeps its file name.
     assert group(http).hash != group(browser("/opt/shop")).hash
@@ -515,14 +516,14 @@ def test_what_sentry_ingestion_normalises_before_grouping() -> None:
     def one(frame: dict[str, Any], platform: str = "python") -> Signal:
         return event(platform=platform, exception={"values": [None, exc("E", "v", [frame])]})
 
-    # A frame with only a `file:` URL gets the URL's path as its file name, which then does
-    # not count (a `file:` path is a URL to the default configuration): the folder and query
-    # never matter, a plain path's file name does.
+    # A frame with only a `file:` URL gets the URL's path as its file name (Relay), which
+    # counts (`get_filename_component`: a `file:` path is no served URL): its base name
+    # groups, the folder and query never matter.
     url = {"abs_path": "file:///srv/app/main.js?v=1", "function": "f", "in_app": True}
     moved = {"abs_path": "file:///opt/other.js?v=2", "function": "f", "in_app": True}
     plain = {"filename": "/opt/main.js", "function": "f", "in_app": True}
-    assert group(one(url, "node")).hash == group(one(moved, "node")).hash
-    assert group(one(url, "node")).hash != group(one(plain, "node")).hash
+    assert group(one(url, "node")).hash != group(one(moved, "node")).hash
+    assert group(one(url, "node")).hash == group(one(plain, "node")).hash
     # An `app://` path (React Native) is not such a URL: its query stays in the file name.
     app = {"filename": "app:///main.js?v=1", "function": "f", "in_app": True}
     assert (

@@ -1,0 +1,183 @@
+"""What Sentry's default grouping configuration, `newstyle:2026-01-20`, does differently from
+`newstyle:2023-01-11` (`src/sentry/grouping/strategies/configurations.py`: the context flags
+it turns off and its `all-platforms@2026-01-20` stack trace rules), and the fingerprint
+variables and frame rules its source has now. Each test names the function it follows.
+
+Events go through the real parser, shaped as the SDKs send them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from runner.sources.records import parse_record
+from runner.triage.grouping import group
+from store.signal import Signal
+
+
+def event(platform: str, frames: list[dict[str, Any]], **fields: Any) -> Signal:
+    record: dict[str, Any] = {
+        "platform": platform,
+        "level": "error",
+        "exception": {
+            "values": [{"type": "KeyError", "value": "'sku'", "stacktrace": {"frames": frames}}]
+        },
+    } | fields
+    return parse_record(record, json.dumps(record, sort_keys=True), "test")
+
+
+def py(path: str, function: str, in_app: bool = True, **extra: Any) -> dict[str, Any]:
+    return {"abs_path": path, "filename": path.rsplit("/", 1)[-1], "function": function,
+            "in_app": in_app, "lineno": 10} | extra  # fmt: skip
+
+
+APP = py("/srv/shop/cart.py", "total", module="shop.cart")
+
+
+def test_unix_library_paths_are_never_in_app_on_any_platform() -> None:
+    """`all-platforms@2026-01-20`: `path:/usr/local/lib/** -app` (and `/lib`, `/usr/lib`,
+    `**/.local/share`) for every family, where the 2023 rules said `family:native`: a Python
+    standard library frame the client marked in-app does not make the in-app stack."""
+    stdlib = "/usr/local/lib/python3.11/json/decoder.py"
+    decode = event("python", [APP, py(stdlib, "decode", module="json.decoder")])
+    raw = event("python", [APP, py(stdlib, "raw_decode", module="json.decoder")])
+    alone = event("python", [APP])
+    assert group(decode).variant == "app"
+    assert group(decode).hash == group(raw).hash == group(alone).hash
+    shared = py("/home/u/.local/share/virtualenvs/x/json.py", "load", module="lib.json")
+    assert group(event("python", [APP, shared])).hash == group(alone).hash
+
+
+def test_a_throwing_frame_neither_groups_nor_is_in_app() -> None:
+    """`all-platforms@2026-01-20`: `category:throw ^-group -group ^-app -app` (the 2023 rules
+    said `category:throw ^-group`): `abort` itself no longer groups, nor counts as in-app."""
+    app = "/var/containers/Bundle/Application/1/Shop.app/Shop"
+
+    def crash(*stack: dict[str, Any]) -> Signal:
+        return event("cocoa", list(stack))
+
+    main = {"function": "main", "package": app, "in_app": True}
+    add = {"function": "-[Cart add:]", "package": app, "in_app": True}
+    abort = {"function": "abort", "package": app, "in_app": True}
+    assert group(crash(main, add, abort)).hash == group(crash(main, add)).hash
+    thrown = group(crash(main, add, abort)).trees
+    assert "marked out of app by stack trace rule" in thrown["app"].render()
+    assert "category:throw ^-group -group ^-app -app" in thrown["system"].render()
+
+
+def test_python_multiprocessing_bootstrap_is_internals() -> None:
+    """`all-platforms@2026-01-20`: `function:<module> | [ function:spawn_main ]
+    category=internals`, and `category:internals -app -group`: the generated `<module>` frame
+    that calls `spawn_main` never groups."""
+    spawn = py("/usr/lib/python3.11/multiprocessing/spawn.py", "spawn_main", in_app=False)
+
+    def child(module: str, callee: dict[str, Any] = spawn) -> Signal:
+        boot = {"filename": "<string>", "function": "<module>", "module": module,
+                "in_app": True, "lineno": 1}  # fmt: skip
+        return event("python", [boot, callee, APP])
+
+    assert group(child("__main__")).hash == group(child("__mp_main__")).hash
+    # Only the frame calling `spawn_main`: another `<module>` frame groups on its module.
+    run = py("/srv/shop/boot.py", "run", module="shop.boot")
+    assert group(child("__main__", run)).hash != group(child("__mp_main__", run)).hash
+
+
+def test_python_multiprocessing_source_line_is_parameterised() -> None:
+    """`stacktraces.processing.normalize_stacktraces_for_grouping` with
+    `prevent_python_multiprocessing_context_line_parameterization` off (2026-01-20): the
+    `spawn_main(tracker_fd=N, pipe_handle=M)` line of a `<string>` `<module>` frame of module
+    `__main__` groups with its numbers as `<int>`; another line keeps them."""
+
+    def child(line: str, module: str = "__main__") -> Signal:
+        boot = {"filename": "<string>", "function": "<module>", "module": module,
+                "in_app": True, "lineno": 1, "context_line": line}  # fmt: skip
+        return event("python", [boot, APP])
+
+    call = "from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd={}, pipe_handle={})"
+    windows = (
+        "from multiprocessing.spawn import spawn_main; spawn_main(parent_pid={}, pipe_handle={})"
+    )
+    assert group(child(call.format(5, 7))).hash == group(child(call.format(11, 13))).hash
+    assert group(child(windows.format(4120, 7))).hash == group(child(windows.format(9, 3))).hash
+    assert group(child(call.format(5, 7))).hash != group(child(windows.format(5, 7))).hash
+    other = "run(tracker_fd={})"
+    assert group(child(other.format(5))).hash != group(child(other.format(6))).hash
+    in_a_module = call.format(5, 7), call.format(6, 8)
+    assert group(child(in_a_module[0], "boot")).hash != group(child(in_a_module[1], "boot")).hash
+
+
+def test_a_lone_nameless_javascript_frame_not_from_a_url_does_not_group() -> None:
+    """`newstyle._single_stacktrace_variant` with `handle_js_single_frame_url_origin_backwards`
+    off (2026-01-20): a one-frame JavaScript stack whose frame has no function and no URL is
+    ignored, so the exception groups on its type and value; a served one is kept (it has
+    nothing left to group on anyway: its file is a URL and its line nameless)."""
+
+    def lone(path: str, line: str, value: str = "x is undefined") -> Signal:
+        frame = {"abs_path": path, "lineno": 1, "colno": 5, "in_app": True, "context_line": line}
+        record_value = {"type": "TypeError", "value": value, "stacktrace": {"frames": [frame]}}
+        return event("javascript", [], exception={"values": [record_value]})
+
+    local_a, local_b = lone("/app/main.js", "a.b.c;"), lone("/app/other.js", "d.e;")
+    assert group(local_a).hash == group(local_b).hash
+    assert group(local_a).basis == "exception"
+    assert group(local_a).hash != group(lone("/app/main.js", "a.b.c;", "y is undefined")).hash
+    assert group(lone("file:///app/main.js", "a.b.c;")).basis == "stack"
+
+
+def test_recursion_compares_frames_after_trimming_their_function_names() -> None:
+    """`newstyle._is_recursive_frame` compares the frame as `normalize_stacktraces_for_grouping`
+    left it: `function` already trimmed (`_trim_function_name`), so two template
+    instantiations of one function calling each other are one frame."""
+
+    def native(*names: str) -> Signal:
+        stack = [
+            {"function": n, "filename": "cache.h", "package": "/opt/shop/bin/shop", "in_app": True}
+            for n in names
+        ]
+        return event("native", stack)
+
+    main = "main"
+    get_int = "Cache<int>::get(int) const"
+    get_long = "Cache<long>::get(long) const"
+    assert group(native(main, get_int, get_long)).hash == group(native(main, get_int)).hash
+    assert (
+        "ignored due to recursion" in group(native(main, get_int, get_long)).trees["app"].render()
+    )
+
+
+def fingerprinted(parts: list[str], path: str = "/srv/shop/cart.py", **fields: Any) -> Signal:
+    return event("python", [py(path, "total", module="shop.cart")], fingerprint=parts, **fields)
+
+
+def test_stack_filename_is_the_file_as_sent_not_its_base_name() -> None:
+    """`fingerprinting.utils.resolve_fingerprint_variable`: `stack.filename` is the crash
+    frame's `filename or abs_path`, not a base name; `filename` alone is no variable."""
+
+    def frame_file(filename: str) -> Signal:
+        record = {"filename": filename, "function": "total", "in_app": True}
+        return event("python", [record], fingerprint=["{{ stack.filename }}"])
+
+    assert group(frame_file("shop/cart.py")).hash != group(frame_file("legacy/cart.py")).hash
+    assert group(frame_file("shop/cart.py")).hash == group(frame_file("shop/cart.py")).hash
+    bare = group(fingerprinted(["{{ filename }}"])).trees["custom"].render()
+    assert "<unrecognized-variable-filename>" in bare
+
+
+def test_unknown_fingerprint_variables_are_flagged_whatever_their_spacing() -> None:
+    """`resolve_fingerprint_variable` without `use_legacy_unknown_variable_handling`
+    (2026-01-20): a name it does not know (`release`, `abs_path`, `dog`) becomes
+    `<unrecognized-variable-NAME>`, so `{{dog}}` and `{{ dog }}` are one fingerprint, and a
+    `{{ release }}` fingerprint does not split releases."""
+    assert group(fingerprinted(["{{dog}}"])).hash == group(fingerprinted(["{{ dog }}"])).hash
+    one = group(fingerprinted(["{{ release }}"], release="shop@1"))
+    two = group(fingerprinted(["{{ release }}"], release="shop@2"))
+    assert one.hash == two.hash
+    assert "<unrecognized-variable-release>" in one.trees["custom"].render()
+    moved = group(fingerprinted(["{{ abs_path }}"], path="/opt/shop/cart.py"))
+    assert moved.hash == group(fingerprinted(["{{ abs_path }}"])).hash
+    # The names it knows still resolve: `stack.abs_path` and `path` are the crash frame's path.
+    assert (
+        group(fingerprinted(["{{ stack.abs_path }}"], path="/opt/shop/cart.py")).hash
+        != group(fingerprinted(["{{ path }}"])).hash
+    )
