@@ -129,6 +129,15 @@ def _default(trees: dict[str, Component]) -> tuple[str, Component] | None:
     if app is not None and _has_stack(app):
         return "app", app
     if system is not None and system.contributes:
+        if (
+            app is not None
+            and app.contributes
+            and not _has_stack(system)
+            and app.hash() != system.hash()
+        ):
+            # No stack trace counts anywhere, and the app variant holds exceptions the system
+            # one leaves out (those without a stack trace): Sentry keeps both hashes.
+            return "app", app
         return "system", system
     for name in ("security", "message"):
         tree = trees.get(name)
@@ -139,7 +148,7 @@ def _default(trees: dict[str, Component]) -> tuple[str, Component] | None:
 
 def _basis(variant: str, tree: Component) -> str:
     if variant == "app":
-        return "stack"
+        return "stack" if _has_stack(tree) else "exception"
     if variant == "system":
         return "system-stack" if _has_stack(tree) else "exception"
     return variant

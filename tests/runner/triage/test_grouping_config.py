@@ -181,3 +181,26 @@ def test_unknown_fingerprint_variables_are_flagged_whatever_their_spacing() -> N
         group(fingerprinted(["{{ stack.abs_path }}"], path="/opt/shop/cart.py")).hash
         != group(fingerprinted(["{{ path }}"])).hash
     )
+
+
+def test_a_cause_without_a_stack_trace_is_not_in_the_system_variant() -> None:
+    """`newstyle.single_exception` gives an exception without a stack trace only an app
+    variant, so `chained_exception`'s system variant holds only the exceptions with one: when
+    no frame is in-app, a stackless cause does not count; when one is, it does (type, value)."""
+    library = [py("/usr/lib/python3/dist-packages/yaml/reader.py", "read", in_app=False)]
+
+    def chain(cause: str, frames: list[dict[str, Any]]) -> Signal:
+        values = [
+            {"type": cause, "value": "no config"},
+            {"type": "ConfigError", "value": "unreadable", "stacktrace": {"frames": frames}},
+        ]
+        return event("python", [], exception={"values": values})
+
+    missing, denied = chain("FileNotFoundError", library), chain("PermissionError", library)
+    assert group(missing).variant == "system"
+    assert group(missing).hash == group(denied).hash
+    assert (
+        group(chain("FileNotFoundError", [APP])).hash != group(chain("PermissionError", [APP])).hash
+    )
+    # No stack trace anywhere: every exception's type and value.
+    assert group(chain("FileNotFoundError", [])).hash != group(chain("PermissionError", [])).hash
