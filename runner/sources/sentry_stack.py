@@ -32,6 +32,8 @@ from runner.sources.sentry_schema import (
     unsigned,
     values,
 )
+from runner.sources.sentry_schema import platform as event_platform
+from runner.triage.grouping.strategies import stacktrace
 from store.signal import MAX_TEXT, ErrorDetail, Frame
 
 MAX_FRAMES = 250
@@ -150,6 +152,11 @@ def _frame(frame: dict[str, Any], where: str, errors: Errors) -> Frame:
     )
 
 
+def _contributes(found: list[Frame], platform: str) -> bool:
+    """Whether any of these frames counts in Sentry's grouping (every frame's variant)."""
+    return stacktrace(found, platform, "system").contributes
+
+
 def event_stack(event: dict[str, Any], errors: Errors) -> list[Frame]:
     """The frames Sentry groups an event without an exception on: its one crashed thread,
     else its one current thread, else its only thread (threads outrank a bare `stacktrace`
@@ -162,9 +169,13 @@ def event_stack(event: dict[str, Any], errors: Errors) -> list[Frame]:
     if chosen is not None:
         stack = obj(chosen.get("stacktrace"), "threads.stacktrace", errors)
         found = frames(stack.get("frames"), "threads.stacktrace", errors)
+    bare = obj(event.get("stacktrace"), "stacktrace", errors)
     if not found:
-        stack = obj(event.get("stacktrace"), "stacktrace", errors)
-        found = frames(stack.get("frames"), "stacktrace", errors)
+        found = frames(bare.get("frames"), "stacktrace", errors)
+    elif bare.get("frames") and not _contributes(found, event_platform(event.get("platform"))):
+        # Sentry runs every strategy and the first that contributes wins: a thread whose
+        # frames all fail to count leaves the event's bare stack trace to group on.
+        found = frames(bare.get("frames"), "stacktrace", errors) or found
     template = obj(event.get("template"), "template", errors)
     if not found and template:
         # A template error (Django, Jinja) groups on the template's file and line, as a

@@ -1,10 +1,10 @@
 # ruff: noqa: E501 - rules are one per line, as Sentry's syntax has them
 """Sentry's built-in stack trace rules: its `all-platforms` enhancements of 2026-01-20, those of
 the default grouping configuration (`newstyle:2026-01-20`), as Sentry's source has them
-(`src/sentry/grouping/enhancer/enhancement-configs/all-platforms@2026-01-20.txt`), with the
-JavaScript in-app rules for `webpack:` and `app:` paths of Sentry's source-map processing
-added after the other JavaScript ones. In the documented rule syntax `enhancers` reads; `#`
-starts a comment.
+(`src/sentry/grouping/enhancer/enhancement-configs/all-platforms@2026-01-20.txt`), in the
+documented rule syntax `enhancers` reads; `#` starts a comment. (Symbolicator's in-app test
+for `webpack:` and `app:` paths is no rule: it applies only to a frame it resolved through a
+source map, `symbolicate_js_frame`, and an event reaching Overnight is not source-mapped.)
 
 They decide which frames are the application's (`+app`/`-app`), which are noise that never
 groups (`-group`, with `^` for the frames after a match and `v` for those before), and the
@@ -449,12 +449,6 @@ path:**https://cdnjs.cloudflare.com/** -app
 path:**https://cdn.jsdelivr.net/** -app
 path:**https://esm.run/** -app
 family:javascript function:reportError ^-app -app
-# (Overnight) Sentry's source-map processing: webpack: and app: paths are the application's
-family:javascript stack.abs_path:webpack:** +app
-family:javascript stack.abs_path:webpack:** stack.filename:~/*** -app
-family:javascript stack.abs_path:webpack:** stack.filename:**/node_modules/** -app
-family:javascript stack.abs_path:app:** +app
-family:javascript stack.abs_path:app:** stack.filename:**/node_modules/** -app
 
 ### transpilers and polyfills are just noise, be more aggressive
 module:@babel/** -app -group

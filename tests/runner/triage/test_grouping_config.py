@@ -204,3 +204,28 @@ def test_a_cause_without_a_stack_trace_is_not_in_the_system_variant() -> None:
     )
     # No stack trace anywhere: every exception's type and value.
     assert group(chain("FileNotFoundError", [])).hash != group(chain("PermissionError", [])).hash
+
+
+def test_a_thread_whose_frames_do_not_count_leaves_the_bare_stack_trace() -> None:
+    """`api._get_component_trees_for_variants` runs every strategy by score and the first that
+    contributes wins: `threads:v1` (1900) with a crashed thread none of whose frames counts
+    (unsymbolicated, `<unknown>`) does not, so `stacktrace:v1` (1800) groups on the event's
+    bare stack trace; a thread whose frames count wins over it."""
+    unknown = [{"function": "<unknown>", "instruction_addr": "0x1a2b", "package": "/opt/x"}]
+
+    def native(thread: list[dict[str, Any]], bare: list[dict[str, Any]]) -> Signal:
+        record = {
+            "platform": "native",
+            "message": "watchdog fired",
+            "threads": {"values": [{"id": 1, "crashed": True, "stacktrace": {"frames": thread}}]},
+            "stacktrace": {"frames": bare},
+        }
+        return parse_record(record, json.dumps(record), "test")
+
+    def frame(name: str) -> dict[str, Any]:
+        return {"function": name, "package": "/opt/shop/bin/shop", "in_app": True}
+
+    loop, flush = [frame("main"), frame("run_loop")], [frame("main"), frame("flush")]
+    assert group(native(unknown, loop)).hash != group(native(unknown, flush)).hash
+    assert group(native(unknown, loop)).basis == "stack"
+    assert group(native([frame("tick")], loop)).hash == group(native([frame("tick")], flush)).hash

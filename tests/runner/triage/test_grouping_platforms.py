@@ -71,10 +71,11 @@ def test_a_nameless_frame_from_any_url_loses_its_source_line() -> None:
     assert group(two("/opt/kiosk", line)).hash != group(two("/opt/kiosk", other)).hash
 
 
-def test_webpack_and_app_paths_are_in_app_unless_a_library_s() -> None:
-    """The rules Sentry moved from its source-map processing into the stack trace rules:
-    `webpack:` and `app:` frames are the application's, unless their file name is under
-    `node_modules` (or, for webpack, starts with `~/`)."""
+def test_raw_webpack_and_app_frames_keep_the_client_s_in_app_mark() -> None:
+    """Symbolicator's `is_in_app` for `webpack:` and `app:` paths (`symbolicate_js_frame`)
+    applies only to a frame it resolved through a source map; a frame it cannot resolve
+    (no source map uploaded) comes back as sent. So an event's raw `webpack:` or `app:` frames
+    are in-app as the client marked them: none here, and the whole stack groups."""
 
     def stack(library: dict[str, Any]) -> Signal:
         return event(
@@ -88,15 +89,9 @@ def test_webpack_and_app_paths_are_in_app_unless_a_library_s() -> None:
 
     lodash = {"abs_path": "webpack:///./node_modules/lodash/map.js", "function": "arrayMap"}
     lodash_es = {"abs_path": "webpack:///./node_modules/lodash-es/map.js", "function": "baseMap"}
-    tilde = {
-        "abs_path": "webpack:///~/lodash/map.js",
-        "filename": "~/lodash/map.js",
-        "function": "mapLike",
-    }
-    first, second, third = group(stack(lodash)), group(stack(lodash_es)), group(stack(tilde))
-    # The client said no frame is in-app; the rules say the `src` ones are, the library's not.
-    assert first.variant == second.variant == third.variant == "app"
-    assert first.hash == second.hash == third.hash
+    first, second = group(stack(lodash)), group(stack(lodash_es))
+    assert first.variant == second.variant == "system"
+    assert first.hash != second.hash
     react_native = event(
         "javascript",
         [
@@ -104,10 +99,7 @@ def test_webpack_and_app_paths_are_in_app_unless_a_library_s() -> None:
             {"abs_path": "app:///node_modules/react/index.js", "function": "x", "in_app": False},
         ],
     )
-    rendered = group(react_native)
-    assert rendered.variant == "app"
-    app_frames = [v for v in rendered.trees["app"].values[0].values if isinstance(v, Component)]
-    assert [f.contributes for f in app_frames] == [True, False]
+    assert group(react_native).variant == "system"
 
 
 @pytest.mark.parametrize(
