@@ -590,11 +590,19 @@ def test_security_reports_group_on_what_they_report() -> None:
     assert a.hash == group(csp("https://evil.example.net/other.gif")).hash
     assert a.hash != group(csp("https://cdn.example.org/x.gif")).hash
     assert a.hash != group(csp("https://evil.example.net/x.js", "script-src")).hash
-    inline = csp("inline", "script-src", "script-src 'self' 'unsafe-inline'")
-    assert (
-        group(inline).hash
-        == group(csp("https://x.io/a.js", "script-src", "script-src 'self' 'unsafe-inline'")).hash
-    )
+    # Sentry's `Csp._normalize_uri`: an `http(s)` URL is its host, whatever the scheme; a
+    # bare scheme is `scheme:`, as a URL of that scheme without host is.
+    assert a.hash == group(csp("http://evil.example.net/pixel.gif")).hash
+    assert group(csp("data")).hash == group(csp("data:image/png;base64,iVBO")).hash
+    # `local_script_violation_type`: only a local (`'self'`, empty) blocked URI of
+    # `script-src` groups on the kind of violation; another groups on its origin.
+    violated = "script-src 'self' 'unsafe-inline'"
+    local = group(csp("self", "script-src", violated))
+    assert local.hash == group(csp("", "script-src", violated)).hash
+    assert "'unsafe-inline'" in local.trees["security"].render()
+    inline = group(csp("inline", "script-src", violated))
+    assert inline.hash != group(csp("https://x.io/a.js", "script-src", violated)).hash
+    assert inline.hash != local.hash
     hpkp = event(hpkp={"hostname": "shop.example.com", "port": 443})
     assert group(hpkp).hash != group(event(hpkp={"hostname": "api.example.com"})).hash
 
