@@ -152,7 +152,10 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
             message_template=log.message,
             stack=sentry_stack.event_stack(stack_event, errors) if error is None else [],
             tags=tags,
-            contexts=_with_errors(_with_security_report(event, contexts, errors), errors),
+            contexts=_with_errors(
+                _with_template(_with_security_report(event, contexts, errors), stack_event, error),
+                errors,
+            ),
             raw=raw,
         )
     except ValidationError as exc:
@@ -235,6 +238,17 @@ def _with_security_report(
         if report:
             return {**contexts, "security_report": {**report, "kind": kind}}
     return contexts
+
+
+def _with_template(
+    contexts: dict[str, Any], event: dict[str, Any], error: ErrorDetail | None
+) -> dict[str, Any]:
+    """A template error's template, kept as the context `grouping_template` when it is what
+    the event groups on (no exception, no stack)."""
+    if error is not None or event.get("template") is None:
+        return contexts
+    template = sentry_stack.grouping_template(event)
+    return contexts if template is None else {**contexts, "grouping_template": template}
 
 
 def _with_errors(contexts: dict[str, Any], errors: schema.Errors) -> dict[str, Any]:

@@ -178,8 +178,22 @@ def event_stack(event: dict[str, Any], errors: Errors) -> list[Frame]:
         found = frames(bare.get("frames"), "stacktrace", errors) or found
     template = obj(event.get("template"), "template", errors)
     if not found and template:
-        # A template error (Django, Jinja) groups on the template's file and line, as a
-        # one-frame stack does; Sentry ranks it just below a stack trace.
+        # A template error (Django, Jinja) is located by the template's file and line, as a
+        # one-frame stack is; it groups on them as `grouping_template` says.
         keys = ("filename", "abs_path", "context_line", "lineno")
         found = frames([{k: template.get(k) for k in keys}], "template", errors)
     return found
+
+
+def grouping_template(event: dict[str, Any]) -> dict[str, str] | None:
+    """What Sentry's `template:v1` strategy groups an event without exception on when no
+    thread's or bare stack does: the template's `filename` and `context_line`, as sent. None
+    when the event has no template, or a stack groups it."""
+    template = event.get("template")
+    if not isinstance(template, dict) or not template:
+        return None
+    if event_stack({**event, "template": None}, Errors()):
+        return None
+    return {
+        k: template[k] for k in ("filename", "context_line") if isinstance(template.get(k), str)
+    }

@@ -8,7 +8,9 @@
    to the default tree, so extra values make another group.
 4. `app`: the exception chain with only in-app frames, when one of them contributes.
 5. `system`: every frame; with no frame, the exception type and parameterised value.
-6. `message`: the parameterised message (the template, when the producer sent one).
+6. `template`, `security`, `message`: a template error's file name and line, a browser
+   security report, else the parameterised message (its template, when the producer sent
+   one).
 7. `fallback`: an error event of which nothing contributes; all such events share one hash,
    as Sentry's fallback variant does.
 
@@ -97,7 +99,20 @@ def default_trees(signal: Signal) -> dict[str, Component]:
     if signal.kind == "feedback":
         # A person's words are not a message template: equal words from two people say little.
         return {}
-    if signal.stack:
+    template = signal.contexts.get("grouping_template")
+    if isinstance(template, dict):
+        # Sentry's `template:v1`: the template's file name and line as sent (no base name,
+        # no normalisation), above a security report and the message.
+        located = Component(
+            "template",
+            [
+                Component("filename", _strings(template.get("filename"))),
+                Component("context-line", _strings(template.get("context_line"))),
+            ],
+        )
+        if located.contributes:
+            return {"template": located}
+    elif signal.stack:
         # A message captured with its stack (a thread's or a bare one) groups on the stack.
         trees = {
             variant: Component(
@@ -115,6 +130,10 @@ def default_trees(signal: Signal) -> dict[str, Component]:
     if not text.strip():
         return {}
     return {"message": strategies.message(text)}
+
+
+def _strings(value: object) -> list[Component | str]:
+    return [value] if isinstance(value, str) and value else []
 
 
 def _has_stack(tree: Component) -> bool:
@@ -139,7 +158,7 @@ def _default(trees: dict[str, Component]) -> tuple[str, Component] | None:
             # one leaves out (those without a stack trace): Sentry keeps both hashes.
             return "app", app
         return "system", system
-    for name in ("security", "message"):
+    for name in ("template", "security", "message"):
         tree = trees.get(name)
         if tree is not None and tree.contributes:
             return name, tree

@@ -543,14 +543,34 @@ def test_the_loose_hash_links_producers_with_and_without_source_lines() -> None:
     assert loose_hash(other_line) == loose_hash(with_lines)
 
 
-def test_a_template_error_groups_on_the_template_line() -> None:
-    def rendered(line: str) -> Signal:
-        template = {"filename": "cart.html", "abs_path": "/srv/t/cart.html", "lineno": 3}
+def test_a_template_error_groups_on_the_template_file_and_line_as_sent() -> None:
+    """Sentry's `template:v1` (score 1100: below a stack, above a security report and the
+    message): the template's `filename` and `context_line` as sent, no base name, no case or
+    whitespace folding, no length limit; the line number never counts."""
+
+    def rendered(line: str, filename: str = "shop/cart.html", lineno: int = 3) -> Signal:
+        template = {"filename": filename, "abs_path": f"/srv/t/{filename}", "lineno": lineno}
         return event(message="render failed", template=dict(template, context_line=line))
 
-    assert group(rendered("{{ cart.total }}")).hash == group(rendered("{{ cart.total }}")).hash
-    assert group(rendered("{{ cart.total }}")).hash != group(rendered("{{ cart.items }}")).hash
-    assert group(rendered("{{ cart.total }}")).variant == "system"
+    total = group(rendered("{{ cart.total }}"))
+    assert total.variant == "template"
+    assert total.hash == group(rendered("{{ cart.total }}", lineno=9)).hash
+    assert total.hash != group(rendered("{{ cart.items }}")).hash
+    assert total.hash != group(rendered("{{ cart.total }}", "mail/cart.html")).hash
+    assert total.hash != group(rendered("{{ cart.total }}", "shop/Cart.html")).hash
+    assert total.hash != group(rendered("{{  cart.total }}")).hash
+    long_line = "{{ " + "x" * 130 + " }}"
+    assert group(rendered(long_line)).hash != group(rendered(long_line + " ")).hash
+    # The template is where the event is: its one frame locates it.
+    assert [f.file for f in rendered("{{ cart.total }}").stack] == ["shop/cart.html"]
+    # A stack, when the event has one, groups instead.
+    frames_ = frames(("app.views", "render", True))
+    with_stack = event(
+        message="render failed",
+        template={"filename": "shop/cart.html", "context_line": "{{ x }}"},
+        stacktrace={"frames": frames_},
+    )
+    assert group(with_stack).variant == "app"
 
 
 def test_fingerprint_variables_resolve_as_sentry_resolves_them() -> None:
