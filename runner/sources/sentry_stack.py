@@ -136,12 +136,18 @@ def _frame(frame: dict[str, Any], where: str, errors: Errors) -> Frame:
     function = text("function")
     data = frame.get("data")
     context_line = frame.get("context_line")
+    in_app = frame.get("in_app")
+    if isinstance(data, dict) and "orig_in_app" in data:
+        # An event Sentry stored carries the in-app mark its stack trace rules set, the
+        # client's kept as `data.orig_in_app` (-1 for none): Sentry restores that one before
+        # it applies the rules again (`normalize_stacktraces_for_grouping`), and so do we.
+        in_app = data["orig_in_app"] in (1, True)
     return Frame(
         file=file,
         function=trim(function, SYMBOL) if function != "?" else None,
         module=text("module"),
         line=unsigned(frame.get("lineno")),
-        in_app=frame.get("in_app") is True,
+        in_app=in_app is True,
         abs_path=abs_path if abs_path != file else None,
         platform=text("platform"),
         column=unsigned(frame.get("colno")),

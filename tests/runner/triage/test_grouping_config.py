@@ -229,3 +229,28 @@ def test_a_thread_whose_frames_do_not_count_leaves_the_bare_stack_trace() -> Non
     assert group(native(unknown, loop)).hash != group(native(unknown, flush)).hash
     assert group(native(unknown, loop)).basis == "stack"
     assert group(native([frame("tick")], loop)).hash == group(native([frame("tick")], flush)).hash
+
+
+def test_a_stored_event_s_frames_are_read_with_the_client_s_in_app_mark() -> None:
+    """`stacktraces.processing.normalize_stacktraces_for_grouping` restores a frame's
+    `data.orig_in_app` (the client's mark, -1 for none, kept when a stack trace rule changed
+    it) before applying the rules again: an event exported from Sentry groups as it was sent."""
+    app = "/var/containers/Bundle/Application/1/Shop.app/Shop"
+
+    def stack(block_in_app: bool, data: dict[str, Any] | None) -> Signal:
+        block = {
+            "function": "__43-[Cart add:]_block_invoke",
+            "package": app,
+            "in_app": block_in_app,
+        }
+        if data is not None:
+            block["data"] = data
+        main = {"function": "main", "package": app, "in_app": True}
+        return event("cocoa", [main, block])
+
+    sent = group(stack(False, None))
+    # As Sentry stored it: the package rule (`+app`) marked it in-app, the client had not.
+    stored = group(stack(True, {"orig_in_app": 0}))
+    assert stored.hash == sent.hash
+    assert group(stack(True, {"orig_in_app": -1})).hash == sent.hash
+    assert group(stack(True, None)).hash != sent.hash
