@@ -42,6 +42,7 @@ _EVENT_KEYS = {
 _SENTRY_INTERNAL = {
     *("_meta", "_metrics", "_dsc", "_ref", "_ref_version", "_grouping", "grouping_config"),
     *("hashes", "key_id", "ingest_path", "nodestore_insert", "main_exception_id"),
+    *("_fingerprint_info", "_relay_processed", "_partial_meta"),
 }
 # Keys that, next to a `message`, say a record is an event rather than a person's message.
 _MESSAGE_COMPANIONS = {

@@ -355,6 +355,7 @@ STORED_KEYS: dict[str, Any] = {
     "_ref_version": 2,
     "main_exception_id": 0,
     "_metrics": {"bytes.ingested.event": 912},
+    "_fingerprint_info": {"matched_rule": {"is_builtin": True, "text": "x -> y"}},
     "some_future_key": {"anything": [1, 2]},
 }
 

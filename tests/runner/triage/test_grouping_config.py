@@ -254,3 +254,22 @@ def test_a_stored_event_s_frames_are_read_with_the_client_s_in_app_mark() -> Non
     assert stored.hash == sent.hash
     assert group(stack(True, {"orig_in_app": -1})).hash == sent.hash
     assert group(stack(True, None)).hash != sent.hash
+
+
+def test_a_stored_event_s_built_in_fingerprint_groups_as_the_rule_does() -> None:
+    """`apply_server_side_fingerprinting` stores the matched rule's fingerprint in the event
+    (`event["fingerprint"]`, variables unresolved): an exported ChunkLoadError or hydration
+    error groups with the events the built-in rule (`javascript@2024-02-02`) fingerprints."""
+
+    def js(value: str, fingerprint: list[str] | None = None) -> Signal:
+        exc = {"type": "Error", "value": value}
+        extra: dict[str, Any] = {"tags": {"transaction": "/cart"}}
+        if fingerprint is not None:
+            extra["fingerprint"] = fingerprint
+        return event("javascript", [], exception={"values": [exc]}, **extra)
+
+    chunk = "ChunkLoadError: Loading chunk 7 failed."
+    assert group(js(chunk)).hash == group(js(chunk, ["chunkloaderror"])).hash
+    hydration = "Text content does not match server-rendered HTML."
+    stored = js(hydration, ["hydrationerror", "{{tags.transaction}}"])
+    assert group(js(hydration)).hash == group(stored).hash
