@@ -33,9 +33,11 @@ GROUPING_VERSION = "overnight:2026-12-04"
 lines, recursion, built-in stack trace rules, native name trimming since `overnight:2026-12-02`;
 Sentry's current native name trimming and parameterisation, the JavaScript `webpack:`/`app:`
 in-app rules and a length-prefixed digest since `overnight:2026-12-03`; since
-`overnight:2026-12-04`: the `all-platforms@2026-01-20` rules, `file://` frames keeping their
-file name, a lone nameless JavaScript frame not from a URL ignored, CPython's multiprocessing
-line parameterised, recursion read on trimmed names, unknown fingerprint variables flagged)."""
+`overnight:2026-12-04`: the `all-platforms@2026-01-20` rules without the `webpack:`/`app:`
+ones, `file://` frames keeping their file name, a lone nameless JavaScript frame not from a
+URL ignored, CPython's multiprocessing line parameterised, recursion read on trimmed names,
+unknown fingerprint variables flagged, a stackless cause out of the system variant, templates
+and CSP reports as Sentry's strategies read them)."""
 
 _VARIABLE = re.compile(r"^\{\{\s*(\S+)\s*\}\}$")  # Sentry's: names are case-sensitive
 _MD5 = re.compile(r"^[0-9a-f]{32}$")  # Sentry's: lower-case only; others are hashed
