@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from runner.triage.grouping import strategies
+from runner.triage.grouping import fingerprints, strategies
 from runner.triage.grouping.chained import chained_exception
 from runner.triage.grouping.component import Component, digest
 from runner.triage.grouping.security import security
@@ -39,22 +39,7 @@ URL ignored, CPython's multiprocessing line parameterised, recursion read on tri
 unknown fingerprint variables flagged, a stackless cause out of the system variant, templates
 and CSP reports as Sentry's strategies read them)."""
 
-_VARIABLE = re.compile(r"^\{\{\s*(\S+)\s*\}\}$")  # Sentry's: names are case-sensitive
 _MD5 = re.compile(r"^[0-9a-f]{32}$")  # Sentry's: lower-case only; others are hashed
-
-# Sentry's built-in fingerprinting rules: (platform family, test, fingerprint).
-_HYDRATION = frozenset(
-    m.lower()
-    for m in (
-        "Hydration failed because the initial UI does not match what was rendered on the server.",
-        "The server could not finish this Suspense boundary, likely due to an error during "
-        "server rendering. Switched to client rendering.",
-        "There was an error while hydrating this Suspense boundary. Switched to client rendering.",
-        "There was an error while hydrating. Because the error happened outside of a Suspense "
-        "boundary, the entire root will switch to client rendering.",
-        "Text content does not match server-rendered HTML.",
-    )
-)
 
 
 class Grouping(NamedTuple):
@@ -175,128 +160,6 @@ def _basis(variant: str, tree: Component) -> str:
     return variant
 
 
-def _crash_frame(signal: Signal) -> Frame | None:
-    """Sentry's crash frame: the highest in-app frame of the raised exception (else of the
-    event's stack), or the highest frame when none is in-app."""
-    frames = (
-        signal.error.frames if signal.error is not None and signal.error.frames else signal.stack
-    )
-    if not frames:
-        return None
-    return next((f for f in reversed(frames) if f.in_app), frames[-1])
-
-
-def _basename(path: str | None) -> str | None:
-    return path.replace("\\", "/").rsplit("/", 1)[-1] if path else None
-
-
-# Sentry's fingerprint variables (`fingerprinting.utils.resolve_fingerprint_variable`): each
-# name it knows, what it reads, and what stands in when the event has none.
-_VARIABLES = {
-    "transaction": "transaction",
-    "message": "message",
-    "type": "type",
-    "error.type": "type",
-    "value": "value",
-    "error.value": "value",
-    "function": "function",
-    "stack.function": "function",
-    "path": "abs-path",
-    "stack.abs_path": "abs-path",
-    "stack.filename": "filename",
-    "module": "module",
-    "stack.module": "module",
-    "package": "package",
-    "stack.package": "package",
-    "level": "level",
-    "logger": "logger",
-}
-
-
-def _variable(name: str, signal: Signal) -> str:
-    """The value of a fingerprint variable (`{{ error.type }}`, `{{ tags.x }}`, ...), as
-    Sentry resolves it; a name it does not know is `<unrecognized-variable-NAME>`, as in
-    `newstyle:2026-01-20` (the 2023 configuration kept the entry as written)."""
-    if name.startswith("tags."):
-        return signal.tags.get(name[5:]) or f"<no-value-for-tag-{name[5:]}>"
-    key = _VARIABLES.get(name)
-    if key is None:
-        return f"<unrecognized-variable-{name}>"
-    error = signal.error
-    frame = _crash_frame(signal)
-    value: str | None
-    if key == "transaction":
-        value = signal.tags.get("transaction")
-    elif key == "message":
-        value = signal.text or signal.message_template or (error.message if error else None)
-    elif key == "type":
-        value = error.type if error else None
-    elif key == "value":
-        value = error.message if error else None
-    elif key == "level":
-        value = signal.level
-    elif key == "logger":
-        value = signal.tags.get("logger")
-    elif frame is None:
-        value = None
-    elif key == "function":
-        value = strategies.trimmed_function(frame, signal.platform)
-    elif key == "abs-path":
-        value = frame.abs_path or frame.file
-    elif key == "filename":
-        value = frame.file  # the file name as sent (else the path), not its base name
-    elif key == "module":
-        value = frame.module
-    else:
-        value = _basename(frame.package)
-    return value or f"<no-{key}>"
-
-
-def _custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str, Component] | None:
-    parts = signal.fingerprint
-    if not parts:
-        return None
-    values: list[Component | str] = []
-    hybrid = False
-    for part in parts:
-        match = _VARIABLE.match(part)
-        if match and match.group(1) == "default":
-            hybrid = True
-            if default is not None:
-                values.append(default[1])
-        elif match:
-            values.append(_variable(match.group(1), signal))
-        else:
-            values.append(part)
-    if hybrid and (default is None or not any(isinstance(v, str) for v in values)):
-        # `["{{ default }}"]` alone is the default grouping; and a hybrid fingerprint salts
-        # the default variants, so with none contributing there is nothing to salt (Sentry
-        # then falls back).
-        return None
-    return ("hybrid" if hybrid else "custom"), Component("fingerprint", values)
-
-
-def _built_in(signal: Signal) -> Component | None:
-    """Sentry's built-in fingerprinting rules (`javascript@2024-02-02`), for the JavaScript
-    family: a ChunkLoadError anywhere in the chain (by type, or a value starting so), and
-    React's hydration errors (by message or value, on an event with a `transaction` tag)."""
-    platform = (signal.platform or "").lower()
-    if platform not in {"javascript", "node"}:
-        return None
-    chain = _exceptions(signal.error) if signal.error is not None else []
-    if any(
-        e.type == "ChunkLoadError" or e.message.lower().startswith("chunkloaderror") for e in chain
-    ):
-        return Component("fingerprint", ["chunkloaderror"], hint="built-in rule: ChunkLoadError")
-    transaction = signal.tags.get("transaction")
-    texts = [signal.text or "", *(e.message for e in chain)]
-    if transaction is not None and any(t.lower() in _HYDRATION for t in texts):
-        return Component(
-            "fingerprint", ["hydrationerror", transaction], hint="built-in rule: hydration error"
-        )
-    return None
-
-
 def group(signal: Signal) -> Grouping:
     """Every variant of a signal's grouping, and the one that wins."""
     trees = default_trees(signal)
@@ -309,12 +172,12 @@ def group(signal: Signal) -> Grouping:
         tree = Component("hashed-checksum", [checksum])
         trees["hashed-checksum"] = tree
         return Grouping(_versioned(_md5([checksum])), "hashed-checksum", "checksum", trees)
-    built_in = _built_in(signal)
+    built_in = fingerprints.built_in(signal)
     if built_in is not None:
         trees["built-in"] = built_in
         return Grouping(_versioned(built_in.hash()), "built-in", "built-in", trees)
     default = _default(trees)
-    custom = _custom(signal, default)
+    custom = fingerprints.custom(signal, default)
     if custom is not None:
         variant, tree = custom
         trees[variant] = tree
@@ -322,7 +185,7 @@ def group(signal: Signal) -> Grouping:
         system = None
         if variant == "hybrid" and default is not None and default[0] == "app":
             # Sentry salts each default variant: the whole stack's hash, salted, is the second.
-            salted = _custom(signal, ("system", trees["system"]))
+            salted = fingerprints.custom(signal, ("system", trees["system"]))
             system = _other(salted[1].hash(), tree.hash()) if salted else None
         return Grouping(_versioned(tree.hash()), variant, basis, trees, _versioned(system))
     if default is None:
@@ -421,7 +284,12 @@ def fast_hash(signal: Signal) -> tuple[str | None, str, str | None]:
     error = signal.error
     # What the stack does not decide: a checksum, a fingerprint, a built-in rule (they read
     # exception values and tags).
-    if error is None or signal.checksum or signal.fingerprint or _built_in(signal) is not None:
+    if (
+        error is None
+        or signal.checksum
+        or signal.fingerprint
+        or fingerprints.built_in(signal) is not None
+    ):
         result = group(signal)
         return result.hash, result.basis, result.system
     key = _stack_key(signal, error)
