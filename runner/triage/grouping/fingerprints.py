@@ -106,6 +106,7 @@ def _variable(name: str, signal: Signal) -> str:
 
 
 def custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str, Component] | None:
+    """The custom or hybrid fingerprint's variant and tree; None for the default grouping."""
     parts = signal.fingerprint
     if not parts:
         return None
@@ -121,9 +122,10 @@ def custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str, 
             values.append(_variable(match.group(1), signal))
         else:
             values.append(part)
-    if hybrid and (default is None or not any(isinstance(v, str) for v in values)):
-        # `["{{ default }}"]` alone is the default grouping; and a hybrid fingerprint salts
-        # the default variants, so with none contributing there is nothing to salt (Sentry
+    if hybrid and (default is None or len(parts) == 1):
+        # Sentry's `get_fingerprint_type`: `{{ default }}` alone is the default grouping (any
+        # other hybrid, `{{ default }}` twice too, salts the default variants with every
+        # entry); and with no default variant contributing there is nothing to salt (Sentry
         # then falls back).
         return None
     return ("hybrid" if hybrid else "custom"), Component("fingerprint", values)

@@ -273,3 +273,15 @@ def test_a_stored_event_s_built_in_fingerprint_groups_as_the_rule_does() -> None
     hydration = "Text content does not match server-rendered HTML."
     stored = js(hydration, ["hydrationerror", "{{tags.transaction}}"])
     assert group(js(hydration)).hash == group(stored).hash
+
+
+def test_default_twice_is_a_hybrid_fingerprint_not_the_default() -> None:
+    """`fingerprinting.utils.get_fingerprint_type`: only `{{ default }}` alone is the default
+    fingerprint; `["{{ default }}", "{{ default }}"]` is hybrid, and its salted variants
+    (`SaltedComponentVariant`, each `{{ default }}` expanded) hash apart from the default."""
+    plain = group(fingerprinted([]))
+    assert group(fingerprinted(["{{ default }}"])).hash == plain.hash
+    assert group(fingerprinted(["{{default}}"])).hash == plain.hash
+    twice = group(fingerprinted(["{{ default }}", "{{default}}"]))
+    assert twice.variant == "hybrid"
+    assert twice.hash != plain.hash
