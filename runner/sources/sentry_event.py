@@ -37,6 +37,13 @@ _EVENT_KEYS = {
     "expectct",
     "expectstaple",
 }
+# Keys only Sentry's pipeline writes (Relay's, and what Sentry adds to an event it stored): a
+# record with any of them is an event, whatever other keys it has.
+_SENTRY_INTERNAL = {
+    *("_meta", "_metrics", "_dsc", "_ref", "_ref_version", "_grouping", "grouping_config"),
+    *("hashes", "key_id", "ingest_path", "nodestore_insert", "main_exception_id"),
+    *("_fingerprint_info", "_relay_processed", "_partial_meta"),
+}
 # Keys that, next to a `message`, say a record is an event rather than a person's message.
 _MESSAGE_COMPANIONS = {
     *("level", "timestamp", "release", "environment", "tags", "extra", "user", "contexts"),
@@ -51,17 +58,24 @@ _EVENT_FIELDS = (
     | {
         *("message", "type", "version", "site", "received", "start_timestamp", "time_spent"),
         *("debug_meta", "errors", "transaction_info", "spans", "measurements", "breakdowns"),
-        *("grouping_config", "key_id", "project", "_meta", "_metrics", "_dsc", "ingest_path"),
+        *_SENTRY_INTERNAL,
+        # What else Sentry adds to an event it stored (its `/events/{id}/json/` and exports).
+        *("project", "metadata", "title", "location", "datetime", "occurrence"),
     }
 )
 
 
 def looks_like_event(record: dict[str, Any]) -> bool:
-    """A Sentry event: any event-only key (a legacy `sentry.interfaces.*` name too), or a
+    """A Sentry event: any event-only key (a legacy `sentry.interfaces.*` name too, or one only
+    Sentry's pipeline writes, as `_meta` or `hashes`), or a
     `message` that is an object (the older form of `logentry`), comes with an event's fields
     or with nothing but event fields. `event_id` is optional, as at Sentry's ingestion: an
     event without one gets a stable id from its content."""
-    if _EVENT_KEYS & record.keys() or any(k.startswith("sentry.interfaces.") for k in record):
+    if (
+        _EVENT_KEYS & record.keys()
+        or _SENTRY_INTERNAL & record.keys()
+        or any(k.startswith("sentry.interfaces.") for k in record)
+    ):
         return True
     message = record.get("message")
     return isinstance(message, dict) or (
@@ -139,7 +153,10 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
             message_template=log.message,
             stack=sentry_stack.event_stack(stack_event, errors) if error is None else [],
             tags=tags,
-            contexts=_with_errors(_with_security_report(event, contexts, errors), errors),
+            contexts=_with_errors(
+                _with_template(_with_security_report(event, contexts, errors), stack_event, error),
+                errors,
+            ),
             raw=raw,
         )
     except ValidationError as exc:
@@ -222,6 +239,17 @@ def _with_security_report(
         if report:
             return {**contexts, "security_report": {**report, "kind": kind}}
     return contexts
+
+
+def _with_template(
+    contexts: dict[str, Any], event: dict[str, Any], error: ErrorDetail | None
+) -> dict[str, Any]:
+    """A template error's template, kept as the context `grouping_template` when it is what
+    the event groups on (no exception, no stack)."""
+    if error is not None or event.get("template") is None:
+        return contexts
+    template = sentry_stack.grouping_template(event)
+    return contexts if template is None else {**contexts, "grouping_template": template}
 
 
 def _with_errors(contexts: dict[str, Any], errors: schema.Errors) -> dict[str, Any]:

@@ -32,6 +32,8 @@ from runner.sources.sentry_schema import (
     unsigned,
     values,
 )
+from runner.sources.sentry_schema import platform as event_platform
+from runner.triage.grouping.strategies import stacktrace
 from store.signal import MAX_TEXT, ErrorDetail, Frame
 
 MAX_FRAMES = 250
@@ -134,12 +136,18 @@ def _frame(frame: dict[str, Any], where: str, errors: Errors) -> Frame:
     function = text("function")
     data = frame.get("data")
     context_line = frame.get("context_line")
+    in_app = frame.get("in_app")
+    if isinstance(data, dict) and "orig_in_app" in data:
+        # An event Sentry stored carries the in-app mark its stack trace rules set, the
+        # client's kept as `data.orig_in_app` (-1 for none): Sentry restores that one before
+        # it applies the rules again (`normalize_stacktraces_for_grouping`), and so do we.
+        in_app = data["orig_in_app"] in (1, True)
     return Frame(
         file=file,
         function=trim(function, SYMBOL) if function != "?" else None,
         module=text("module"),
         line=unsigned(frame.get("lineno")),
-        in_app=frame.get("in_app") is True,
+        in_app=in_app is True,
         abs_path=abs_path if abs_path != file else None,
         platform=text("platform"),
         column=unsigned(frame.get("colno")),
@@ -148,6 +156,11 @@ def _frame(frame: dict[str, Any], where: str, errors: Errors) -> Frame:
         raw_function=trim(text("raw_function"), SYMBOL),
         sourcemap=isinstance(data, dict) and data.get("sourcemap") is not None,
     )
+
+
+def _contributes(found: list[Frame], platform: str) -> bool:
+    """Whether any of these frames counts in Sentry's grouping (every frame's variant)."""
+    return stacktrace(found, platform, "system").contributes
 
 
 def event_stack(event: dict[str, Any], errors: Errors) -> list[Frame]:
@@ -162,13 +175,31 @@ def event_stack(event: dict[str, Any], errors: Errors) -> list[Frame]:
     if chosen is not None:
         stack = obj(chosen.get("stacktrace"), "threads.stacktrace", errors)
         found = frames(stack.get("frames"), "threads.stacktrace", errors)
+    bare = obj(event.get("stacktrace"), "stacktrace", errors)
     if not found:
-        stack = obj(event.get("stacktrace"), "stacktrace", errors)
-        found = frames(stack.get("frames"), "stacktrace", errors)
+        found = frames(bare.get("frames"), "stacktrace", errors)
+    elif bare.get("frames") and not _contributes(found, event_platform(event.get("platform"))):
+        # Sentry runs every strategy and the first that contributes wins: a thread whose
+        # frames all fail to count leaves the event's bare stack trace to group on.
+        found = frames(bare.get("frames"), "stacktrace", errors) or found
     template = obj(event.get("template"), "template", errors)
     if not found and template:
-        # A template error (Django, Jinja) groups on the template's file and line, as a
-        # one-frame stack does; Sentry ranks it just below a stack trace.
+        # A template error (Django, Jinja) is located by the template's file and line, as a
+        # one-frame stack is; it groups on them as `grouping_template` says.
         keys = ("filename", "abs_path", "context_line", "lineno")
         found = frames([{k: template.get(k) for k in keys}], "template", errors)
     return found
+
+
+def grouping_template(event: dict[str, Any]) -> dict[str, str] | None:
+    """What Sentry's `template:v1` strategy groups an event without exception on when no
+    thread's or bare stack does: the template's `filename` and `context_line`, as sent. None
+    when the event has no template, or a stack groups it."""
+    template = event.get("template")
+    if not isinstance(template, dict) or not template:
+        return None
+    if event_stack({**event, "template": None}, Errors()):
+        return None
+    return {
+        k: template[k] for k in ("filename", "context_line") if isinstance(template.get(k), str)
+    }

@@ -3,14 +3,15 @@
     .venv/bin/python sample_signals/grouping/generate.py [--node-modules DIR]
 
 Starts a loopback capture server (as `shared/reference/sentry-sdk-captures/capture.py` does),
-runs `python_cases.py` with the Python `sentry-sdk` (three times: frames in-app, none in-app,
-and messages with their stack attached), `node/cases.js` with `@sentry/node` and
-`node/browser_cases.js` with `@sentry/browser` (installed with `npm ci` in `node/`, or found
-in `--node-modules`); compiles and runs `java/com/shop/orders/Cases.java` on the JVM (its
-Throwables turned into events of sentry-java's shape: no sentry-java can be fetched here);
-adds the hand-written .NET, native and Cocoa events of `handwritten_cases.py`; and writes
-`expected_groups.jsonl`: one `{"id", "group", "source", "event"}` per event, its group from
-`labels.json` by the event's `case` tag, `source` saying what made it. Machine-specific paths
+runs `python_cases.py` with the Python `sentry-sdk` (four times: frames in-app, none in-app,
+messages with their stack attached, and the whole disk as the project root), `node/cases.js`
+with `@sentry/node` and `node/browser_cases.js` with `@sentry/browser` (installed with
+`npm ci` in `node/`, or found in `--node-modules`); compiles and runs
+`java/com/shop/orders/Cases.java` on the JVM (its Throwables turned into events of
+sentry-java's shape: no sentry-java can be fetched here); adds the hand-written .NET, native
+and Cocoa events of `handwritten_cases.py`; and writes `expected_groups.jsonl`: one `{"id",
+"group", "source", "event"}` per event, its group from `labels.json` by the event's `case`
+tag, `source` saying what made it. Machine-specific paths
 are replaced by neutral ones; nothing else of the SDKs' payloads is changed.
 """
 
@@ -132,9 +133,8 @@ def run_cases(dsn: str, node_modules: Path | None) -> None:
     python = sys.executable
     subprocess.run([python, "python_cases.py", dsn], cwd=HERE, env=env, check=True)
     subprocess.run([python, "python_cases.py", dsn, "--no-in-app"], cwd=HERE, env=env, check=True)
-    subprocess.run(
-        [python, "python_cases.py", dsn, "--attach-stacktrace"], cwd=HERE, env=env, check=True
-    )
+    for mode in ("--attach-stacktrace", "--project-root-slash"):
+        subprocess.run([python, "python_cases.py", dsn, mode], cwd=HERE, env=env, check=True)
     node_env = env | ({"NODE_PATH": str(node_modules)} if node_modules else {})
     subprocess.run(["node", "cases.js", dsn], cwd=HERE / "node", env=node_env, check=True)
     subprocess.run(["node", "browser_cases.js", dsn], cwd=HERE / "node", env=node_env, check=True)
@@ -172,7 +172,14 @@ def main() -> None:
     finally:
         server.shutdown()
     labels: dict[str, str] = json.loads(LABELS.read_text())["cases"]
-    roots = [(str(HERE), "/srv/shop"), (sys.prefix, "/usr/local"), (str(Path.home()), "/home/app")]
+    # The virtual environment and the Python it is made from both stand for a Python installed
+    # under /usr/local, as in the official container images.
+    roots = [
+        (str(HERE), "/srv/shop"),
+        (sys.prefix, "/usr/local"),
+        (sys.base_prefix, "/usr/local"),
+        (str(Path.home()), "/home/app"),
+    ]
     made: list[tuple[str, dict[str, Any]]] = [
         (_source(event), event) for envelope in Capture.received for event in events_of(envelope)
     ]

@@ -1,9 +1,10 @@
 """Real code failing through the real Python `sentry-sdk`, one case per code path.
 
-Run by `generate.py` (never imported by Overnight): `python python_cases.py DSN [--no-in-app]`.
-Each event carries the tags `case` (the code path) and `seq` (its repeat); `labels.json` says
-which cases Sentry puts in one issue. With `--no-in-app` the SDK marks no frame in-app, so
-Sentry groups on the full ("system") stack.
+Run by `generate.py` (never imported by Overnight): `python python_cases.py DSN [--no-in-app |
+--attach-stacktrace | --project-root-slash]`. Each event carries the tags `case` (the code
+path) and `seq` (its repeat); `labels.json` says which cases Sentry puts in one issue. With
+`--no-in-app` the SDK marks no frame in-app, so Sentry groups on the full ("system") stack;
+with `--project-root-slash` its project root is `/`, as in a container run from there.
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import datetime
 
 import sentry_sdk
 
 DSN = sys.argv[1]
 NO_IN_APP = "--no-in-app" in sys.argv[2:]
 WITH_STACKS = "--attach-stacktrace" in sys.argv[2:]
+# A container whose working directory is `/`: the SDK's project root is the whole disk, so it
+# marks the standard library's frames in-app too (all but `site-packages`).
+WHOLE_DISK = "--project-root-slash" in sys.argv[2:]
 
 sentry_sdk.init(
     dsn=DSN,
@@ -24,8 +29,8 @@ sentry_sdk.init(
     environment="production",
     default_integrations=True,
     in_app_exclude=["__main__", "python_cases"] if NO_IN_APP else [],
-    in_app_include=[] if NO_IN_APP else ["__main__"],
-    project_root=None if NO_IN_APP else ".",
+    in_app_include=[] if NO_IN_APP or WHOLE_DISK else ["__main__"],
+    project_root=None if NO_IN_APP else "/" if WHOLE_DISK else ".",
     attach_stacktrace=WITH_STACKS,
 )
 
@@ -255,8 +260,33 @@ def stack_cases() -> None:
         restock_job(item + 1, seq)
 
 
+# --- the standard library marked in-app by the SDK: Sentry's rules take it out -------------
+def parse_day(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%d")
+
+
+def import_orders(days: list[str], case: str) -> None:
+    for seq, text in enumerate(days):
+        try:
+            parse_day(text)
+        except ValueError as e:
+            capture(case, seq, e)
+
+
+def whole_disk_cases() -> None:
+    # `_strptime` raises these on two of its lines: apart while its frames are in-app.
+    cases = [
+        ("py-root-day-format", ["2026/12/01", "01.12.2026"]),
+        ("py-root-day-trailing", ["2026-12-01x", "2026-12-011"]),
+    ]
+    for case, days in cases:
+        import_orders(days, case)
+
+
 if NO_IN_APP:
     no_in_app_cases()
+elif WHOLE_DISK:
+    whole_disk_cases()
 elif WITH_STACKS:
     stack_cases()
 else:

@@ -88,10 +88,21 @@ def chained_exception(
         return chosen[0]
     keys = [_key(e, pair[0], pair[1]) for e, pair in zip(exceptions, both, strict=True)]
     keep = exceptions_for_grouping(exceptions, keys)
-    if len(keep) == 1:
+    stackless: list[int] = []
+    if variant == "system" and any(exceptions[i].frames for i in keep):
+        # Sentry's `single_exception` gives an exception without a stack trace only an app
+        # variant (`{"!app": StacktraceGroupingComponent()}`), so `chained_exception`'s
+        # system variant holds only the exceptions that have one.
+        stackless = [i for i in keep if not exceptions[i].frames]
+        keep = [i for i in keep if exceptions[i].frames]
+    if len(keep) == 1 and not stackless:
         return chosen[keep[0]]
     ordered: list[Component | str] = [chosen[i] for i in keep]
     for index, component in enumerate(chosen):
-        if index not in keep:
+        if index in stackless:
+            ordered.append(
+                component.ignore("ignored: no stack trace, so not in the system variant")
+            )
+        elif index not in keep:
             ordered.append(component.ignore("ignored: reduced away as part of an exception group"))
     return Component("chained-exception", ordered)

@@ -86,6 +86,24 @@ def url_path(filename: str) -> str:
     return path if path not in ("", "/") else filename
 
 
+# Sentry's `PYTHON_MULTIPROCESSING_CALL_REGEX` (`stacktraces/processing.py`): the line
+# CPython's multiprocessing runs in a spawned process, with its file descriptors in it.
+_SPAWN_MAIN = re.compile(
+    r"from multiprocessing\.spawn import spawn_main; spawn_main\("
+    r"(tracker_fd|parent_pid)=\d+, pipe_handle=\d+\)"
+)
+
+
+def multiprocessing_line(context_line: str, file: str | None, function: str | None) -> str:
+    """A Python `__main__` frame's source line as Sentry groups it: CPython's `spawn_main(
+    tracker_fd=11, pipe_handle=21)` bootstrap with its numbers as `<int>` (done by
+    `normalize_stacktraces_for_grouping` for `newstyle:2026-01-20`), any other line as it is.
+    The caller checks the event's platform and the module."""
+    if file == "<string>" and function == "<module>" and _SPAWN_MAIN.match(context_line):
+        return re.sub(r"=\d+", "=<int>", context_line)
+    return context_line
+
+
 def strip_query(filename: str) -> str:
     """A browser JavaScript file name without its query string (a cache-buster): Sentry drops
     it before grouping, the fragment stays."""

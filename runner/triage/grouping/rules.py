@@ -1,96 +1,22 @@
 # ruff: noqa: E501 - rules are one per line, as Sentry's syntax has them
-"""Sentry's built-in stack trace rules (its `all-platforms` enhancements of 2023-01-11, the
-default grouping configuration's, as they now stand: with the JavaScript in-app rules for
-`webpack:` and `app:` paths moved there from Sentry's source-map processing), in the
-documented rule syntax `enhancers` reads.
+"""Sentry's built-in stack trace rules: its `all-platforms` enhancements of 2026-01-20, those of
+the default grouping configuration (`newstyle:2026-01-20`), as Sentry's source has them
+(`src/sentry/grouping/enhancer/enhancement-configs/all-platforms@2026-01-20.txt`), in the
+documented rule syntax `enhancers` reads; `#` starts a comment. (Symbolicator's in-app test
+for `webpack:` and `app:` paths is no rule: it applies only to a frame it resolved through a
+source map, `symbolicate_js_frame`, and an event reaching Overnight is not source-mapped.)
 
 They decide which frames are the application's (`+app`/`-app`), which are noise that never
 groups (`-group`, with `^` for the frames after a match and `v` for those before), and the
-categories (system, std, ui, threadbase, throw, …) later rules match on.
+categories (system, std, ui, threadbase, throw, …) later rules match on. Against the
+2023-01-11 rules: categories come first (so `app:no` reads the client's mark), the unix
+library paths are not the application's on every platform, frames of the `throw`, `telemetry`
+and `internals` categories are not in-app either, Python's multiprocessing bootstrap is
+internals, and Flutter's engine frames are not the application's.
 """
 
 BUILT_IN_RULES = r"""
-family:native package:/var/containers/Bundle/Application/** +app
-family:native package:/private/var/containers/Bundle/Application/** +app
-family:native package:**/Developer/CoreSimulator/Devices/** +app
-family:native package:**/Containers/Bundle/Application/** +app
-family:native package:**.app/Contents/** +app
-family:native package:/Users/** +app
-
-family:native stack.function:UE::Logging::Private::BasicFatalLog v+app -app ^-app
-family:native stack.function:FDebug::CheckVerifyFailedImpl* v+app -app ^-app
-stack.function:*::Impl::ExecCheckImplInternal | [ stack.function:FDebug::CheckVerifyFailedImpl ] -app
-stack.function:FDebug::CheckVerifyFailedImpl2 | [ stack.function:FDebug::CheckVerifyFailedImpl2V ] -app
-family:native stack.function:FDebug::OptionallyLogFormattedEnsureMessageReturningFalse v+app -app ^-app
-category:indirection | [ stack.function:FDebug::OptionallyLogFormattedEnsureMessageReturningFalse ] -app
-family:native stack.function:DispatchCheckVerify* v+app -app ^-app
-family:native stack.function:UE::Assert::Private::ExecCheckImplInternal* v+app -app ^-app
-family:native stack.function:USentrySubsystem::CaptureMessage* v+app -app ^-app
-family:native stack.function:USentrySubsystem::CaptureMessageWithScope* v+app -app ^-app
-family:native stack.function:USentrySubsystem::CaptureEvent* v+app -app ^-app
-family:native stack.function:USentrySubsystem::CaptureEventWithScope* v+app -app ^-app
-family:native stack.function:USentrySubsystem::*execCapture* v+app -app ^-app
-
-family:native package:/lib/** -app
-family:native package:/usr/lib/** -app
-family:native path:/usr/local/lib/** -app
-family:native path:/usr/local/Cellar/** -app
-family:native package:linux-gate.so* -app
-
-family:native function:std::* -app
-family:native function:core::* -app
-family:native function:alloc::* -app
-family:native function:__rust_* -app
-family:native function:rust_begin_unwind -app
-family:native function:std::panicking::begin_panic ^-group -group ^-app -app
-family:native function:core::panicking::begin_panic ^-group -group ^-app -app
-family:native function:failure::backtrace::Backtrace::new ^-group -group ^-app -app
-family:native function:error_chain::make_backtrace ^-group -group ^-app -app
-family:native function:std::panicking::panic_fmt ^-app -app
-family:native function:core::panicking::panic_fmt ^-app -app
-
-family:native function:_CxxThrowException ^-group -group ^-app -app
-family:native function:__cxa_throw ^-group -group ^-app -app
-family:native function:__assert_rtn ^-group -group ^-app -app
-family:native function:_NSRaiseError ^-group -group ^-app -app
-family:native function:_mh_execute_header -group -app
-family:native function:google_breakpad::* -app -group
-family:native function:google_breakpad::ExceptionHandler::SignalHandler ^-group -group
-family:native function:google_breakpad::ExceptionHandler::WriteMinidumpWithException ^-group -group
-
-family:native package:**/Frameworks/libswift*.dylib -app
-family:native package:**/Frameworks/KSCrash.framework/** -app
-family:native package:**/Frameworks/SentrySwift.framework/** -app
-family:native package:**/Frameworks/Sentry.framework/** -app
-family:native function:kscm_* -app -group
-family:native function:sentrycrashcm_* -app -group
-family:native function:kscrash_* -app -group
-family:native function:*sentrycrash_* -app -group
-family:native function:"?[[]KSCrash*" -app -group
-family:native function:"?[[]RNSentry*" -app -group
-family:native function:"__*[[]Sentry*" -app -group
-family:native function:"?[[]Sentry*" -app -group
-
-family:native stack.package:/data/app/** stack.abs_path:**/*.dart +app
-family:javascript stack.abs_path:org-dartlang-sdk:///** -app -group
-family:javascript module:**/packages/flutter/** -app
-family:native stack.abs_path:**/packages/flutter/** -app
-family:native stack.abs_path:lib/ui/hooks.dart -app
-family:native stack.abs_path:lib/ui/platform_dispatcher.dart -app
-stack.abs_path:package:sentry/** -app -group
-stack.abs_path:package:sentry_flutter/** -app -group
-stack.abs_path:package:sentry_logging/** -app -group
-stack.abs_path:package:sentry_dio/** -app -group
-stack.abs_path:package:sentry_file/** -app -group
-stack.abs_path:package:sentry_hive/** -app -group
-stack.abs_path:package:sentry_isar/** -app -group
-stack.abs_path:package:sentry_sqflite/** -app -group
-stack.abs_path:package:sentry_drift/** -app -group
-stack.abs_path:package:sentry_isar/** -app
-stack.abs_path:package:sentry_link/** -app
-stack.abs_path:package:sentry_firebase_remote_config/** -app
-family:native stack.abs_path:**/.pub-cache/** -app
-
+# Categorization of frames
 family:native package:"/System/Library/Frameworks/**" category=system
 family:native package:"C:/Windows/**" category=system
 family:native package:/usr/lib/** category=system
@@ -113,16 +39,22 @@ module:com.android.* category=system
 family:native package:libdispatch.dylib category=system
 family:native package:WebKit category=system
 family:native package:**/libart.so category=system
+family:native package:linux-gate.so* category=system
+family:native package:linux-vdso.so* category=system
 package:/apex/com.android.*/lib*/** category=system
+
+# (Presumably) preinstalled stuff on Lenovo Android devices
 module:com.lenovo.lsf.* category=system
 module:com.lenovo.payplus.* category=system
 
 family:native function:boost::* category=std
 family:native function:std::* category=std
 module:java.* category=std
+# common crypto library on android
 module:com.google.crypto.* category=std
 module:com.google.android.* category=std
 module:javax.crypto.* category=std
+
 module:android.database.* category=std
 module:androidx.* category=std
 module:android.* category=std
@@ -134,7 +66,7 @@ family:native package:SwiftUI category=ui
 family:native package:AttributeGraph category=ui
 family:native package:CoreAutoLayout category=ui
 family:native package:GraphicsServices category=ui
-family:native function:"-\[NSISEngine*" category=ui
+family:native function:"-\[NSISEngine*" category=ui  # auto-layout engine
 module:android.view.* category=ui
 module:android.text.* category=ui
 module:android.widget.* category=ui
@@ -145,6 +77,7 @@ category:ui function:handleMessage category=indirection
 category:ui function:run category=indirection
 
 family:native function:art::jit::* category=runtime
+
 family:native package:/system/lib/libmedia.so category=av
 family:native package:/System/lib/libaudioclient.so category=av
 family:native package:AudioToolbox* category=av
@@ -202,7 +135,7 @@ family:native function:Array.subscript.* category=indirection
 module:java.lang.reflect.* category=indirection
 module:java.lang.Class function:getMethod category=indirection
 module:androidx.work.impl.utils.ForceStopRunnable category=indirection
-module:androidx.work.impl.utils.ForceStopRunnable category=indirection
+
 family:native function:"*::\\{dtor\\}" category=dtor
 family:native function:"destructor'" category=dtor
 
@@ -210,10 +143,12 @@ family:native function:exit category=shutdown
 family:native function:RtlExitUserProcess category=shutdown
 family:native function:ExitProcessImplementation category=shutdown
 family:native function:RtlExitUserThread category=shutdown
+
 family:native function:RtlpExecuteHandlerForException category=handler
 family:native function:_sigtramp category=handler
 family:native function:DispatchHookW category=handler
 family:native function:execute_onexit_table category=handler
+
 family:native function:abort category=throw
 family:native function:raise category=throw
 family:native function:std::terminate category=throw
@@ -253,12 +188,16 @@ family:native package:/system/lib/libEGL.so category=gl
 family:native package:**/libGLES*.so category=gl
 family:native package:**/libESXGLES*.so category=gl
 family:native package:/system/lib/libskia.so category=gl
+# Not a graphics library but we've seen it be interchangeable with OpenGL in stacktraces.
 family:native package:/System/Library/Frameworks/OpenCL.framework/** category=gl
 
 family:native package:"/System/Library/PrivateFrameworks/GPUSupport.framework/**" function:gpusGenerateCrashLog* category=telemetry
 family:native function:gpusKillClientExt category=telemetry
 family:native function:crashpad::* category=telemetry
+# Presumably some chinese user-tracking SDK. Wraps activity creation in Android.
 module:cn.gundam.sdk.* category=telemetry
+
+# Some framework of "Lenovo ID" activities, probably preinstalled on Lenovo devices.
 module:com.lenovo.payplus.analytics.* category=telemetry
 package:"**/libBugly.so" category=telemetry
 
@@ -268,25 +207,35 @@ family:native function:ImageLoaderMachO::findClosestSymbol category=load
 family:native package:/system/lib/libnativeloader.so function:android::OpenNativeLibrary category=load
 module:java.lang.System function:loadLibrary category=load
 module:java.lang.Runtime function:loadLibrary* category=load
+
 family:native function:pthread_mutex_lock category=lock
 
+# Ignore driver frame if it is directly calling another driver frame.
 category:driver | [ category:driver ] category=internals
+
+# Only group by top-level GL operaton, not any helper functions it may have called.
 [ category:gl ] | category:gl category=internals
-[ category:av ] | category:av category=internals
+[ category:av ] | category:av  category=internals
+
+# Only group by top-level malloc op, not any helper function it may have called.
 [ category:malloc ] | category:malloc category=internals
-category:throw ^-group
+
+# Python multi-processing creates a fake module to call `spawn_main` and spawn a new process
+function:<module> | [ function:spawn_main ] category=internals
+
+# On Windows, _purecall internally aborts when the function pointer is invalid.
 [ function:_purecall ] | category:throw category=internals
+
+# raise() called by abort() should only group by abort()
 [ category:throw ] | category:throw category=internals
-category:system -app
-category:threadbase -group v-group
-category:handler ^-group -group
-category:telemetry -group
-category:indirection -group
-category:internals -group
-category:threadbase v-group -group
+
+# system frames starting with underscore are likely garbage
+# unsymbolicated system frames are likely system frames starting with underscore
+# _purecall is an exception as it is often the only important frame in a block of system frames
 family:native category:system function:_* !function:_purecall category=internals
 family:native category:system function:"<unknown>" category=internals
 family:native function:_INTERNAL* category=internals
+
 family:native function:closure category=internals
 family:native function:Collection.map<T> category=internals
 family:native function:Array.subscript.getter category=internals
@@ -294,50 +243,30 @@ family:native function:Array._getElement category=internals
 family:native function:_ArrayBuffer._nativeTypeChecked.getter category=internals
 family:native function:range category=internals
 family:native function:@callee_guaranteed category=internals
+
+# frames with .cold.1 are probably hotpaths vs slow paths but not relevant for grouping
 family:native function:*.cold.1 category=indirection
+
+# System frame wedged between two other frames is just noise.
 [ !category:system ] | category:system | [ !category:system ] category=indirection
-[ category:free ] | category:system category=internals
-[ category:system ] | category:system category=internals
-[ category:std ] | category:system category=internals
-[ category:std ] | category:std category=internals
-[ category:ui ] | category:ui category=internals
-[ category:ui ] | category:system category=internals
-[ category:internals ] | category:system category=internals
-[ category:internals ] | category:ui category=internals
-[ category:load ] | category:system category=internals
-[ category:load ] | category:load category=internals
-[ category:throw ] | category:system category=internals
-[ category:runtime ] | category:system category=internals
-[ category:runtime ] | category:runtime category=internals
-[ category:dtor ] | category:dtor category=internals
 
-path:**/vendor/** -app
-path:**/site-packages/** -app
-path:**/dist-packages/** -app
-path:**/node_modules/** -app
-module:unpkg/** -app
-path:**https://unpkg.com/** -app
-path:**https://cdnjs.cloudflare.com/** -app
-path:**https://cdn.jsdelivr.net/** -app
-path:**https://esm.run/** -app
-family:javascript function:reportError ^-app -app
-family:javascript stack.abs_path:webpack:** +app
-family:javascript stack.abs_path:webpack:** stack.filename:~/*** -app
-family:javascript stack.abs_path:webpack:** stack.filename:**/node_modules/** -app
-family:javascript stack.abs_path:app:** +app
-family:javascript stack.abs_path:app:** stack.filename:**/node_modules/** -app
-module:@babel/** -app -group
-module:core-js/** -app -group
-module:regenerator-runtime/** -app -group
-module:tslib/** -app -group
-family:javascript function:_callSuper -app -group
-function:runMicrotasks -app -group
-function:queueMicrotask -app -group
-function:processTicksAndRejections -app -group
-function:runNextTicks -app -group
-function:nextTick -app -group
-path:**/go/pkg/mod/** -app
+# TODO: multi-category / category inheritance
+[ category:free ]       | category:system  category=internals
+[ category:system ]     | category:system  category=internals
+[ category:std ]        | category:system  category=internals
+[ category:std ]        | category:std     category=internals
+[ category:ui ]         | category:ui      category=internals
+[ category:ui ]         | category:system  category=internals
+[ category:internals ]  | category:system  category=internals
+[ category:internals ]  | category:ui      category=internals
+[ category:load ]       | category:system  category=internals
+[ category:load ]       | category:load    category=internals
+[ category:throw ]      | category:system  category=internals
+[ category:runtime ]    | category:system  category=internals
+[ category:runtime ]    | category:runtime category=internals
+[ category:dtor ]       | category:dtor    category=internals
 
+## java
 module:akka.* category=framework
 module:com.fasterxml.* category=framework
 module:com.microsoft.* category=framework
@@ -357,11 +286,199 @@ module:org.web3j.* category=framework
 module:reactor.core.* category=framework
 module:scala.* category=framework
 module:sun.* category=framework
+
+## * The default configuration of stacktrace grouping enhancers
+
+# iOS known apps
+family:native package:/var/containers/Bundle/Application/**          +app
+family:native package:/private/var/containers/Bundle/Application/**  +app
+
+# iOS apps in simulator
+family:native package:**/Developer/CoreSimulator/Devices/**          +app
+family:native package:**/Containers/Bundle/Application/**            +app
+
+# well known path components for mac paths
+family:native package:**.app/Contents/**                             +app
+family:native package:/Users/**                                      +app
+
+# Unreal Engine: internal fatal log message handling
+family:native stack.function:UE::Logging::Private::BasicFatalLog     v+app -app ^-app
+
+# Unreal Engine: internal assertion handling
+family:native stack.function:FDebug::CheckVerifyFailedImpl*                                             v+app -app ^-app
+stack.function:*::Impl::ExecCheckImplInternal | [ stack.function:FDebug::CheckVerifyFailedImpl ]        -app
+stack.function:FDebug::CheckVerifyFailedImpl2 | [ stack.function:FDebug::CheckVerifyFailedImpl2V ]      -app
+
+# Unreal Engine: internal ensure handling (5.2 and older, 5.3, 5.4 and newer)
+family:native stack.function:FDebug::OptionallyLogFormattedEnsureMessageReturningFalse                  v+app -app ^-app
+category:indirection | [ stack.function:FDebug::OptionallyLogFormattedEnsureMessageReturningFalse ]     -app
+family:native stack.function:DispatchCheckVerify*                          v+app -app ^-app
+family:native stack.function:UE::Assert::Private::ExecCheckImplInternal*   v+app -app ^-app
+
+# Unreal Engine: SDK USentrySubsystem event capturing
+family:native stack.function:USentrySubsystem::CaptureMessage*             v+app -app ^-app
+family:native stack.function:USentrySubsystem::CaptureMessageWithScope*    v+app -app ^-app
+family:native stack.function:USentrySubsystem::CaptureEvent*               v+app -app ^-app
+family:native stack.function:USentrySubsystem::CaptureEventWithScope*      v+app -app ^-app
+family:native stack.function:USentrySubsystem::*execCapture*               v+app -app ^-app
+
+# known well locations for unix paths
+package:/lib/**                                                   -app
+package:/usr/lib/**                                               -app
+path:/usr/local/lib/**                                            -app
+path:/usr/local/Cellar/**                                         -app
+path:**/.local/share/**                                           -app
+
+# rust common modules/functions
+family:native function:std::*                                     -app
+family:native function:core::*                                    -app
+family:native function:alloc::*                                   -app
+family:native function:__rust_*                                   -app
+family:native function:rust_begin_unwind                          -app
+
+# rust borders
+family:native function:std::panicking::begin_panic                ^-group -group ^-app -app
+family:native function:core::panicking::begin_panic               ^-group -group ^-app -app
+family:native function:failure::backtrace::Backtrace::new         ^-group -group ^-app -app
+family:native function:error_chain::make_backtrace                ^-group -group ^-app -app
+family:native function:std::panicking::panic_fmt                  ^-app -app
+family:native function:core::panicking::panic_fmt                 ^-app -app
+
+# C++ borders
+family:native function:_CxxThrowException                         ^-group -group ^-app -app
+family:native function:__cxa_throw                                ^-group -group ^-app -app
+family:native function:__assert_rtn                               ^-group -group ^-app -app
+
+# Objective-C
+family:native function:_NSRaiseError                              ^-group -group ^-app -app
+family:native function:_mh_execute_header                         -group -app
+
+# Breakpad
+family:native function:google_breakpad::*                         -app -group
+family:native function:google_breakpad::ExceptionHandler::SignalHandler ^-group -group
+family:native function:google_breakpad::ExceptionHandler::WriteMinidumpWithException ^-group -group
+
+# Support frameworks that are not in-app
+family:native package:**/Frameworks/libswift*.dylib                  -app
+family:native package:**/Frameworks/KSCrash.framework/**             -app
+family:native package:**/Frameworks/SentrySwift.framework/**         -app
+family:native package:**/Frameworks/Sentry.framework/**              -app
+
+# Needed for versions < sentry-cocoa 7.0.0 and static linking.
+family:native function:kscm_*                                     -app -group
+family:native function:sentrycrashcm_*                            -app -group
+family:native function:kscrash_*                                  -app -group
+family:native function:*sentrycrash_*                             -app -group
+family:native function:"?[[]KSCrash*"                             -app -group
+family:native function:"?[[]RNSentry*"                            -app -group
+family:native function:"__*[[]Sentry*"                            -app -group
+
+# Projects shipping their own class called "SentryFoo" can override this in their own rules.
+family:native function:"?[[]Sentry*"                              -app -group
+
+# Mark Dart Flutter Android stacktraces in-app by default, further not in-app rules are applied afterwards below
+family:native stack.package:/data/app/** stack.abs_path:**/*.dart +app
+# Dart/Flutter stacktraces that are not in-app
+family:javascript stack.abs_path:org-dartlang-sdk:///** -app -group
+family:javascript module:**/packages/flutter/** -app
+family:native stack.abs_path:**/packages/flutter/** -app
+family:native stack.abs_path:lib/ui/hooks.dart -app
+family:native stack.abs_path:lib/ui/platform_dispatcher.dart -app
+family:native stack.abs_path:package:flutter/** -app
+family:native stack.abs_path:dart:** -app
+family:native stack.abs_path:dart:*/** -app
+family:native stack.abs_path:third_party/dart/sdk/** -app
+family:native package:**/Frameworks/FlutterMacOS.framework/** -app
+family:native package:**/Frameworks/Flutter.framework/** -app
+family:native function:"stub InvokeDartCode" -app
+family:native function:"stub CallBootstrapNative" -app
+
+# sentry-dart SDK frames are not in app
+stack.abs_path:package:sentry/** -app -group
+stack.abs_path:package:sentry_flutter/** -app -group
+# other sentry-dart packages that are non in app
+stack.abs_path:package:sentry_logging/** -app -group
+stack.abs_path:package:sentry_dio/** -app -group
+stack.abs_path:package:sentry_file/** -app -group
+stack.abs_path:package:sentry_hive/** -app -group
+stack.abs_path:package:sentry_isar/** -app -group
+stack.abs_path:package:sentry_sqflite/** -app -group
+stack.abs_path:package:sentry_drift/** -app -group
+stack.abs_path:package:sentry_isar/** -app
+stack.abs_path:package:sentry_link/** -app
+stack.abs_path:package:sentry_firebase_remote_config/** -app
+# .pub-cache is the node_modules equivalent for Dart
+family:native stack.abs_path:**/.pub-cache/** -app
+
+# abort() and exception raising is technically the culprit for crashes, but not
+# the thing we want to show.
+category:throw ^-group -group ^-app -app
+
+# Frames from the OS should never be considered in-app
+category:system -app
+
+# Thread bases such as `main()` are just noise and are called by noise.
+category:threadbase -group v-group
+
+# handler frames typically call code for crash reporting, so the frames below
+# are noise and do not represent the actual crash.
+category:handler ^-group -group
+
+# Crash reporting tools are noise that can occur outside of signal handlers
+# too, apparently (Apple's GPUSupport module)
+category:telemetry -app -group
+
+category:indirection -group
+category:internals -app -group
+category:threadbase v-group -group
+
+# SDK specific rules
+
+## general
+path:**/vendor/**        -app
+
+## python
+path:**/site-packages/** -app
+path:**/dist-packages/** -app
+
+## js
+path:**/node_modules/** -app
+module:unpkg/** -app
+path:**https://unpkg.com/** -app
+path:**https://cdnjs.cloudflare.com/** -app
+path:**https://cdn.jsdelivr.net/** -app
+path:**https://esm.run/** -app
+family:javascript function:reportError ^-app -app
+
+### transpilers and polyfills are just noise, be more aggressive
+module:@babel/** -app -group
+module:core-js/** -app -group
+module:regenerator-runtime/** -app -group
+module:tslib/** -app -group
+
+## react-native
+### babel
+family:javascript function:_callSuper -app -group
+
+## node
+function:runMicrotasks -app -group
+function:queueMicrotask -app -group
+function:processTicksAndRejections -app -group
+function:runNextTicks -app -group
+function:nextTick -app -group
+
+## go
+path:**/go/pkg/mod/** -app
+
 category:framework -app
+
+## kotlin
 module:kotlin.* -app
 module:kotlinx.* -app
 module:io.ktor.* -app
 module:io.netty.* -app
+
+# Telemetry - we don't care about other telemetry providers, just adds noise
 module:newrelic -app -group
 path:**/*newrelic*/** -app -group
 path:**/*LogRocket*/** -app -group

@@ -1,11 +1,12 @@
-"""Browser security reports as Sentry groups them: a CSP violation by its directive and the
-blocked origin (or, for an inline script or `eval` blocked by `script-src`, by that kind of
-violation); an HPKP, Expect-CT or Expect-Staple report by its host name."""
+"""Browser security reports as Sentry groups them (`strategies/security.py` on the interfaces of
+`interfaces/security.py`): a CSP violation by its directive and the blocked origin (or, for a
+local inline script or `eval` blocked by `script-src`, by that kind of violation); an HPKP,
+Expect-CT or Expect-Staple report by its host name."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from runner.triage.grouping.component import Component
 
@@ -13,17 +14,21 @@ _SELF = "'self'"
 
 
 def _blocked_origin(uri: str) -> str:
-    """The blocked URI as Sentry normalises it: `'self'`, a bare scheme (`data`, `blob`) or
-    `scheme://host`."""
+    """The blocked URI as Sentry's `Csp._normalize_uri` gives it: `'self'` for an empty or
+    local one, the host (port included) of an `http(s)` URL, else `scheme:` (a bare scheme
+    as `data` or `blob` too) or `scheme://host`."""
     if uri in ("", _SELF, "self"):
         return _SELF
     if ":" not in uri:
-        return f"{uri}://"
-    try:
-        scheme, host = urlsplit(uri)[:2]
-    except ValueError:
-        return uri
-    return scheme if scheme in ("data", "blob") else f"{scheme}://{host}"
+        scheme, host = uri, ""
+    else:
+        try:
+            scheme, host = urlsplit(uri)[:2]
+        except ValueError:
+            return uri
+        if scheme in ("http", "https"):
+            return host
+    return urlunsplit((scheme, host, "", "", ""))
 
 
 def _text(report: dict[str, Any], key: str) -> str:
@@ -42,13 +47,14 @@ def security(report: dict[str, Any]) -> Component | None:
         return None
     violated = _text(report, "violated_directive")
     directive = _text(report, "effective_directive") or violated.split(" ", 1)[0]
+    blocked = _blocked_origin(_text(report, "blocked_uri"))
     local = None
-    if violated and directive == "script-src":
+    if violated and directive == "script-src" and blocked == _SELF:
         if "'unsafe-inline'" in violated:
             local = "unsafe-inline"
         elif "'unsafe-eval'" in violated:
             local = "unsafe-eval"
-    uri = Component("uri", [_blocked_origin(_text(report, "blocked_uri"))])
+    uri = Component("uri", [blocked])
     if local is not None:
         violation = Component("violation", [f"'{local}'"])
         uri.ignore("violation takes precedence")

@@ -40,27 +40,47 @@ class _Base(NamedTuple):
     test: bool
 
 
-# A frame's key: what grouping reads of it, and whether it repeats the frame before it
-# (Sentry's recursion test: path, file, function, module, package, line and column equal).
+# A frame's key: what grouping reads of it, and whether it repeats the frame before it.
 # Line and column are not part of it: a stack whose lines moved keys the same.
 _FILE, _FUNCTION, _MODULE, _ABS_PATH, _PLATFORM, _IN_APP = 0, 1, 2, 3, 4, 5
 _CONTEXT, _PACKAGE, _RAW, _SOURCEMAP, _REPEAT = 6, 7, 8, 9, 10
 
 
-def _recursive(f: Frame, previous: Frame) -> bool:
-    return (
-        f.function == previous.function
-        and f.line == previous.line
+def _recursive(f: Frame, previous: Frame, platform: str | None) -> bool:
+    """Sentry's recursion test (`newstyle._is_recursive_frame`): abs_path, package, module,
+    filename, function, lineno and colno equal, read after its stack normalisation
+    (`stacktraces.processing.normalize_stacktraces_for_grouping`): the function trimmed as
+    `_trim_function_name` trims it, a browser file without its query string."""
+    if not (
+        f.line == previous.line
         and f.column == previous.column
         and f.module == previous.module
-        and f.file == previous.file
-        and (f.abs_path or f.file) == (previous.abs_path or previous.file)
         and f.package == previous.package
+        and f.abs_path == previous.abs_path
+    ):
+        return False
+    if f.file != previous.file and (
+        platform != "javascript"
+        or f.file is None
+        or previous.file is None
+        or normalize.strip_query(f.file) != normalize.strip_query(previous.file)
+    ):
+        return False
+    return f.function == previous.function or trimmed_function(f, platform) == trimmed_function(
+        previous, platform
     )
 
 
-def stack_key(frames: list[Frame]) -> tuple[tuple[object, ...], ...]:
-    """Everything of a stack grouping reads: equal keys, equal trees."""
+def trimmed_function(f: Frame, platform: str | None) -> str | None:
+    """The function Sentry's normalisation leaves in `function`: trimmed for the frame's
+    platform (else the event's) unless the producer sent a `raw_function`."""
+    if not f.function or f.raw_function is not None:
+        return f.function
+    return normalize.trim_function(f.function, (f.platform or platform or "other").lower())
+
+
+def stack_key(frames: list[Frame], platform: str | None = None) -> tuple[tuple[object, ...], ...]:
+    """Everything of a stack grouping reads: equal keys, equal trees. `platform`: the event's."""
     keys = []
     previous: Frame | None = None
     for f in frames:
@@ -76,7 +96,7 @@ def stack_key(frames: list[Frame]) -> tuple[tuple[object, ...], ...]:
                 f.package,
                 f.raw_function,
                 f.sourcemap,
-                previous is not None and _recursive(f, previous),
+                previous is not None and _recursive(f, previous, platform),
             )
         )
         previous = f
@@ -126,9 +146,9 @@ def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
     if file is not None:
         name = normalize.filename(file, platform)
         file_part = Component("filename", [name])
-        # The default configuration turns on Sentry's `javascript_fuzzing` for every platform:
-        # a `file://` path is as much a URL here as an `http://` one.
-        if normalize.has_url_origin(path, files_count_as_urls=True):
+        # Sentry's `get_filename_component`: a served frame's file name does not count; a
+        # `file://` one does (`has_url_origin(abs_path, files_count_as_urls=False)`).
+        if normalize.has_url_origin(path, files_count_as_urls=False):
             file_part.ignore("ignored because frame points to a URL")
         elif name == "<anonymous>":
             file_part.ignore("ignored because filename is anonymous")
@@ -144,6 +164,8 @@ def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
         and context_line
         and platform in normalize.CONTEXT_LINE_PLATFORMS
     ):
+        if event_platform == "python" and module == "__main__":
+            context_line = normalize.multiprocessing_line(context_line, file, function)
         line = " ".join(context_line.split())
         if line:
             line_part = Component("context-line", [line])
@@ -152,7 +174,7 @@ def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
             elif (
                 family == "javascript"
                 and not function
-                and normalize.has_url_origin(path, files_count_as_urls=False)
+                and normalize.has_url_origin(path, files_count_as_urls=True)
             ):
                 line_part.ignore("ignored because file path is a URL and function name is missing")
 
@@ -238,9 +260,16 @@ def _stacktraces(
             contributes, hint = base.contributes, base.hint
             if key[_REPEAT]:
                 contributes, hint = False, "ignored due to recursion"
-            if len(keys) == 1 and contributes and base.javascript and not base.named and base.url:
-                # Sentry's default config keeps a long-standing inversion here: the lone
-                # nameless frame it drops is the one served from a URL.
+            if (
+                len(keys) == 1
+                and contributes
+                and base.javascript
+                and not base.named
+                and not base.url
+            ):
+                # Sentry's `_single_stacktrace_variant`: a lone nameless JavaScript frame not
+                # served from a URL is too poor to group on (`newstyle:2026-01-20` fixed the
+                # inversion `handle_js_single_frame_url_origin_backwards` kept before).
                 contributes, hint = False, "ignored single non-URL JavaScript frame"
             rule = enhanced.group[index]
             if rule is not None:
@@ -276,7 +305,7 @@ def stacktrace(
     between a test and production, the code under test does not), unless nothing else is
     left: a test failing in its own body groups on the test.
     """
-    keys = stack_key(frames)
+    keys = stack_key(frames, platform)
     app, system = _stacktraces(keys, platform, harness)
     chosen = app if variant == "app" else system
     if harness and not chosen.contributes:

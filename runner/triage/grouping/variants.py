@@ -8,7 +8,9 @@
    to the default tree, so extra values make another group.
 4. `app`: the exception chain with only in-app frames, when one of them contributes.
 5. `system`: every frame; with no frame, the exception type and parameterised value.
-6. `message`: the parameterised message (the template, when the producer sent one).
+6. `template`, `security`, `message`: a template error's file name and line, a browser
+   security report, else the parameterised message (its template, when the producer sent
+   one).
 7. `fallback`: an error event of which nothing contributes; all such events share one hash,
    as Sentry's fallback variant does.
 
@@ -20,35 +22,24 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from runner.triage.grouping import strategies
+from runner.triage.grouping import fingerprints, strategies
 from runner.triage.grouping.chained import chained_exception
 from runner.triage.grouping.component import Component, digest
 from runner.triage.grouping.security import security
 from store.signal import ErrorDetail, Frame, Signal
 
-GROUPING_VERSION = "overnight:2026-12-03"
-"""This grouping's configuration; it follows Sentry's `newstyle:2023-01-11` (source lines,
-recursion, built-in stack trace rules, native name trimming since `overnight:2026-12-02`;
-since `overnight:2026-12-03`: `file://` frames without their file name, the JavaScript
-`webpack:`/`app:` in-app rules, Sentry's current native name trimming and parameterisation,
-and a length-prefixed digest)."""
+GROUPING_VERSION = "overnight:2026-12-04"
+"""This grouping's configuration; it follows Sentry's default, `newstyle:2026-01-20` (source
+lines, recursion, built-in stack trace rules, native name trimming since `overnight:2026-12-02`;
+Sentry's current native name trimming and parameterisation, the JavaScript `webpack:`/`app:`
+in-app rules and a length-prefixed digest since `overnight:2026-12-03`; since
+`overnight:2026-12-04`: the `all-platforms@2026-01-20` rules without the `webpack:`/`app:`
+ones, `file://` frames keeping their file name, a lone nameless JavaScript frame not from a
+URL ignored, CPython's multiprocessing line parameterised, recursion read on trimmed names,
+unknown fingerprint variables flagged, a stackless cause out of the system variant, templates
+and CSP reports as Sentry's strategies read them)."""
 
-_VARIABLE = re.compile(r"^\{\{\s*(\S+)\s*\}\}$")  # Sentry's: names are case-sensitive
 _MD5 = re.compile(r"^[0-9a-f]{32}$")  # Sentry's: lower-case only; others are hashed
-
-# Sentry's built-in fingerprinting rules: (platform family, test, fingerprint).
-_HYDRATION = frozenset(
-    m.lower()
-    for m in (
-        "Hydration failed because the initial UI does not match what was rendered on the server.",
-        "The server could not finish this Suspense boundary, likely due to an error during "
-        "server rendering. Switched to client rendering.",
-        "There was an error while hydrating this Suspense boundary. Switched to client rendering.",
-        "There was an error while hydrating. Because the error happened outside of a Suspense "
-        "boundary, the entire root will switch to client rendering.",
-        "Text content does not match server-rendered HTML.",
-    )
-)
 
 
 class Grouping(NamedTuple):
@@ -95,7 +86,20 @@ def default_trees(signal: Signal) -> dict[str, Component]:
     if signal.kind == "feedback":
         # A person's words are not a message template: equal words from two people say little.
         return {}
-    if signal.stack:
+    template = signal.contexts.get("grouping_template")
+    if isinstance(template, dict):
+        # Sentry's `template:v1`: the template's file name and line as sent (no base name,
+        # no normalisation), above a security report and the message.
+        located = Component(
+            "template",
+            [
+                Component("filename", _strings(template.get("filename"))),
+                Component("context-line", _strings(template.get("context_line"))),
+            ],
+        )
+        if located.contributes:
+            return {"template": located}
+    elif signal.stack:
         # A message captured with its stack (a thread's or a bare one) groups on the stack.
         trees = {
             variant: Component(
@@ -115,6 +119,10 @@ def default_trees(signal: Signal) -> dict[str, Component]:
     return {"message": strategies.message(text)}
 
 
+def _strings(value: object) -> list[Component | str]:
+    return [value] if isinstance(value, str) and value else []
+
+
 def _has_stack(tree: Component) -> bool:
     if tree.id == "stacktrace":
         return tree.contributes
@@ -127,8 +135,17 @@ def _default(trees: dict[str, Component]) -> tuple[str, Component] | None:
     if app is not None and _has_stack(app):
         return "app", app
     if system is not None and system.contributes:
+        if (
+            app is not None
+            and app.contributes
+            and not _has_stack(system)
+            and app.hash() != system.hash()
+        ):
+            # No stack trace counts anywhere, and the app variant holds exceptions the system
+            # one leaves out (those without a stack trace): Sentry keeps both hashes.
+            return "app", app
         return "system", system
-    for name in ("security", "message"):
+    for name in ("template", "security", "message"):
         tree = trees.get(name)
         if tree is not None and tree.contributes:
             return name, tree
@@ -137,102 +154,10 @@ def _default(trees: dict[str, Component]) -> tuple[str, Component] | None:
 
 def _basis(variant: str, tree: Component) -> str:
     if variant == "app":
-        return "stack"
+        return "stack" if _has_stack(tree) else "exception"
     if variant == "system":
         return "system-stack" if _has_stack(tree) else "exception"
     return variant
-
-
-def _crash_frame(signal: Signal) -> Frame | None:
-    """Sentry's crash frame: the highest in-app frame of the raised exception (else of the
-    event's stack), or the highest frame when none is in-app."""
-    frames = (
-        signal.error.frames if signal.error is not None and signal.error.frames else signal.stack
-    )
-    if not frames:
-        return None
-    return next((f for f in reversed(frames) if f.in_app), frames[-1])
-
-
-def _basename(path: str | None) -> str | None:
-    return path.replace("\\", "/").rsplit("/", 1)[-1] if path else None
-
-
-def _variable(name: str, signal: Signal) -> str:
-    """The value of a fingerprint variable (`{{ error.type }}`, `{{ tags.x }}`, ...), as
-    Sentry resolves it; an unknown variable stays as written (Sentry's default config)."""
-    key = name
-    error = signal.error
-    frame = _crash_frame(signal)
-    values: dict[str, str | None] = {
-        "type": error.type if error else None,
-        "value": error.message if error else None,
-        "message": signal.text or signal.message_template or (error.message if error else None),
-        "level": signal.level,
-        "logger": signal.tags.get("logger"),
-        "transaction": signal.tags.get("transaction"),
-        "function": frame.function if frame else None,
-        "module": frame.module if frame else None,
-        "path": (frame.abs_path or frame.file) if frame else None,
-        "filename": _basename(frame.file or frame.abs_path) if frame else None,
-        "package": _basename(frame.package) if frame else None,
-        "release": signal.release,
-    }
-    for prefix in ("error.", "stack."):
-        if key.startswith(prefix) and key[len(prefix) :] in values:
-            key = key[len(prefix) :]
-    if key == "abs_path":
-        key = "path"
-    if key.startswith("tags."):
-        return signal.tags.get(name[5:]) or f"<no-value-for-tag-{name[5:]}>"
-    if key not in values:
-        return "{{ " + name + " }}"
-    return values[key] or f"<no-{key}>"
-
-
-def _custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str, Component] | None:
-    parts = signal.fingerprint
-    if not parts:
-        return None
-    values: list[Component | str] = []
-    hybrid = False
-    for part in parts:
-        match = _VARIABLE.match(part)
-        if match and match.group(1) == "default":
-            hybrid = True
-            if default is not None:
-                values.append(default[1])
-        elif match:
-            values.append(_variable(match.group(1), signal))
-        else:
-            values.append(part)
-    if hybrid and (default is None or not any(isinstance(v, str) for v in values)):
-        # `["{{ default }}"]` alone is the default grouping; and a hybrid fingerprint salts
-        # the default variants, so with none contributing there is nothing to salt (Sentry
-        # then falls back).
-        return None
-    return ("hybrid" if hybrid else "custom"), Component("fingerprint", values)
-
-
-def _built_in(signal: Signal) -> Component | None:
-    """Sentry's built-in fingerprinting rules (`javascript@2024-02-02`), for the JavaScript
-    family: a ChunkLoadError anywhere in the chain (by type, or a value starting so), and
-    React's hydration errors (by message or value, on an event with a `transaction` tag)."""
-    platform = (signal.platform or "").lower()
-    if platform not in {"javascript", "node"}:
-        return None
-    chain = _exceptions(signal.error) if signal.error is not None else []
-    if any(
-        e.type == "ChunkLoadError" or e.message.lower().startswith("chunkloaderror") for e in chain
-    ):
-        return Component("fingerprint", ["chunkloaderror"], hint="built-in rule: ChunkLoadError")
-    transaction = signal.tags.get("transaction")
-    texts = [signal.text or "", *(e.message for e in chain)]
-    if transaction is not None and any(t.lower() in _HYDRATION for t in texts):
-        return Component(
-            "fingerprint", ["hydrationerror", transaction], hint="built-in rule: hydration error"
-        )
-    return None
 
 
 def group(signal: Signal) -> Grouping:
@@ -247,12 +172,12 @@ def group(signal: Signal) -> Grouping:
         tree = Component("hashed-checksum", [checksum])
         trees["hashed-checksum"] = tree
         return Grouping(_versioned(_md5([checksum])), "hashed-checksum", "checksum", trees)
-    built_in = _built_in(signal)
+    built_in = fingerprints.built_in(signal)
     if built_in is not None:
         trees["built-in"] = built_in
         return Grouping(_versioned(built_in.hash()), "built-in", "built-in", trees)
     default = _default(trees)
-    custom = _custom(signal, default)
+    custom = fingerprints.custom(signal, default)
     if custom is not None:
         variant, tree = custom
         trees[variant] = tree
@@ -260,7 +185,7 @@ def group(signal: Signal) -> Grouping:
         system = None
         if variant == "hybrid" and default is not None and default[0] == "app":
             # Sentry salts each default variant: the whole stack's hash, salted, is the second.
-            salted = _custom(signal, ("system", trees["system"]))
+            salted = fingerprints.custom(signal, ("system", trees["system"]))
             system = _other(salted[1].hash(), tree.hash()) if salted else None
         return Grouping(_versioned(tree.hash()), variant, basis, trees, _versioned(system))
     if default is None:
@@ -340,7 +265,7 @@ def _stack_key(signal: Signal, error: ErrorDetail) -> tuple[object, ...]:
                 e.is_group,
                 e.synthetic,
                 e.ns_error,
-                strategies.stack_key(e.frames),
+                strategies.stack_key(e.frames, signal.platform),
             )
             for e in _exceptions(error)
         ),
@@ -359,7 +284,12 @@ def fast_hash(signal: Signal) -> tuple[str | None, str, str | None]:
     error = signal.error
     # What the stack does not decide: a checksum, a fingerprint, a built-in rule (they read
     # exception values and tags).
-    if error is None or signal.checksum or signal.fingerprint or _built_in(signal) is not None:
+    if (
+        error is None
+        or signal.checksum
+        or signal.fingerprint
+        or fingerprints.built_in(signal) is not None
+    ):
         result = group(signal)
         return result.hash, result.basis, result.system
     key = _stack_key(signal, error)

@@ -337,3 +337,60 @@ def test_a_message_with_nothing_but_event_fields_is_an_event() -> None:
     assert parse({"message": "Queue stalled", "type": "default"}).kind == "error"
     with pytest.raises(BadRecord, match="not a Signal envelope"):
         parse_record({"message": "GET /health 200", "time": 3}, "{}", "test")
+
+
+STORED_KEYS: dict[str, Any] = {
+    "_meta": {"exception": {"values": {"0": {"value": {"": {"rem": [["!limit", "s", 0, 9]]}}}}}},
+    "grouping_config": {"id": "newstyle:2026-01-20", "enhancements": "KLUv_SAd6QAA"},
+    "_grouping": {"hash": "x"},
+    "hashes": ["0123456789abcdef0123456789abcdef"],
+    "key_id": "4711",
+    "project": 42,
+    "metadata": {"type": "KeyError", "value": "'region'"},
+    "title": "KeyError: 'region'",
+    "location": "shop/tax.py",
+    "nodestore_insert": 1767225600.5,
+    "datetime": "2026-01-01T00:00:00Z",
+    "_ref": 42,
+    "_ref_version": 2,
+    "main_exception_id": 0,
+    "_metrics": {"bytes.ingested.event": 912},
+    "_fingerprint_info": {"matched_rule": {"is_builtin": True, "text": "x -> y"}},
+    "some_future_key": {"anything": [1, 2]},
+}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"exception": {"values": [ERROR]}},
+        {"message": "Queue stalled after 30 s"},
+        {"logentry": {"message": "Queue %s stalled", "params": ["q7"]}},
+    ],
+    ids=["exception", "message", "logentry"],
+)
+def test_an_event_as_sentry_stored_it_is_read_and_groups_as_sent(body: dict[str, Any]) -> None:
+    """An event exported from Sentry carries its internal keys (`_meta`, `grouping_config`,
+    `hashes`, `metadata`, `title`, ...): Relay and Sentry's `EventManager` ignore what they
+    do not read, so the event is accepted, nothing is noted, and it groups as sent."""
+    stored = parse(body | STORED_KEYS)
+    assert errors(stored) == []
+    assert group(stored).hash == group(parse(body)).hash
+
+
+@pytest.mark.parametrize(
+    ("fingerprint", "expect"),
+    [
+        (["{{ default }}"], None),
+        (["{{default}}", "eu"], ["{{default}}", "eu"]),
+        (["{{ transaction }}", "{{ tags.region }}"], ["{{ transaction }}", "{{ tags.region }}"]),
+        (["checkout", 7, True], ["checkout", "7", "True"]),
+    ],
+)
+def test_fingerprints_with_variables_are_kept_for_grouping(
+    fingerprint: list[Any], expect: list[str] | None
+) -> None:
+    """`fingerprint` with `{{ default }}` and other variables is kept as sent (Relay only
+    stringifies numbers), for grouping to resolve; the default alone is no fingerprint."""
+    signal = parse({"exception": {"values": [ERROR]}, "fingerprint": fingerprint})
+    assert signal.fingerprint == expect

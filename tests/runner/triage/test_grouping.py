@@ -116,10 +116,11 @@ def test_javascript_frames_from_urls_and_files(snapshot: SnapshotAssertion) -> N
 
     http = browser("https://shop.example.com")
     assert tree(http) == snapshot
-    # Another host is the same frame (a URL contributes no file), and so is a `file://` one:
-    # Sentry's default configuration drops the file name of both.
+    # Another host is the same frame (a URL contributes no file); a `file://` one is not a
+    # URL to Sentry's `get_filename_component` (`files_count_as_urls=False`): it keeps its
+    # (base) file name, whatever its directory.
     assert group(http).hash == group(browser("http://cdn.example.net")).hash
-    assert group(http).hash == group(browser("file:///opt/shop")).hash
+    assert group(http).hash != group(browser("file:///opt/shop")).hash
     assert group(browser("file:///opt/shop")).hash == group(browser("file:///srv/other")).hash
     # A plain path keeps its file name.
     assert group(http).hash != group(browser("/opt/shop")).hash
@@ -515,14 +516,14 @@ def test_what_sentry_ingestion_normalises_before_grouping() -> None:
     def one(frame: dict[str, Any], platform: str = "python") -> Signal:
         return event(platform=platform, exception={"values": [None, exc("E", "v", [frame])]})
 
-    # A frame with only a `file:` URL gets the URL's path as its file name, which then does
-    # not count (a `file:` path is a URL to the default configuration): the folder and query
-    # never matter, a plain path's file name does.
+    # A frame with only a `file:` URL gets the URL's path as its file name (Relay), which
+    # counts (`get_filename_component`: a `file:` path is no served URL): its base name
+    # groups, the folder and query never matter.
     url = {"abs_path": "file:///srv/app/main.js?v=1", "function": "f", "in_app": True}
     moved = {"abs_path": "file:///opt/other.js?v=2", "function": "f", "in_app": True}
     plain = {"filename": "/opt/main.js", "function": "f", "in_app": True}
-    assert group(one(url, "node")).hash == group(one(moved, "node")).hash
-    assert group(one(url, "node")).hash != group(one(plain, "node")).hash
+    assert group(one(url, "node")).hash != group(one(moved, "node")).hash
+    assert group(one(url, "node")).hash == group(one(plain, "node")).hash
     # An `app://` path (React Native) is not such a URL: its query stays in the file name.
     app = {"filename": "app:///main.js?v=1", "function": "f", "in_app": True}
     assert (
@@ -542,14 +543,34 @@ def test_the_loose_hash_links_producers_with_and_without_source_lines() -> None:
     assert loose_hash(other_line) == loose_hash(with_lines)
 
 
-def test_a_template_error_groups_on_the_template_line() -> None:
-    def rendered(line: str) -> Signal:
-        template = {"filename": "cart.html", "abs_path": "/srv/t/cart.html", "lineno": 3}
+def test_a_template_error_groups_on_the_template_file_and_line_as_sent() -> None:
+    """Sentry's `template:v1` (score 1100: below a stack, above a security report and the
+    message): the template's `filename` and `context_line` as sent, no base name, no case or
+    whitespace folding, no length limit; the line number never counts."""
+
+    def rendered(line: str, filename: str = "shop/cart.html", lineno: int = 3) -> Signal:
+        template = {"filename": filename, "abs_path": f"/srv/t/{filename}", "lineno": lineno}
         return event(message="render failed", template=dict(template, context_line=line))
 
-    assert group(rendered("{{ cart.total }}")).hash == group(rendered("{{ cart.total }}")).hash
-    assert group(rendered("{{ cart.total }}")).hash != group(rendered("{{ cart.items }}")).hash
-    assert group(rendered("{{ cart.total }}")).variant == "system"
+    total = group(rendered("{{ cart.total }}"))
+    assert total.variant == "template"
+    assert total.hash == group(rendered("{{ cart.total }}", lineno=9)).hash
+    assert total.hash != group(rendered("{{ cart.items }}")).hash
+    assert total.hash != group(rendered("{{ cart.total }}", "mail/cart.html")).hash
+    assert total.hash != group(rendered("{{ cart.total }}", "shop/Cart.html")).hash
+    assert total.hash != group(rendered("{{  cart.total }}")).hash
+    long_line = "{{ " + "x" * 130 + " }}"
+    assert group(rendered(long_line)).hash != group(rendered(long_line + " ")).hash
+    # The template is where the event is: its one frame locates it.
+    assert [f.file for f in rendered("{{ cart.total }}").stack] == ["shop/cart.html"]
+    # A stack, when the event has one, groups instead.
+    frames_ = frames(("app.views", "render", True))
+    with_stack = event(
+        message="render failed",
+        template={"filename": "shop/cart.html", "context_line": "{{ x }}"},
+        stacktrace={"frames": frames_},
+    )
+    assert group(with_stack).variant == "app"
 
 
 def test_fingerprint_variables_resolve_as_sentry_resolves_them() -> None:
@@ -589,11 +610,19 @@ def test_security_reports_group_on_what_they_report() -> None:
     assert a.hash == group(csp("https://evil.example.net/other.gif")).hash
     assert a.hash != group(csp("https://cdn.example.org/x.gif")).hash
     assert a.hash != group(csp("https://evil.example.net/x.js", "script-src")).hash
-    inline = csp("inline", "script-src", "script-src 'self' 'unsafe-inline'")
-    assert (
-        group(inline).hash
-        == group(csp("https://x.io/a.js", "script-src", "script-src 'self' 'unsafe-inline'")).hash
-    )
+    # Sentry's `Csp._normalize_uri`: an `http(s)` URL is its host, whatever the scheme; a
+    # bare scheme is `scheme:`, as a URL of that scheme without host is.
+    assert a.hash == group(csp("http://evil.example.net/pixel.gif")).hash
+    assert group(csp("data")).hash == group(csp("data:image/png;base64,iVBO")).hash
+    # `local_script_violation_type`: only a local (`'self'`, empty) blocked URI of
+    # `script-src` groups on the kind of violation; another groups on its origin.
+    violated = "script-src 'self' 'unsafe-inline'"
+    local = group(csp("self", "script-src", violated))
+    assert local.hash == group(csp("", "script-src", violated)).hash
+    assert "'unsafe-inline'" in local.trees["security"].render()
+    inline = group(csp("inline", "script-src", violated))
+    assert inline.hash != group(csp("https://x.io/a.js", "script-src", violated)).hash
+    assert inline.hash != local.hash
     hpkp = event(hpkp={"hostname": "shop.example.com", "port": 443})
     assert group(hpkp).hash != group(event(hpkp={"hostname": "api.example.com"})).hash
 

@@ -1,5 +1,5 @@
 """Grouping of Java, .NET, native, Cocoa and browser JavaScript events where it follows a
-particular line of Sentry's source (`newstyle:2023-01-11` with its `all-platforms` rules).
+particular line of Sentry's source (`newstyle:2026-01-20` with its `all-platforms` rules).
 
 Events go through the real parser, shaped as the SDKs send them.
 """
@@ -36,24 +36,27 @@ def js(abs_path: str, function: str | None, **extra: Any) -> dict[str, Any]:
     return frame | extra
 
 
-def test_a_file_url_loses_its_file_name_as_an_http_one_does() -> None:
-    """`javascript_fuzzing` is on in the default configuration, for every platform: a `file:`
-    path points to a URL, so its base name does not group."""
+def test_a_file_url_keeps_its_file_name_an_http_one_does_not() -> None:
+    """Sentry's `newstyle.get_filename_component` drops the file name of a frame whose path
+    `has_url_origin(abs_path, files_count_as_urls=False)`: `http(s):`, `blob:` and
+    `applewebdata:` paths, not `file:` ones, whose base name groups like a plain path's."""
     served = event("javascript", [js("https://shop.example.com/static/js/main.3f9a2b.js", "t")])
+    elsewhere = event("javascript", [js("https://cdn.example.net/js/vendor.1c2d.js", "t")])
     local = event("javascript", [js("file:///opt/kiosk/static/js/main.3f9a2b.js", "t")])
     other = event("javascript", [js("file:///opt/kiosk/static/js/vendor.1c2d.js", "t")])
-    plain = event("javascript", [js("/opt/kiosk/static/js/main.3f9a2b.js", "t")])
-    assert group(served).hash == group(local).hash == group(other).hash
-    assert group(plain).hash != group(local).hash
-    frame = group(local).trees["app"].values[0]
-    assert isinstance(frame, Component)
-    assert "ignored because frame points to a URL" in frame.render()
+    plain = event("javascript", [js("/srv/static/main.3f9a2b.js", "t")])
+    assert group(served).hash == group(elsewhere).hash
+    assert group(local).hash == group(plain).hash
+    assert len({group(served).hash, group(local).hash, group(other).hash}) == 3
+    served_frame = group(served).trees["app"].values[0]
+    assert isinstance(served_frame, Component)
+    assert "ignored because frame points to a URL" in served_frame.render()
 
 
-def test_a_nameless_file_url_frame_keeps_its_source_line_a_served_one_does_not() -> None:
-    """Sentry drops the source line of a nameless JavaScript frame only when it is served
-    from `http(s):` (or `blob:`): the check leaves `file:` out."""
-    line = {"context_line": "  return cart.total.toFixed(2);", "function": None}
+def test_a_nameless_frame_from_any_url_loses_its_source_line() -> None:
+    """Sentry's `newstyle.get_contextline_component` drops the source line of a nameless
+    JavaScript frame whose path `has_url_origin(abs_path, files_count_as_urls=True)`:
+    served and `file:` frames alike; a plain path's line counts."""
 
     def two(base: str, text: str) -> Signal:
         frames = [
@@ -62,21 +65,17 @@ def test_a_nameless_file_url_frame_keeps_its_source_line_a_served_one_does_not()
         ]
         return event("javascript", frames)
 
-    other = "  return cart.count.toFixed(0);"
-    assert (
-        group(two("file:///opt/kiosk", str(line["context_line"]))).hash
-        != group(two("file:///opt/kiosk", other)).hash
-    )
-    assert (
-        group(two("https://shop.example.com", str(line["context_line"]))).hash
-        == group(two("https://shop.example.com", other)).hash
-    )
+    line, other = "  return cart.total.toFixed(2);", "  return cart.count.toFixed(0);"
+    for base in ("file:///opt/kiosk", "https://shop.example.com"):
+        assert group(two(base, line)).hash == group(two(base, other)).hash
+    assert group(two("/opt/kiosk", line)).hash != group(two("/opt/kiosk", other)).hash
 
 
-def test_webpack_and_app_paths_are_in_app_unless_a_library_s() -> None:
-    """The rules Sentry moved from its source-map processing into the stack trace rules:
-    `webpack:` and `app:` frames are the application's, unless their file name is under
-    `node_modules` (or, for webpack, starts with `~/`)."""
+def test_raw_webpack_and_app_frames_keep_the_client_s_in_app_mark() -> None:
+    """Symbolicator's `is_in_app` for `webpack:` and `app:` paths (`symbolicate_js_frame`)
+    applies only to a frame it resolved through a source map; a frame it cannot resolve
+    (no source map uploaded) comes back as sent. So an event's raw `webpack:` or `app:` frames
+    are in-app as the client marked them: none here, and the whole stack groups."""
 
     def stack(library: dict[str, Any]) -> Signal:
         return event(
@@ -90,15 +89,9 @@ def test_webpack_and_app_paths_are_in_app_unless_a_library_s() -> None:
 
     lodash = {"abs_path": "webpack:///./node_modules/lodash/map.js", "function": "arrayMap"}
     lodash_es = {"abs_path": "webpack:///./node_modules/lodash-es/map.js", "function": "baseMap"}
-    tilde = {
-        "abs_path": "webpack:///~/lodash/map.js",
-        "filename": "~/lodash/map.js",
-        "function": "mapLike",
-    }
-    first, second, third = group(stack(lodash)), group(stack(lodash_es)), group(stack(tilde))
-    # The client said no frame is in-app; the rules say the `src` ones are, the library's not.
-    assert first.variant == second.variant == third.variant == "app"
-    assert first.hash == second.hash == third.hash
+    first, second = group(stack(lodash)), group(stack(lodash_es))
+    assert first.variant == second.variant == "system"
+    assert first.hash != second.hash
     react_native = event(
         "javascript",
         [
@@ -106,10 +99,7 @@ def test_webpack_and_app_paths_are_in_app_unless_a_library_s() -> None:
             {"abs_path": "app:///node_modules/react/index.js", "function": "x", "in_app": False},
         ],
     )
-    rendered = group(react_native)
-    assert rendered.variant == "app"
-    app_frames = [v for v in rendered.trees["app"].values[0].values if isinstance(v, Component)]
-    assert [f.contributes for f in app_frames] == [True, False]
+    assert group(react_native).variant == "system"
 
 
 @pytest.mark.parametrize(

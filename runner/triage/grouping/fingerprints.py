@@ -1,0 +1,152 @@
+"""Fingerprints as Sentry reads them: a producer's custom or hybrid fingerprint, its variables
+resolved (`fingerprinting/utils.py`), and Sentry's built-in fingerprinting rules for
+JavaScript (`fingerprinting/configs/javascript@2024-02-02`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from runner.triage.grouping import strategies
+from runner.triage.grouping.component import Component
+from store.signal import Frame, Signal
+
+_VARIABLE = re.compile(r"^\{\{\s*(\S+)\s*\}\}$")  # Sentry's: names are case-sensitive
+
+# Sentry's built-in fingerprinting rules: (platform family, test, fingerprint).
+_HYDRATION = frozenset(
+    m.lower()
+    for m in (
+        "Hydration failed because the initial UI does not match what was rendered on the server.",
+        "The server could not finish this Suspense boundary, likely due to an error during "
+        "server rendering. Switched to client rendering.",
+        "There was an error while hydrating this Suspense boundary. Switched to client rendering.",
+        "There was an error while hydrating. Because the error happened outside of a Suspense "
+        "boundary, the entire root will switch to client rendering.",
+        "Text content does not match server-rendered HTML.",
+    )
+)
+
+
+def _crash_frame(signal: Signal) -> Frame | None:
+    """Sentry's crash frame: the highest in-app frame of the raised exception (else of the
+    event's stack), or the highest frame when none is in-app."""
+    frames = (
+        signal.error.frames if signal.error is not None and signal.error.frames else signal.stack
+    )
+    if not frames:
+        return None
+    return next((f for f in reversed(frames) if f.in_app), frames[-1])
+
+
+def _basename(path: str | None) -> str | None:
+    return path.replace("\\", "/").rsplit("/", 1)[-1] if path else None
+
+
+# Sentry's fingerprint variables (`fingerprinting.utils.resolve_fingerprint_variable`): each
+# name it knows, what it reads, and what stands in when the event has none.
+_VARIABLES = {
+    "transaction": "transaction",
+    "message": "message",
+    "type": "type",
+    "error.type": "type",
+    "value": "value",
+    "error.value": "value",
+    "function": "function",
+    "stack.function": "function",
+    "path": "abs-path",
+    "stack.abs_path": "abs-path",
+    "stack.filename": "filename",
+    "module": "module",
+    "stack.module": "module",
+    "package": "package",
+    "stack.package": "package",
+    "level": "level",
+    "logger": "logger",
+}
+
+
+def _variable(name: str, signal: Signal) -> str:
+    """The value of a fingerprint variable (`{{ error.type }}`, `{{ tags.x }}`, ...), as
+    Sentry resolves it; a name it does not know is `<unrecognized-variable-NAME>`, as in
+    `newstyle:2026-01-20` (the 2023 configuration kept the entry as written)."""
+    if name.startswith("tags."):
+        return signal.tags.get(name[5:]) or f"<no-value-for-tag-{name[5:]}>"
+    key = _VARIABLES.get(name)
+    if key is None:
+        return f"<unrecognized-variable-{name}>"
+    error = signal.error
+    frame = _crash_frame(signal)
+    value: str | None
+    if key == "transaction":
+        value = signal.tags.get("transaction")
+    elif key == "message":
+        value = signal.text or signal.message_template or (error.message if error else None)
+    elif key == "type":
+        value = error.type if error else None
+    elif key == "value":
+        value = error.message if error else None
+    elif key == "level":
+        value = signal.level
+    elif key == "logger":
+        value = signal.tags.get("logger")
+    elif frame is None:
+        value = None
+    elif key == "function":
+        value = strategies.trimmed_function(frame, signal.platform)
+    elif key == "abs-path":
+        value = frame.abs_path or frame.file
+    elif key == "filename":
+        value = frame.file  # the file name as sent (else the path), not its base name
+    elif key == "module":
+        value = frame.module
+    else:
+        value = _basename(frame.package)
+    return value or f"<no-{key}>"
+
+
+def custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str, Component] | None:
+    """The custom or hybrid fingerprint's variant and tree; None for the default grouping."""
+    parts = signal.fingerprint
+    if not parts:
+        return None
+    values: list[Component | str] = []
+    hybrid = False
+    for part in parts:
+        match = _VARIABLE.match(part)
+        if match and match.group(1) == "default":
+            hybrid = True
+            if default is not None:
+                values.append(default[1])
+        elif match:
+            values.append(_variable(match.group(1), signal))
+        else:
+            values.append(part)
+    if hybrid and (default is None or len(parts) == 1):
+        # Sentry's `get_fingerprint_type`: `{{ default }}` alone is the default grouping (any
+        # other hybrid, `{{ default }}` twice too, salts the default variants with every
+        # entry); and with no default variant contributing there is nothing to salt (Sentry
+        # then falls back).
+        return None
+    return ("hybrid" if hybrid else "custom"), Component("fingerprint", values)
+
+
+def built_in(signal: Signal) -> Component | None:
+    """Sentry's built-in fingerprinting rules (`javascript@2024-02-02`), for the JavaScript
+    family: a ChunkLoadError anywhere in the chain (by type, or a value starting so), and
+    React's hydration errors (by message or value, on an event with a `transaction` tag)."""
+    platform = (signal.platform or "").lower()
+    if platform not in {"javascript", "node"}:
+        return None
+    chain = [*signal.error.chain, signal.error] if signal.error is not None else []
+    if any(
+        e.type == "ChunkLoadError" or e.message.lower().startswith("chunkloaderror") for e in chain
+    ):
+        return Component("fingerprint", ["chunkloaderror"], hint="built-in rule: ChunkLoadError")
+    transaction = signal.tags.get("transaction")
+    texts = [signal.text or "", *(e.message for e in chain)]
+    if transaction is not None and any(t.lower() in _HYDRATION for t in texts):
+        return Component(
+            "fingerprint", ["hydrationerror", transaction], hint="built-in rule: hydration error"
+        )
+    return None
