@@ -33,7 +33,15 @@ from runner.sources.inbox import parse_ndjson_lines
 from runner.triage.features import stored_row
 from store.signal import Signal
 from store.signal_features import FeatureRow
-from store.signals import Rejection, SignalRow, bulk_writes, insert_rows, quarantine, signal_row
+from store.signals import (
+    Rejection,
+    SignalRow,
+    bulk_writes,
+    insert_rows,
+    quarantine,
+    rejection,
+    signal_row,
+)
 
 BATCH = 2_000
 PARALLEL_MIN_BYTES = 4 * 1_048_576  # below this, starting workers costs more than it saves
@@ -89,14 +97,18 @@ def store_parsed(
 def _split(batch: Iterable[Parsed]) -> Split:
     rows, features, bad = [], [], []
     for item in batch:
-        if isinstance(item, Signal):
-            rows.append(signal_row(item))
-            # A signal is never lost to a fault in triage's code: stored without its features,
-            # it has them computed by triage, which reports the fault.
-            with suppress(Exception):
-                features.append(stored_row(item))
-        else:
+        if not isinstance(item, Signal):
             bad.append(item)
+            continue
+        try:
+            rows.append(signal_row(item))
+        except ValueError as exc:  # not writable as JSON: a lone surrogate escape (`"\ud800"`)
+            bad.append(rejection(item.source, f"{item.source}:{item.id}", f"{exc}", item.raw))
+            continue
+        # A signal is never lost to a fault in triage's code: stored without its features,
+        # it has them computed by triage, which reports the fault.
+        with suppress(Exception):
+            features.append(stored_row(item))
     return rows, features, bad
 
 
