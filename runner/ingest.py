@@ -88,13 +88,17 @@ def store_parsed(
     report = IngestReport()
     iterator = iter(items)
     while batch := list(islice(iterator, BATCH)):
-        report.record(db, _split(batch))
+        report.record(db, split(batch))
         if on_batch:
             on_batch(report)
     return report
 
 
-def _split(batch: Iterable[Parsed]) -> Split:
+def split(batch: Iterable[Parsed]) -> Split:
+    """A batch as it is written: the rows of its signals, their features, its rejections.
+
+    A signal that cannot be written as JSON is a rejection too, so it fails alone.
+    """
     rows, features, bad = [], [], []
     for item in batch:
         if not isinstance(item, Signal):
@@ -115,7 +119,7 @@ def _split(batch: Iterable[Parsed]) -> Split:
 def _parse_chunk(path: str, first_line: int, lines: list[bytes]) -> Split:
     """Run in a worker process: parse a chunk of NDJSON lines into rows, their features and
     rejections."""
-    return _split(parse_ndjson_lines(Path(path), first_line, lines))
+    return split(parse_ndjson_lines(Path(path), first_line, lines))
 
 
 def store_ndjson_parallel(

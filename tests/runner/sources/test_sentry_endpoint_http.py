@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 
 from runner.sources.http_body import BodyError, decode_body
+from runner.triage.features import FEATURES_VERSION, decode, features
+from store.signal import Signal
 
 
 def rows(served: Any, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -57,6 +59,22 @@ def test_sdk_capture_round_trip_with_gzip(served: Any, tools: Any) -> None:
     status, body = served.post(tools.envelope(tools.event_item(event_id)), gzipped=True)
     assert (status, body) == (200, {"id": body["id"]})
     assert event_id in signal_ids(served)
+
+
+def test_a_stored_event_has_its_features_for_triage(served: Any, tools: Any) -> None:
+    # Stored as ingest stores a file's signals: triage reads the narrow row, not the envelope.
+    event_id = uuid.uuid4().hex
+    status, _body = served.post(tools.envelope(tools.event_item(event_id)), gzipped=True)
+    assert status == 200
+    [(version, data, envelope)] = rows(
+        served,
+        "SELECT f.version, f.data, s.envelope FROM signal_features f "
+        "JOIN signals s ON s.seq = f.seq WHERE s.id = ?",
+        event_id,
+    )
+    signal = Signal.model_validate_json(envelope)
+    assert version == FEATURES_VERSION
+    assert decode(event_id, data) == features(signal)._replace(lazy=None)
 
 
 @pytest.mark.parametrize("key", [None, "wrong-key-123"])
