@@ -94,8 +94,9 @@ def store_parsed(
     return report
 
 
-def split(batch: Iterable[Parsed]) -> Split:
-    """A batch as it is written: the rows of its signals, their features, its rejections.
+def split(batch: Iterable[Parsed], *, with_features: bool = True) -> Split:
+    """A batch as it is written: the rows of its signals, their features (unless not
+    `with_features`: triage then computes them), its rejections.
 
     A signal that cannot be written as JSON is a rejection too, so it fails alone.
     """
@@ -111,8 +112,9 @@ def split(batch: Iterable[Parsed]) -> Split:
             continue
         # A signal is never lost to a fault in triage's code: stored without its features,
         # it has them computed by triage, which reports the fault.
-        with suppress(Exception):
-            features.append(stored_row(item))
+        if with_features:
+            with suppress(Exception):
+                features.append(stored_row(item))
     return rows, features, bad
 
 

@@ -21,8 +21,6 @@ from typing import Any
 import pytest
 
 from runner.sources.http_body import BodyError, decode_body
-from runner.triage.features import FEATURES_VERSION, decode, features
-from store.signal import Signal
 
 
 def rows(served: Any, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -59,22 +57,6 @@ def test_sdk_capture_round_trip_with_gzip(served: Any, tools: Any) -> None:
     status, body = served.post(tools.envelope(tools.event_item(event_id)), gzipped=True)
     assert (status, body) == (200, {"id": body["id"]})
     assert event_id in signal_ids(served)
-
-
-def test_a_stored_event_has_its_features_for_triage(served: Any, tools: Any) -> None:
-    # Stored as ingest stores a file's signals: triage reads the narrow row, not the envelope.
-    event_id = uuid.uuid4().hex
-    status, _body = served.post(tools.envelope(tools.event_item(event_id)), gzipped=True)
-    assert status == 200
-    [(version, data, envelope)] = rows(
-        served,
-        "SELECT f.version, f.data, s.envelope FROM signal_features f "
-        "JOIN signals s ON s.seq = f.seq WHERE s.id = ?",
-        event_id,
-    )
-    signal = Signal.model_validate_json(envelope)
-    assert version == FEATURES_VERSION
-    assert decode(event_id, data) == features(signal)._replace(lazy=None)
 
 
 @pytest.mark.parametrize("key", [None, "wrong-key-123"])
@@ -220,6 +202,19 @@ def test_mixed_envelope_stores_the_good_items(served: Any, tools: Any) -> None:
     assert "event_id '12345'" in quarantine_reason(served, reply["rejected"][0]["quarantined"])
     assert "not UTF-8" in quarantine_reason(served, reply["rejected"][1]["quarantined"])
     assert {good, feedback_id} <= signal_ids(served)
+
+
+def test_an_event_that_cannot_be_written_as_json_fails_alone(served: Any, tools: Any) -> None:
+    # A lone surrogate escape decodes, but no text holding it is UTF-8: once it failed the
+    # whole group commit, and every request retried with it; now it is quarantined alone.
+    good, bad = uuid.uuid4().hex, uuid.uuid4().hex
+    item_header, payload = tools.event_item(bad, message="caf\u00e9")
+    poisoned = (item_header, payload.replace(b"caf\\u00e9", b"caf\\ud800"))
+    status, _reply = served.post(tools.envelope(tools.event_item(good), poisoned))
+    assert status == 200
+    assert good in signal_ids(served) and bad not in signal_ids(served)
+    [(reason,)] = rows(served, "SELECT reason FROM quarantine WHERE origin LIKE ?", f"%{bad}")
+    assert "surrogates not allowed" in reason
 
 
 def test_envelope_whose_only_item_is_bad_is_400(served: Any, tools: Any) -> None:
