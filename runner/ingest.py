@@ -33,7 +33,15 @@ from runner.sources.inbox import parse_ndjson_lines
 from runner.triage.features import stored_row
 from store.signal import Signal
 from store.signal_features import FeatureRow
-from store.signals import Rejection, SignalRow, bulk_writes, insert_rows, quarantine, signal_row
+from store.signals import (
+    Rejection,
+    SignalRow,
+    bulk_writes,
+    insert_rows,
+    quarantine,
+    rejection,
+    signal_row,
+)
 
 BATCH = 2_000
 PARALLEL_MIN_BYTES = 4 * 1_048_576  # below this, starting workers costs more than it saves
@@ -80,30 +88,40 @@ def store_parsed(
     report = IngestReport()
     iterator = iter(items)
     while batch := list(islice(iterator, BATCH)):
-        report.record(db, _split(batch))
+        report.record(db, split(batch))
         if on_batch:
             on_batch(report)
     return report
 
 
-def _split(batch: Iterable[Parsed]) -> Split:
+def split(batch: Iterable[Parsed], *, with_features: bool = True) -> Split:
+    """A batch as it is written: the rows of its signals, their features (unless not
+    `with_features`: triage then computes them), its rejections.
+
+    A signal that cannot be written as JSON is a rejection too, so it fails alone.
+    """
     rows, features, bad = [], [], []
     for item in batch:
-        if isinstance(item, Signal):
+        if not isinstance(item, Signal):
+            bad.append(item)
+            continue
+        try:
             rows.append(signal_row(item))
-            # A signal is never lost to a fault in triage's code: stored without its features,
-            # it has them computed by triage, which reports the fault.
+        except ValueError as exc:  # not writable as JSON: a lone surrogate escape (`"\ud800"`)
+            bad.append(rejection(item.source, f"{item.source}:{item.id}", f"{exc}", item.raw))
+            continue
+        # A signal is never lost to a fault in triage's code: stored without its features,
+        # it has them computed by triage, which reports the fault.
+        if with_features:
             with suppress(Exception):
                 features.append(stored_row(item))
-        else:
-            bad.append(item)
     return rows, features, bad
 
 
 def _parse_chunk(path: str, first_line: int, lines: list[bytes]) -> Split:
     """Run in a worker process: parse a chunk of NDJSON lines into rows, their features and
     rejections."""
-    return _split(parse_ndjson_lines(Path(path), first_line, lines))
+    return split(parse_ndjson_lines(Path(path), first_line, lines))
 
 
 def store_ndjson_parallel(

@@ -30,6 +30,26 @@ def insert_features(db: sqlite_utils.Database, rows: Sequence[FeatureRow], after
     db.conn.executemany(_INSERT, [(version, data, id_, after) for id_, version, data in rows])
 
 
+_INSERT_AT = (
+    "INSERT OR IGNORE INTO signal_features (seq, signal_id, version, data) VALUES (?, ?, ?, ?)"
+)
+
+
+def insert_features_at(
+    db: sqlite_utils.Database, rows: Sequence[FeatureRow], seqs: dict[str, int]
+) -> None:
+    """Store features under the `seq`s their signals were just stored at (in the caller's
+    transaction); a row whose signal is not in `seqs` is skipped.
+
+    For a batch whose signals were all new: their `seq`s are known without looking each id
+    up again, as `insert_features` must.
+    """
+    db.conn.executemany(
+        _INSERT_AT,
+        [(seqs[id_], id_, version, data) for id_, version, data in rows if id_ in seqs],
+    )
+
+
 class StoredFeatures(NamedTuple):
     """One signal of a span as triage reads it: its stored features, if any."""
 

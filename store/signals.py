@@ -13,7 +13,7 @@ import sqlite_utils
 from pydantic import BaseModel
 
 from store.signal import Signal, utcnow
-from store.signal_features import FeatureRow, insert_features
+from store.signal_features import FeatureRow, insert_features, insert_features_at
 
 _INSERT = (
     "INSERT OR IGNORE INTO signals "
@@ -78,13 +78,23 @@ def insert_rows(
 ) -> int:
     """Store signal rows, and the features of those that are new, in one transaction; return
     how many were new (a known id is skipped, its features with it)."""
-    with db.conn:
-        last = db.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM signals").fetchone()[0]
-        before = db.conn.total_changes
-        db.conn.executemany(_INSERT, rows)
-        new = db.conn.total_changes - before
-        if features and new:
-            insert_features(db, features, int(last))
+    conn = db.conn
+    with conn:
+        before = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM signals").fetchone()[0]
+        changes = conn.total_changes
+        conn.executemany(_INSERT, rows)
+        new = conn.total_changes - changes
+        if not (features and new):
+            return new
+        if new < len(rows):
+            insert_features(db, features, int(before))
+            return new
+        # All new, so stored one after another: each took the `seq` after the one before it,
+        # up to the highest now (the first may be past `before`, if rows were ever deleted;
+        # a row skipped as known takes a `seq` too, which is why this is only for all new).
+        last = int(conn.execute("SELECT MAX(seq) FROM signals").fetchone()[0])
+        first = last - new + 1
+        insert_features_at(db, features, {row[0]: first + i for i, row in enumerate(rows)})
     return new
 
 

@@ -40,19 +40,19 @@ def read_gzip_ndjson_file(path: Path) -> Iterator[Parsed]:
 
 def parse_ndjson_lines(path: Path, first_line: int, lines: Iterable[bytes]) -> Iterator[Parsed]:
     """Parse NDJSON lines numbered from `first_line` (for the rejection's origin)."""
+    name = str(path)
     for number, line in enumerate(lines, start=first_line):
         if not line.strip():
             continue
-        origin = f"{path}:{number}"
         try:
             text = line.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError as exc:
-            yield rejection(SOURCE, origin, f"not UTF-8 text ({exc.reason})", line)
+            yield rejection(SOURCE, f"{name}:{number}", f"not UTF-8 text ({exc.reason})", line)
             continue
         try:
             yield parse_json_text(text, SOURCE)
         except BadRecord as exc:
-            yield rejection(SOURCE, origin, str(exc), line)
+            yield rejection(SOURCE, f"{name}:{number}", str(exc), line)
 
 
 def read_json_file(path: Path) -> Iterator[Parsed]:

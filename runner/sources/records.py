@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from runner.sources import feedback, sentry_api_event, sentry_event
 from runner.sources.common import (
@@ -25,6 +26,7 @@ __all__ = [
     "SHAPES",
     "BadRecord",
     "Shape",
+    "decode_json",
     "describe_validation_error",
     "native_envelope",
     "one_line",
@@ -106,12 +108,30 @@ def parse_record(record: Any, raw: str, source: str) -> Signal:
     )
 
 
-def parse_json_text(text: str, source: str) -> Signal:
-    """Decode and normalise one JSON document."""
+def decode_json(text: str) -> Any:
+    """One JSON document as Python values; `BadRecord` with the reason when it is not one.
+
+    pydantic-core's parser reads it in about half the time `json` takes, and gives the same
+    values. What it refuses (malformed JSON, and a few things `json` accepts: a lone surrogate
+    escape, nesting deeper than 200) is read by `json` again, so a value and an error message
+    are always those of `json.loads`.
+    """
     try:
-        record = json.loads(text)
+        return from_json(text)
+    except (ValueError, TypeError):
+        pass
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadRecord(
             f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
-    return parse_record(record, text, source)
+    except RecursionError as exc:
+        raise BadRecord("malformed JSON: nested too deeply") from exc
+    except ValueError as exc:  # json's limit on the digits of an integer
+        raise BadRecord(f"malformed JSON: {str(exc).split(';')[0][:200]}") from exc
+
+
+def parse_json_text(text: str, source: str) -> Signal:
+    """Decode and normalise one JSON document."""
+    return parse_record(decode_json(text), text, source)

@@ -14,9 +14,10 @@ import json
 import sys
 from datetime import UTC
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlite_utils
+from pydantic_core import from_json, to_json
 
 from runner.triage.fingerprint import Fingerprint, fingerprint
 from runner.triage.structure import Structure, structure
@@ -27,6 +28,7 @@ from runner.triage.vocabulary import (
     raw_tokens,
     record_ids,
     reports_failure,
+    route_record_ids,
 )
 from store.signal import Signal
 from store.signal_features import envelopes_without_features, span_features
@@ -151,32 +153,41 @@ def features(signal: Signal) -> Features:
     """Everything triage compares about a signal (its raw payload and breadcrumbs are not
     read)."""
     s = structure(signal)
+    location = s.location
     text = signal_text(signal)
-    quoted = raw_tokens(signal.text) if signal.kind == "feedback" else frozenset()
-    route_ids = record_ids([s.location]) if s.location else frozenset()
-    # Positional, in the order of the fields: a tuple of 19 built from keywords costs four
-    # times as much, and ingest builds one for every signal.
-    return Features(
-        signal,  # lazy
-        signal.id,
-        signal.kind,
-        signal.source,
-        signal.occurred_at.astimezone(UTC).isoformat(),  # seen
-        signal.environment,
-        signal.level,
-        signal.test_id,
-        associated_event(signal),  # event
-        fingerprint(signal),
-        s,  # structure
-        text,
-        actor_key(signal),  # actor
-        content_words(text),  # words
-        place_words([s.location] if s.location else [], s.top_frame, signal.test_id),  # places
-        quoted,
-        route_ids | record_ids(quoted),  # record_ids
-        signal.kind != "feedback" or reports_failure(text, signal.text),  # failure
-        actor_keys(signal),
+    feedback = signal.kind == "feedback"
+    quoted = raw_tokens(signal.text) if feedback else _NONE
+    ids = route_record_ids(location) if location else _NONE
+    occurred = signal.occurred_at
+    # Positional, in the order of the fields, through `_make`: a tuple of 19 built from
+    # keywords costs four times as much, and ingest builds one for every signal.
+    return Features._make(
+        (
+            signal,  # lazy
+            signal.id,
+            signal.kind,
+            signal.source,
+            # seen; most signals happened in UTC already (a sign of it is enough: same text)
+            (occurred if occurred.tzinfo is UTC else occurred.astimezone(UTC)).isoformat(),
+            signal.environment,
+            signal.level,
+            signal.test_id,
+            associated_event(signal),  # event
+            fingerprint(signal),
+            s,  # structure
+            text,
+            actor_key(signal),  # actor
+            content_words(text),  # words
+            place_words((location,) if location else (), s.top_frame, signal.test_id),
+            quoted,
+            ids | record_ids(quoted) if quoted else ids,  # record_ids
+            not feedback or reports_failure(text, signal.text),  # failure
+            actor_keys(signal),
+        )
     )
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 FORMAT = 1
@@ -217,34 +228,48 @@ container twice, so the check for cycles is left out."""
 
 def encode(f: Features) -> str:
     """A signal's features as its stored row keeps them (JSON), but for the signal itself and
-    its id (the row's key). Sets are sorted, so equal features give equal rows."""
-    return _JSON.encode(
-        [
-            f.kind,
-            f.source,
-            f.seen,
-            f.environment,
-            f.level,
-            f.test_id,
-            f.event,
-            f.fingerprint,
-            f.structure,
-            f.text,
-            f.actor,
-            sorted(f.words),
-            sorted(f.places),
-            sorted(f.quoted),
-            sorted(f.record_ids),
-            f.failure,
-            sorted(f.actor_keys),
-        ]
-    )
+    its id (the row's key). Sets are sorted, so equal features give equal rows.
+
+    pydantic-core writes the row in a third less time than `json`, and the same text (compact,
+    UTF-8, the same escapes); `json` writes what it refuses (a lone surrogate).
+    """
+    row = [
+        f.kind,
+        f.source,
+        f.seen,
+        f.environment,
+        f.level,
+        f.test_id,
+        f.event,
+        f.fingerprint,
+        f.structure,
+        f.text,
+        f.actor,
+        sorted(f.words),
+        sorted(f.places),
+        sorted(f.quoted),
+        sorted(f.record_ids),
+        f.failure,
+        sorted(f.actor_keys),
+    ]
+    try:
+        return to_json(row).decode()
+    except ValueError:
+        return _JSON.encode(row)
+
+
+def _loads(data: str) -> Any:
+    """`json.loads`, in half the time where pydantic-core's parser reads it (the same values)."""
+    try:
+        return from_json(data)
+    except ValueError:
+        return json.loads(data)
 
 
 def decode(signal_id: str, data: str) -> Features:
     """The features `encode` stored for a signal, without the signal."""
     (kind, source, seen, environment, level, test_id, event, fp, s, text, actor, words) = (
-        row := json.loads(data)
+        row := _loads(data)
     )[:12]
     return Features(
         None,

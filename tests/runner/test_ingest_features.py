@@ -68,3 +68,39 @@ def test_every_new_signal_is_stored_with_its_features(
     assert ingest_paths(fresh_db, [source], move_done=False).already_stored == 2_500
     assert len(features_rows(fresh_db)) == 2_500
     assert triage_pending(fresh_db).signals == 2_500
+
+
+def assert_features_match_envelopes(db: sqlite_utils.Database) -> None:
+    for signal_id, version, data, envelope in features_rows(db):
+        signal = Signal.model_validate_json(envelope)
+        assert (signal_id, version) == (signal.id, FEATURES_VERSION)
+        assert decode(signal_id, data) == features(signal)._replace(lazy=None)
+
+
+@pytest.mark.parametrize("in_pool", [True, False])
+def test_a_batch_of_known_and_new_signals_stores_the_features_of_the_new(
+    fresh_db: sqlite_utils.Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    in_pool: bool,
+) -> None:
+    # Known ids amid new ones: each skipped row takes a seq (AUTOINCREMENT), so the new
+    # signals' seqs have gaps, and each features row must still sit at its own signal's seq.
+    if in_pool:
+        monkeypatch.setattr(runner.ingest, "PARALLEL_MIN_BYTES", 0)
+    every = tmp_path / "every.ndjson"
+    write_file(every, 300)
+    lines = every.read_text().splitlines(keepends=True)
+    (tmp_path / "some.ndjson").write_text("".join(lines[::3]))
+    assert ingest_paths(fresh_db, [tmp_path / "some.ndjson"], move_done=False).new == 100
+    # Ending on a known id: the next new signal's seq is past the highest stored one.
+    (tmp_path / "more.ndjson").write_text("".join(lines[:-1] + lines[:1]))
+
+    report = ingest_paths(fresh_db, [tmp_path / "more.ndjson"], move_done=False)
+    assert (report.new, report.already_stored) == (199, 101)
+    fresh = [json.dumps({"kind": "feedback", "text": f"new {n}"}) + "\n" for n in range(50)]
+    (tmp_path / "fresh.ndjson").write_text("".join(fresh))
+    assert ingest_paths(fresh_db, [tmp_path / "fresh.ndjson"], move_done=False).new == 50
+
+    assert len(features_rows(fresh_db)) == 349
+    assert_features_match_envelopes(fresh_db)

@@ -6,11 +6,14 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 import sqlite_utils
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import runner.ingest
 from runner.ingest import ingest_paths
+from runner.sources.records import BadRecord, decode_json
 from store import open_db
 from store.signal import MAX_TEXT, MAX_TITLE
 from store.signals import count_signals, iter_signals, list_quarantine
@@ -107,3 +110,43 @@ def test_a_long_report_is_cut_to_what_a_signal_holds_and_kept_whole(tmp_path: Pa
     assert signal.text is not None and len(signal.text) == MAX_TEXT
     assert signal.text.startswith("the export is empty") and len(signal.title) == MAX_TITLE
     assert signal.raw == line
+
+
+@pytest.mark.parametrize("in_pool", [True, False])
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        # Valid JSON that `json` cannot read: an integer past its 4,300 digits, nesting past
+        # the recursion limit. Each stopped the whole file.
+        (b"1" * 5_000, "malformed JSON: Exceeds the limit (4300 digits)"),
+        (b"[" * 100_000 + b"]" * 100_000, "malformed JSON: nested too deeply"),
+        # A lone surrogate escape decodes, but no text holding it can be written as UTF-8.
+        (b'{"kind": "feedback", "text": "caf\\u00e9 \\ud800"}', "surrogates not allowed"),
+    ],
+)
+def test_a_line_that_cannot_become_a_stored_signal_fails_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: bytes, reason: str, in_pool: bool
+) -> None:
+    if in_pool:
+        monkeypatch.setattr(runner.ingest, "PARALLEL_MIN_BYTES", 0)
+    goods = [json.dumps({**GOOD, "text": f"report {n}"}).encode() for n in range(2)]
+    (tmp_path / "night.ndjson").write_bytes(b"\n".join([goods[0], line, goods[1]]) + b"\n")
+    db = open_db(tmp_path / "store.db")
+    report = ingest_paths(db, [tmp_path / "night.ndjson"])
+    assert (report.new, report.rejected) == (2, 1)
+    [rejected] = list_quarantine(db)
+    assert reason in rejected.reason and len(rejected.reason) < 500
+    assert rejected.raw.rstrip(b"\n") == line
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=json_values | st.just(float("nan")), ascii_only=st.booleans())
+def test_json_is_read_as_json_reads_it(value: object, ascii_only: bool) -> None:
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    assert repr(decode_json(text)) == repr(json.loads(text))
+    for bad in (text[:-1] + "}x", "{" + text, text + ","):
+        with pytest.raises(BadRecord) as caught:
+            decode_json(bad)
+        with pytest.raises(json.JSONDecodeError) as expected:
+            json.loads(bad)
+        assert str(caught.value).startswith(f"malformed JSON: {expected.value.msg} at line")

@@ -204,6 +204,19 @@ def test_mixed_envelope_stores_the_good_items(served: Any, tools: Any) -> None:
     assert {good, feedback_id} <= signal_ids(served)
 
 
+def test_an_event_that_cannot_be_written_as_json_fails_alone(served: Any, tools: Any) -> None:
+    # A lone surrogate escape decodes, but no text holding it is UTF-8: once it failed the
+    # whole group commit, and every request retried with it; now it is quarantined alone.
+    good, bad = uuid.uuid4().hex, uuid.uuid4().hex
+    item_header, payload = tools.event_item(bad, message="caf\u00e9")
+    poisoned = (item_header, payload.replace(b"caf\\u00e9", b"caf\\ud800"))
+    status, _reply = served.post(tools.envelope(tools.event_item(good), poisoned))
+    assert status == 200
+    assert good in signal_ids(served) and bad not in signal_ids(served)
+    [(reason,)] = rows(served, "SELECT reason FROM quarantine WHERE origin LIKE ?", f"%{bad}")
+    assert "surrogates not allowed" in reason
+
+
 def test_envelope_whose_only_item_is_bad_is_400(served: Any, tools: Any) -> None:
     body = tools.envelope(({"type": "event"}, b'{"event_id": "' + b"a" * 32 + b'", "contexts": 1'))
     status, reply = served.post(body)
