@@ -11,6 +11,7 @@ key. When two issues fit almost equally well, a person decides too.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import NamedTuple
 
 from runner.triage.features import Features
@@ -25,7 +26,8 @@ class Fit(NamedTuple):
     place: bool
     """A second, structural signal agrees: the route, the record in it, or the same actor."""
     words: float
-    """The words' vote: weighted overlap (cosine), 0 to 1."""
+    """The words' vote: weighted overlap (cosine), 0 to 1; -1 where it decides nothing and was
+    not weighed (no place, and a rank neither the best nor shared)."""
     votes: int
     follows: bool
     """The issue was split off by a person from a rival in the same comparison."""
@@ -106,7 +108,9 @@ def fits(
     query = query_words(f.text, words)
     query_norm = vocabulary.rank_norm(query, query)  # once, as `norm`
     profiles = index.profiles
-    found = []
+    found: list[Fit] = []
+    unweighed: dict[int, tuple[Profile, frozenset[str]]] = {}
+    """Fits without a place, their words' vote left for when it decides anything."""
     for issue_id in ids:
         p = profiles[issue_id]
         if records_differ(f, p):
@@ -116,12 +120,19 @@ def fits(
             continue
         shared_ids = f.record_ids & p.record_ids
         both = words | shared_ids if shared_ids else words
-        overlap = similarity(both, p.documents, vocabulary.norm(both) if shared_ids else norm)
         if shared_ids:
             with_ids = query_words(f.text, both)
             rank = rank_of(with_ids, p.whole, vocabulary.rank_norm(with_ids, with_ids))
         else:
             rank = rank_of(query, p.whole, query_norm)
+        follows = p.from_split and bool(p.split_from & pool)
+        if not place and rank > 0 and not shared_ids:
+            # Listed by its rank whatever the words' vote: the vote (a set cosine over each
+            # of its texts, most of the comparison's cost) is weighed only where it matters.
+            unweighed[issue_id] = (p, both)
+            found.append(Fit(issue_id, False, -1.0, 0, follows, rank))
+            continue
+        overlap = similarity(both, p.documents, vocabulary.norm(both) if shared_ids else norm)
         # A record a person quotes by its id (`INV-1002`) is the rarest word two texts share.
         said = overlap >= word_threshold or bool(shared_ids)
         votes = place + said
@@ -130,8 +141,24 @@ def fits(
             # problem: a person decides.
             votes, place = 1, False
         if (votes and not (votes == 1 and place)) or (rank > 0 and not need_place):
-            follows = p.from_split and bool(p.split_from & pool)
             found.append(Fit(issue_id, place, overlap, votes, follows, rank))
+
+    def weighed(fit: Fit) -> Fit:
+        p, both = unweighed.pop(fit.issue_id)
+        overlap = similarity(both, p.documents, norm)
+        return fit._replace(words=overlap, votes=int(overlap >= word_threshold))
+
+    if unweighed:
+        # The words' vote orders fits of equal rank, and decides whether the first is worth
+        # proposing: weigh those (a rank shared by two fits, and the best rank).
+        ranks = Counter(fit.rank for fit in found)
+        top = max(ranks)
+        found = [
+            weighed(fit)
+            if fit.issue_id in unweighed and (ranks[fit.rank] > 1 or fit.rank == top)
+            else fit
+            for fit in found
+        ]
     found.sort(key=lambda fit: (fit.rank, fit.words, fit.issue_id), reverse=True)
     return found
 
