@@ -23,7 +23,6 @@ from runner.triage import structure as structure_mod
 from runner.triage.features import Features
 from runner.triage.fingerprint import in_app_frames
 from runner.triage.index import Index, Profile
-from runner.triage.structure import Structure
 from runner.triage.text import best_matches, similarity
 from store.issues import Issue, ScopeEntry
 
@@ -88,8 +87,6 @@ _NAMES = ("fingerprint", "structure", "text")
 
 def _rule(hits: tuple[bool, bool, bool], votes: int = 0) -> str:
     names = [n for n, hit in zip(_NAMES, hits, strict=True) if hit]
-    if not names:
-        return "the same exception in the same frame"
     if len(names) == 3:
         return "all three agree"
     if votes >= 2 and names == ["fingerprint"]:
@@ -127,8 +124,6 @@ def _ranked(
             # on.
             continue
         votes = sum(hits)
-        if not votes and not cross and same_fault(ours, theirs):
-            votes = 1  # reached another way, or with other values: a person decides
         if votes < 2 and issue_id in same_hash and not elsewhere(f, profile, hits[2]):
             votes = 2  # Sentry would group them
         if votes >= 2 and not is_owner and kept_apart(f, profile):
@@ -141,18 +136,6 @@ def _ranked(
             ranked.append((votes, follows, total, issue_id, scores, hits))
     ranked.sort(key=lambda r: (r[0], r[1], r[2], r[3]), reverse=True)
     return ranked
-
-
-def same_fault(ours: Structure, theirs: Structure) -> bool:
-    """The same exception type raised in the same in-app frame: the one fault reached from
-    other callers or with other values (`KeyError: 'sso'` and `KeyError: 'integrations'` in
-    one `settings.get`), which Sentry keeps apart and only a person may join."""
-    return bool(
-        ours.error_type
-        and ours.top_frame
-        and ours.error_type == theirs.error_type
-        and ours.top_frame == theirs.top_frame
-    )
 
 
 def elsewhere(f: Features, profile: Profile, words_agree: bool) -> bool:

@@ -12,7 +12,7 @@ from runner.triage.engine import triage_pending
 from store.issues import get_issue, links_for_issue, list_issues
 from store.signal import Signal
 
-from .conftest import crash, feedback, make_signal
+from .conftest import crash, feedback
 
 
 def homes(db: sqlite_utils.Database) -> dict[str, int]:
@@ -64,39 +64,6 @@ def test_different_faults_stay_apart(
     )
     triage_pending(fresh_db)
     assert len(set(homes(fresh_db).values())) == 3
-
-
-def test_the_same_exception_in_the_same_frame_from_other_callers_is_asked(
-    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
-) -> None:
-    # One fault in `settings.get`, reached from two pages with two keys: the stacks differ
-    # below the top, so Sentry keeps them apart, and no vote agrees. A person is asked; the
-    # same exception raised in another frame is not.
-    def missing(key: str, caller: str, route: str, function: str = "get") -> Signal:
-        frames = [
-            {"file": "app/views.py", "module": "app.views", "function": caller, "in_app": True},
-            {
-                "file": "app/settings.py",
-                "module": "app.settings",
-                "function": function,
-                "in_app": True,
-            },
-        ]
-        return make_signal(
-            route=route, error={"type": "KeyError", "message": f"'{key}'", "frames": frames}
-        )
-
-    sso = missing("sso", "sso_login", "/login/sso")
-    integrations = missing("integrations", "integrations_page", "/settings/integrations")
-    widget = missing("burndown", "dashboard", "/dashboard", function="render_widget")
-    store_signals(sso, integrations, widget)
-    triage_pending(fresh_db)
-    found = homes(fresh_db)
-    assert len({found[s.id] for s in (sso, integrations, widget)}) == 3
-    (asked,) = links_for_issue(fresh_db, found[sso.id], ["proposed"])
-    assert asked.signal_id == integrations.id
-    assert asked.rule == "the same exception in the same frame: needs confirmation"
-    assert not links_for_issue(fresh_db, found[integrations.id], ["proposed"])
 
 
 def test_paraphrased_feedback_joins_the_error_on_its_route(
