@@ -9,8 +9,7 @@ compared all-pairs.
 
 from __future__ import annotations
 
-import heapq
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -332,21 +331,17 @@ class Index:
         are a log's tokens still meets the report it duplicates."""
         index = self.by_word_stackless if stackless_only else self.by_word
         weight = self.vocabulary.weight
-        shared: defaultdict[int, float] = defaultdict(float)
+        shared: dict[int, float] = {}
         # The rarest words that some issue has: an unknown word finds nothing.
         known = [w for w in words if w in index]
         for word in self.vocabulary.rarest(known, WIDE_RAREST_WORDS if wide else RAREST_WORDS):
             bucket = index[word]
             w = weight(word)
             for issue_id in bucket if wide else islice(reversed(bucket), RECENT_PER_WORD):
-                shared[issue_id] += w
+                shared[issue_id] = shared.get(issue_id, 0.0) + w
         profiles = self.profiles
-        # The best by shared weight, the older issue first on a tie.
-        return heapq.nlargest(
-            WIDE_CANDIDATES if wide else WORD_CANDIDATES,
-            (i for i in shared if i in profiles),
-            key=lambda i: (shared[i], -i),
-        )
+        ranked = sorted([(-score, i) for i, score in shared.items() if i in profiles])
+        return [i for _score, i in ranked[: WIDE_CANDIDATES if wide else WORD_CANDIDATES]]
 
     def add_fingerprint(self, fp: str, issue_id: int) -> bool:
         """Record that `fp` was seen on an issue (now its most recent); False when it already
