@@ -36,10 +36,7 @@ _EVENT_KEYS = {
     "hpkp",
     "expectct",
     "expectstaple",
-}
-# Keys only Sentry's pipeline writes (Relay's, and what Sentry adds to an event it stored): a
-# record with any of them is an event, whatever other keys it has.
-_SENTRY_INTERNAL = {
+    # Keys only Sentry's pipeline writes (Relay's, and what Sentry adds to an event it stored).
     *("_meta", "_metrics", "_dsc", "_ref", "_ref_version", "_grouping", "grouping_config"),
     *("hashes", "key_id", "ingest_path", "nodestore_insert", "main_exception_id"),
     *("_fingerprint_info", "_relay_processed", "_partial_meta"),
@@ -58,7 +55,6 @@ _EVENT_FIELDS = (
     | {
         *("message", "type", "version", "site", "received", "start_timestamp", "time_spent"),
         *("debug_meta", "errors", "transaction_info", "spans", "measurements", "breakdowns"),
-        *_SENTRY_INTERNAL,
         # What else Sentry adds to an event it stored (its `/events/{id}/json/` and exports).
         *("project", "metadata", "title", "location", "datetime", "occurrence"),
     }
@@ -71,11 +67,7 @@ def looks_like_event(record: dict[str, Any]) -> bool:
     `message` that is an object (the older form of `logentry`), comes with an event's fields
     or with nothing but event fields. `event_id` is optional, as at Sentry's ingestion: an
     event without one gets a stable id from its content."""
-    if (
-        _EVENT_KEYS & record.keys()
-        or _SENTRY_INTERNAL & record.keys()
-        or any(k.startswith("sentry.interfaces.") for k in record)
-    ):
+    if _EVENT_KEYS & record.keys() or any(k.startswith("sentry.interfaces.") for k in record):
         return True
     message = record.get("message")
     return isinstance(message, dict) or (

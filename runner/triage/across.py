@@ -109,8 +109,8 @@ def fits(
     query_norm = vocabulary.rank_norm(query, query)  # once, as `norm`
     profiles = index.profiles
     found: list[Fit] = []
+    # Fits without a place: their words' vote is left for when it decides anything.
     unweighed: dict[int, tuple[Profile, frozenset[str]]] = {}
-    """Fits without a place, their words' vote left for when it decides anything."""
     for issue_id in ids:
         p = profiles[issue_id]
         if records_differ(f, p):

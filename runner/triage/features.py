@@ -149,6 +149,9 @@ def associated_event(signal: Signal) -> str | None:
     return str(event).replace("-", "").lower() or None if event else None
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 def features(signal: Signal) -> Features:
     """Everything triage compares about a signal (its raw payload and breadcrumbs are not
     read)."""
@@ -185,9 +188,6 @@ def features(signal: Signal) -> Features:
             actor_keys(signal),
         )
     )
-
-
-_NONE: frozenset[str] = frozenset()
 
 
 FORMAT = 1
