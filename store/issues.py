@@ -283,6 +283,17 @@ def home_issue_ids(db: sqlite_utils.Database, signal_ids: Iterable[str]) -> dict
     return {str(r[0]): int(r[1]) for r in rows}
 
 
+def last_joined_at(db: sqlite_utils.Database, issue_id: int) -> datetime | None:
+    """When a signal last came to count in the issue: triage linked it, or a person moved it
+    there. Not the signals' own times: a report that arrives late, about yesterday, is news."""
+    row = db.execute(
+        "SELECT MAX(COALESCE(decided_at, created_at)) FROM links "
+        "WHERE issue_id = ? AND state = 'linked'",
+        [issue_id],
+    ).fetchone()
+    return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
 def list_splits(db: sqlite_utils.Database) -> list[Split]:
     rows = db.execute(
         "SELECT id, issue_id, other_issue_id, signal_id, fingerprint, created_at, decided_by "

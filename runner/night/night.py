@@ -27,7 +27,7 @@ from runner.night.recovery import recover, resume_point
 from runner.night.work import Night, work_on
 from runner.routines import Routines
 from store import open_db
-from store.issues import list_issues
+from store.issues import last_joined_at, list_issues
 from store.night import (
     AlreadyQueued,
     Dispatch,
@@ -86,12 +86,10 @@ def queue_dispatchable(db: sqlite_utils.Database, night_id: int) -> list[int]:
             dispatch = dispatch.model_copy(
                 update={"why": "resume", "from_run": last.run_id, "at_step": step}
             )
-        elif (
-            last is not None
-            and last.status in ("open", "merged", "closed")
-            and last.created_at >= issue.last_seen
-        ):
-            continue  # worked on, and nothing new since: a reviewer redirects it, or not
+        elif last is not None and last.status in ("open", "merged", "closed"):
+            joined = last_joined_at(db, issue.id)
+            if joined is None or last.created_at >= joined:
+                continue  # worked on, and nothing new since: a reviewer redirects it, or not
         with suppress(AlreadyQueued):
             queued.append(queue_dispatch(db, dispatch))
     return queued

@@ -3,6 +3,7 @@ cleanly, runs in flight recorded as interrupted."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from store import open_db
+from store.issues import links_for_issue
 from store.night import list_dispatches, list_nights
 from store.runs import list_runs
 
@@ -113,20 +115,42 @@ def test_sigterm_ends_the_night_cleanly(make_case: Callable[..., Any]) -> None:
     assert interrupted <= finished
 
 
+def probe_error(signal_id: str, occurred_at: str) -> str:
+    """One error of the stuck probe as the inbox takes it (its script gives up)."""
+    frames = [
+        {"file": "demo_app/app.py", "module": "demo_app.app", "function": function, "line": line}
+        | {"in_app": True}
+        for function, line in (("__call__", 145), ("authenticate", 167))
+    ]
+    return json.dumps(
+        {
+            "kind": "error",
+            "id": signal_id,
+            "occurred_at": occurred_at,
+            "route": "/probe",
+            "error": {"type": "ProbeError", "message": "OVERNIGHT-PROBE-STUCK", "frames": frames},
+        }
+    )
+
+
 def test_an_issue_with_an_open_proposal_waits_until_new_signals_arrive(
     make_case: Callable[..., Any],
 ) -> None:
     case = make_case()
-    issue = case.issue("OVERNIGHT-PROBE-STUCK again and again")
+    inbox = case.root / "inbox"
+    inbox.mkdir()
+    (inbox / "first.ndjson").write_text(probe_error("probe-1", "2026-11-23T12:00:00+00:00"))
     assert case.night().dispatched == 1
     assert case.night().dispatched == 0  # worked on, nothing new: it waits for a person
+    # A report that arrives after the proposal is news, even when it happened before the
+    # first (a late upload, an export of yesterday's events).
+    (inbox / "late.ndjson").write_text(probe_error("probe-2", "2026-11-22T08:00:00+00:00"))
+    assert case.night().dispatched == 1
+    (issue,) = {p.issue_id for p in case.proposals()}
     db = open_db(case.db_path)
-    with db.conn:
-        db.conn.execute(
-            "UPDATE issues SET last_seen = '2999-01-01T00:00:00+00:00' WHERE id = ?", [issue]
-        )
+    assert {link.signal_id for link in links_for_issue(db, issue)} == {"probe-1", "probe-2"}
     db.close()
-    assert case.night().dispatched == 1  # a new signal came
+    assert case.night().dispatched == 0
 
 
 def test_the_runner_waits_for_its_window_and_stops_on_sigterm(
