@@ -70,12 +70,36 @@ _TEMPLATE = (
 )
 
 
+# A pasted block (a fenced log, config or stack trace) is read for what identifies it: its
+# first lines (the command, the exception, the first frames) and the lines that say something
+# failed. Whole, a long config or log shares its keys and timestamps with every report that
+# pastes one, and outweighs what the person wrote.
+_FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(.*?)(?:^[ \t]*\1[`~]*[ \t]*$|\Z)", re.M | re.S)
+_FAILING_LINE = re.compile(
+    r"error|exception|fail|fatal|panic|abort|crash|denied|refused|timed? ?out|cannot|can't|"
+    r"unable|exited|not found|invalid",
+    re.I,
+)
+BLOCK_FIRST_LINES = 2
+BLOCK_FAILING_LINES = 3
+
+
+def _block_read(match: re.Match[str]) -> str:
+    lines = [line for line in match.group(2).splitlines() if line.strip()]
+    rest = lines[BLOCK_FIRST_LINES:]
+    failing = [line for line in rest if _FAILING_LINE.search(line)][:BLOCK_FAILING_LINES]
+    return "\n".join(lines[:BLOCK_FIRST_LINES] + failing) + "\n"
+
+
 def without_template(text: str) -> str:
     """A person's text without template instructions, pictures, checklists and empty-field
-    placeholders, and a line a log repeats said once (`said_once`)."""
+    placeholders, pasted blocks cut to what identifies them, and a line a log repeats said
+    once (`said_once`)."""
     if "<" in text or "[" in text or "_No response_" in text:
         for pattern in _TEMPLATE:
             text = pattern.sub(" ", text)
+    if "```" in text or "~~~" in text:
+        text = _FENCED.sub(_block_read, text)
     return said_once(text)
 
 

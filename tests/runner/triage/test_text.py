@@ -114,6 +114,21 @@ def test_a_log_line_repeated_with_other_numbers_is_said_once() -> None:
     assert kept.count("Sync stops") == 1 and "Sync stops after a while." in kept
 
 
+def test_a_pasted_block_is_read_for_its_first_lines_and_what_failed() -> None:
+    log = "\n".join(f"10:00:{s:02d} [ui] frame {s} drawn in {s % 7} ms" for s in range(40))
+    text = (
+        "Export hangs.\n\n```text\n$ petrel --export inbox\n[export] 1,204 messages\n"
+        f"{log}\n[export] error: disk quota exceeded\n```\n\nIt worked in 4.1."
+    )
+    kept = without_template(text).splitlines()
+    assert kept[:4] == ["Export hangs.", "", "$ petrel --export inbox", "[export] 1,204 messages"]
+    assert "[export] error: disk quota exceeded" in kept
+    assert not any("[ui] frame" in line for line in kept)
+    assert kept[-1] == "It worked in 4.1."  # the words after the block are the person's again
+    # A fence left open runs to the end, as a tracker shows it.
+    assert without_template("Crash:\n~~~\na\nb\nc\n").split() == ["Crash:", "a", "b"]
+
+
 def test_words_of_every_script_count() -> None:
     # Reports come in other languages too: their letters are words, not gaps; Chinese and
     # Japanese, written without spaces, count as pairs of characters.

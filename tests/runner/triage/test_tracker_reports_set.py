@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import random
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -43,7 +44,11 @@ def test_words_alone_never_join_two_problems_and_propose_the_right_issue() -> No
     assert metrics.suggest_recall_at_3 >= 0.95
 
 
-def _reshaped(tmp_path: Path, reshape: Callable[[int, dict[str, Any]], dict[str, Any]]) -> Metrics:
+def _reshaped(
+    tmp_path: Path,
+    reshape: Callable[[int, dict[str, Any]], dict[str, Any]],
+    at_1: float = 0.80,
+) -> Metrics:
     """The set with each report given in another shape (`reshape(n, report)`), evaluated:
     the same reports must rank the same however they arrive."""
     lines = (SET / "expected_groups.jsonl").read_text(encoding="utf-8").splitlines()
@@ -57,7 +62,7 @@ def _reshaped(tmp_path: Path, reshape: Callable[[int, dict[str, Any]], dict[str,
     metrics, bad = evaluate_file(path)
     assert bad == [] and metrics.events == len(lines)
     assert metrics.pairwise_precision >= 0.95
-    assert metrics.suggest_recall_at_1 >= 0.80
+    assert metrics.suggest_recall_at_1 >= at_1
     return metrics
 
 
@@ -76,6 +81,38 @@ def test_the_same_reports_as_envelopes_rank_the_same(tmp_path: Path) -> None:
         return {"kind": "feedback", "title": report["subject"], "text": body}
 
     assert _reshaped(tmp_path, envelope).suggest_recall_at_3 >= 0.95
+
+
+SETTINGS = ("server", "port", "useSsl", "syncInterval", "folders", "signature", "theme", "fontFace")
+SETTINGS += ("fontSize", "sound", "badge", "proxy", "timeout", "cacheSize", "language", "oauth")
+LOG_LINES = ("[main] starting", "[main] loading profile", "[db] opening store", "[net] connected")
+LOG_LINES += ("[ui] window created", "[ui] rendering list", "[cache] warming", "[main] ready")
+
+
+def test_pasted_configs_and_logs_do_not_outweigh_the_reports_words(tmp_path: Path) -> None:
+    # Two reports in five paste a long block that says nothing of their fault: their settings
+    # or a start-up log, the same keys and lines as every other report that pastes one. Read
+    # whole, such blocks ranked reports by their pastes: @1 0.56, @3 0.67 (now 0.76, 0.94).
+    rng = random.Random(1)
+
+    def pasted() -> str:
+        if rng.random() < 0.5:
+            keys = rng.sample(SETTINGS, 12)
+            settings = {
+                key: rng.choice([True, False, rng.randrange(999), "default"]) for key in keys
+            }
+            return "```json\n" + json.dumps(settings, indent=2) + "\n```"
+        times = sorted(f"10:{rng.randrange(60):02d}:{rng.randrange(60):02d}" for _ in range(30))
+        lines = [f"{time} {rng.choice(LOG_LINES)} id={rng.randrange(10**6)}" for time in times]
+        return "```\n" + "\n".join(lines) + "\n```"
+
+    def with_paste(n: int, report: dict[str, Any]) -> dict[str, Any]:
+        if rng.random() >= 0.4:
+            return report
+        return report | {"body": report["body"] + "\n\nMy settings / log:\n\n" + pasted()}
+
+    metrics = _reshaped(tmp_path, with_paste, at_1=0.75)
+    assert metrics.suggest_recall_at_3 >= 0.90
 
 
 def test_the_same_reports_as_a_tracker_api_gives_them_rank_the_same(tmp_path: Path) -> None:
