@@ -59,36 +59,78 @@ _SUFFIXES = ("ations", "ation", "ings", "ing", "ied", "ies", "ed", "es", "ly", "
 
 
 # What a tracker's template or editor puts around a person's words: instructions in HTML
-# comments, pictures, the ticked checklist every report carries, and an issue form's
-# placeholder for a field left empty. They are the same in unrelated reports, and a long
-# template can crowd the words out of the part that is read.
+# comments, pictures, the folds around a long paste (`<details><summary>Logs</summary>`), the
+# ticked checklist every report carries, and an issue form's placeholder for a field left
+# empty. They are the same in unrelated reports, and a long template can crowd the words out
+# of the part that is read.
 _TEMPLATE = (
     re.compile(r"<!--.*?(?:-->|\Z)", re.S),
     re.compile(r"!\[[^\]\n]*\]\([^)\s]*\)|<img\b[^>]*>", re.I),
+    re.compile(r"<summary\b[^>]*>.*?</summary>|</?details\b[^>]*>", re.I | re.S),
     re.compile(r"^[ \t]*(?:[-*+]|\d+\.)[ \t]+\[[ xX]\][^\n]*$", re.M),
     re.compile(r"^[ \t]*_No response_[ \t]*$", re.M),
 )
 
 
-# A pasted block (a fenced log, config or stack trace) is read for what identifies it: its
-# first lines (the command, the exception, the first frames) and the lines that say something
+# A pasted block (a log, a config, a stack trace) is read for what identifies it: its first
+# lines (the command, the exception, the first frames) and the lines that say something
 # failed. Whole, a long config or log shares its keys and timestamps with every report that
-# pastes one, and outweighs what the person wrote.
+# pastes one, and outweighs what the person wrote. A block is fenced (```), or a run of lines
+# a program wrote: pasted bare, inside <details>, or indented.
 _FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(.*?)(?:^[ \t]*\1[`~]*[ \t]*$|\Z)", re.M | re.S)
 _FAILING_LINE = re.compile(
     r"error|exception|fail|fatal|panic|abort|crash|denied|refused|timed? ?out|cannot|can't|"
     r"unable|exited|not found|invalid",
     re.I,
 )
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
 BLOCK_FIRST_LINES = 2
 BLOCK_FAILING_LINES = 3
+PASTED_RUN = 6
+"""Lines a program wrote, one after another, that make a block without a fence: fewer are a
+list of versions or settings a template asks for, which are the person's answers."""
 
 
-def _block_read(match: re.Match[str]) -> str:
-    lines = [line for line in match.group(2).splitlines() if line.strip()]
+def _block_lines(lines: list[str]) -> list[str]:
+    """The lines of a pasted block that are read: the first, and a few that say what failed."""
     rest = lines[BLOCK_FIRST_LINES:]
     failing = [line for line in rest if _FAILING_LINE.search(line)][:BLOCK_FAILING_LINES]
-    return "\n".join(lines[:BLOCK_FIRST_LINES] + failing) + "\n"
+    return lines[:BLOCK_FIRST_LINES] + failing
+
+
+def _fenced_block(match: re.Match[str]) -> str:
+    lines = [line for line in match.group(2).splitlines() if line.strip()]
+    return "\n".join(_block_lines(lines)) + "\n"
+
+
+_LIST_ITEM = re.compile(r"\s*(?:\d+[.)]|[-*+•])\s+[^\W\d_]")
+
+
+def machine_made(line: str) -> bool:
+    """A line a program wrote (a log line, a setting, a stack frame) rather than a sentence:
+    fewer than four words, or fewer letters than signs and digits make up. A list item is a
+    person's (steps to reproduce: "2. Click Export"), however short."""
+    chars = len(line) - line.count(" ") - line.count("\t")
+    if not chars or _LIST_ITEM.match(line):
+        return False
+    words = _LETTER_WORD.findall(line)
+    return len(words) < 4 or sum(map(len, words)) < 0.6 * chars
+
+
+def _bare_blocks(text: str) -> str:
+    """`text` with each run of `PASTED_RUN` or more machine-made lines read as a block."""
+    if text.count("\n") < PASTED_RUN - 1:
+        return text  # most feedback: a line or two
+    kept: list[str] = []
+    run: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if machine_made(line):
+            run.append(line)
+            continue
+        kept += _block_lines(run) if len(run) >= PASTED_RUN else run
+        run = []
+        kept.append(line)
+    return "\n".join(kept[:-1])
 
 
 def without_template(text: str) -> str:
@@ -99,8 +141,8 @@ def without_template(text: str) -> str:
         for pattern in _TEMPLATE:
             text = pattern.sub(" ", text)
     if "```" in text or "~~~" in text:
-        text = _FENCED.sub(_block_read, text)
-    return said_once(text)
+        text = _FENCED.sub(_fenced_block, text)
+    return said_once(_bare_blocks(text))
 
 
 _DIGIT_RUN = re.compile(r"\d+")

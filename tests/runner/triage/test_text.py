@@ -9,6 +9,7 @@ from runner.triage.features import signal_text
 from runner.triage.text import (
     _token_words,
     best_matches,
+    machine_made,
     mask,
     normalise,
     similarity,
@@ -127,6 +128,41 @@ def test_a_pasted_block_is_read_for_its_first_lines_and_what_failed() -> None:
     assert kept[-1] == "It worked in 4.1."  # the words after the block are the person's again
     # A fence left open runs to the end, as a tracker shows it.
     assert without_template("Crash:\n~~~\na\nb\nc\n").split() == ["Crash:", "a", "b"]
+
+
+STEPS = ["Open Petrel", "Go to Export", "Pick CSV", "Press Save", "Open Downloads", "See nothing"]
+
+
+def test_a_block_pasted_without_a_fence_is_read_as_one() -> None:
+    settings = "\n".join(f'  "{key}": {n},' for n, key in enumerate(["theme", "port", "sound"] * 3))
+    text = (
+        f"Sound stays off.\n\n<details><summary>settings</summary>\n{{\n{settings}\n}}\n</details>"
+    )
+    kept = without_template(text)
+    assert "summary" not in kept and "details" not in kept and "settings" not in kept
+    # The run of settings is read for its first two lines, as a fenced block is.
+    assert [line.strip() for line in kept.splitlines() if line.strip()] == [
+        "Sound stays off.",
+        "{",
+        '"theme": 0,',
+    ]
+    # A person's own lines stay whole, however many and however wrapped: an e-mail's paragraph,
+    # or the versions a template asks for (fewer than a pasted block's lines).
+    mail = (
+        "Hello,\nsince this morning the weekly summary that\nwe send to our board shows last\n"
+        "month's numbers for every team, even\nthough the dashboard itself has the\nright ones. "
+        "We did not change any\nsettings on our side.\nThanks,\nMaria"
+    )
+    assert without_template(mail) == mail
+    steps = "".join(f"{n}. {step}\n" for n, step in enumerate(STEPS, 1))
+    assert (
+        without_template(f"Export does nothing.\n{steps}") == f"Export does nothing.\n{steps}"[:-1]
+    )
+    versions = "- Petrel version: 4.2.1\n- OS: Windows 11\n- Installed from: store\n- GPU: Intel"
+    assert without_template(f"Crash on start.\n\n{versions}\n") == f"Crash on start.\n\n{versions}"
+    assert machine_made("2026-09-03 10:22:13 [net] connected id=4411") and not machine_made(
+        "When I delete an email it disappears"
+    )
 
 
 def test_words_of_every_script_count() -> None:
