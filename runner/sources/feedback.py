@@ -1,6 +1,7 @@
 """Customer feedback: plain text, JSON, or e-mail (`.eml`) files, as `feedback` signals.
 
-The person's words are kept verbatim as the signal's text; they are data for triage, never
+The person's words are kept verbatim as the signal's text (of an e-mail, its own words: not
+the thread it quotes or its signature, see `email_text`); they are data for triage, never
 instructions to anything.
 """
 
@@ -24,6 +25,7 @@ from runner.sources.common import (
     one_line,
     parse_timestamp,
 )
+from runner.sources.email_text import html_to_text, own_words
 from store.signal import Actor, Signal, content_id, utcnow
 from store.signals import rejection
 
@@ -123,13 +125,13 @@ def read_text_file(path: Path) -> Iterator[Parsed]:
 
 
 def read_eml_file(path: Path) -> Iterator[Parsed]:
-    """An e-mail: subject, plain-text body, sender and date; the Message-ID is the stable id."""
+    """An e-mail: subject, the sender's own words (`email_text`), sender and date; the
+    Message-ID is the stable id, the whole message the raw record."""
     data = path.read_bytes()
     try:
         message = email.message_from_bytes(data, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
-        part = message.get_body(preferencelist=("plain", "html"))
-        body = part.get_content() if part is not None else ""
+        body = own_words(_body_text(message))
         name, address = parseaddr(str(message.get("From", "")))
         date_header = message.get("Date")
         when = parsedate_to_datetime(str(date_header)) if date_header else _mtime(path)
@@ -147,6 +149,15 @@ def read_eml_file(path: Path) -> Iterator[Parsed]:
         yield rejection(SOURCE, str(path), str(exc), data)
     except (ValueError, TypeError, LookupError) as exc:
         yield rejection(SOURCE, str(path), f"unreadable e-mail: {exc}", data)
+
+
+def _body_text(message: EmailMessage) -> str:
+    """The message's plain-text body, else the text its HTML body shows."""
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    content = str(part.get_content())
+    return html_to_text(content) if part.get_content_subtype() == "html" else content
 
 
 def _mtime(path: Path) -> datetime:
