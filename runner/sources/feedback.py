@@ -30,7 +30,13 @@ from store.signal import Actor, Signal, content_id, utcnow
 from store.signals import rejection
 
 SOURCE = "feedback"
-_TEXT_KEYS = ("body", "feedback", "comment", "comments", "text")
+_TEXT_KEYS = ("body", "feedback", "comment", "comments", "text", "description", "details")
+"""Where a message or report keeps its words: e-mail exports, widgets, and trackers (GitHub's
+`body`; GitLab's, Linear's and Zendesk's `description`; Canny's `details`)."""
+_PERSON_KEYS = ("user", "author", "creator", "reporter", "requester")
+_LOGIN_KEYS = ("login", "username", "name")
+_DATE_KEYS = ("date", "timestamp", "created_at", "createdAt", "created")
+_PAGE_KEYS = ("route", "url", "web_url", "html_url")
 
 
 _SUBJECT_KEYS = ("subject", "title")  # an e-mail's subject, a tracker report's title
@@ -45,26 +51,25 @@ def json_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
     """`{"body": ..., "from": ..., "subject": ..., "date": ..., "route": ...}` and kin: an
     e-mail, a widget's message, or a tracker's report (`title`, `body`, `user.login`,
     `created_at`, as GitHub's API gives an issue; `author.login` and `createdAt`, as its
-    command line `gh issue list --json` does)."""
+    command line `gh issue list --json` does; GitLab's `description`, `author.username` and
+    `web_url`; Linear's `creator.name`; Canny's `details` and `created`)."""
     body = next((str(record[k]) for k in _TEXT_KEYS if isinstance(record.get(k), str)), "")
     subject = next((record[k] for k in _SUBJECT_KEYS if isinstance(record.get(k), str)), None)
     sender = record.get("from") or record.get("email") or record.get("sender")
     name, address = parseaddr(str(sender)) if sender else ("", "")
-    user = record.get("user") or record.get("author")
-    login = _optional_str(user.get("login")) if isinstance(user, dict) else None
-    when = (
-        record.get("date")
-        or record.get("timestamp")
-        or record.get("created_at")
-        or record.get("createdAt")
+    person: dict[str, Any] = next(
+        (record[k] for k in _PERSON_KEYS if isinstance(record.get(k), dict)), {}
     )
+    login = next((str(person[k]) for k in _LOGIN_KEYS if person.get(k)), None)
+    if not address and isinstance(person.get("email"), str):
+        address = parseaddr(person["email"])[1]
     return build(
         body=body,
         subject=_optional_str(subject),
         sender_name=_optional_str(record.get("name")) or name or login,
         sender_email=address or None,
-        when=parse_timestamp(when, utcnow()),
-        route=_optional_str(record.get("route") or record.get("url")),
+        when=parse_timestamp(_first(record, _DATE_KEYS), utcnow()),
+        route=_optional_str(_first(record, _PAGE_KEYS)),
         workspace=_optional_str(record.get("workspace")),
         raw=raw,
         source=source,
@@ -162,6 +167,10 @@ def _body_text(message: EmailMessage) -> str:
 
 def _mtime(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+
+
+def _first(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    return next((record[k] for k in keys if record.get(k)), None)
 
 
 def _optional_str(value: Any) -> str | None:

@@ -91,6 +91,50 @@ LOG_LINES = ("[main] starting", "[main] loading profile", "[db] opening store", 
 LOG_LINES += ("[ui] window created", "[ui] rendering list", "[cache] warming", "[main] ready")
 
 
+TRACKERS: dict[str, Callable[[int, dict[str, Any]], dict[str, Any]]] = {
+    # Each tracker's export of an issue, as its API documents it (the values are the set's).
+    "GitLab": lambda n, r: {
+        "iid": n,
+        "title": r["subject"],
+        "description": r["body"],
+        "author": {"username": r["from"].split("@")[0], "name": "A. Person"},
+        "created_at": r["date"],
+        "web_url": f"https://gitlab.example/petrel/petrel/-/issues/{n}",
+    },
+    "Linear": lambda n, r: {
+        "identifier": f"PET-{n}",
+        "title": r["subject"],
+        "description": r["body"],
+        "creator": {"name": r["from"].split("@")[0]},
+        "createdAt": r["date"],
+    },
+    "Canny": lambda n, r: {
+        "title": r["subject"],
+        "details": r["body"],
+        "author": {"name": "A. Person", "email": r["from"]},
+        "created": r["date"],
+    },
+}
+
+
+@pytest.mark.parametrize("tracker", TRACKERS)
+def test_the_same_reports_from_other_trackers_rank_the_same(tmp_path: Path, tracker: str) -> None:
+    # Before, a report whose words are a `description` or `details` was no signal at all.
+    assert _reshaped(tmp_path, TRACKERS[tracker]).suggest_recall_at_3 >= 0.95
+    report = TRACKERS[tracker](
+        7,
+        {
+            "subject": "Crash",
+            "body": "It crashes.",
+            "from": "ana@x.example",
+            "date": "2026-09-01T22:02:00Z",
+        },
+    )
+    signal = parse_record(report, json.dumps(report), "test")
+    assert signal.text == "Crash\n\nIt crashes." and signal.actor is not None
+    assert signal.occurred_at.isoformat() == "2026-09-01T22:02:00+00:00"
+
+
 PASTED_AS: dict[str, Callable[[str], str]] = {
     "fenced": lambda block: f"```\n{block}\n```",
     "bare": lambda block: block,
