@@ -11,6 +11,8 @@ import binascii
 import zlib
 from typing import Protocol
 
+import brotli
+
 CHUNK = 64 * 1024
 
 
@@ -57,7 +59,8 @@ def read_chunked(stream: Readable, limit: int) -> bytes:
 
 
 def decode_body(body: bytes, encoding: str | None, limit: int) -> bytes:
-    """Undo `Content-Encoding` (gzip, deflate, identity); past `limit` bytes, 413 and stop."""
+    """Undo `Content-Encoding` (gzip, deflate, br, identity); past `limit` bytes, 413 and stop.
+    sentry-python sends brotli whenever the application can import the brotli module."""
     names = [part.strip().lower() for part in (encoding or "").split(",") if part.strip()]
     # Encodings are listed in the order they were applied, so they are undone in reverse.
     for name in reversed(names):
@@ -71,15 +74,11 @@ def decode_body(body: bytes, encoding: str | None, limit: int) -> bytes:
             wbits = zlib.MAX_WBITS if body[:1] and body[0] & 0x0F == 8 else -zlib.MAX_WBITS
             body = _inflate(body, wbits, "deflate", limit)
         elif name == "br":
-            raise BodyError(
-                415,
-                "Content-Encoding 'br' (brotli) is not supported by this endpoint; send gzip, "
-                "deflate or no compression (sentry-python uses gzip unless the brotli module "
-                "is installed)",
-            )
+            body = _unbrotli(body, limit)
         else:
             raise BodyError(
-                415, f"Content-Encoding {name[:40]!r} is not supported; use gzip or deflate"
+                415,
+                f"Content-Encoding {name[:40]!r} is not supported; use gzip, deflate or br",
             )
     if len(body) > limit:
         raise BodyError(413, f"request body is larger than the {limit:,}-byte limit")
@@ -98,6 +97,20 @@ def legacy_store_body(body: bytes, limit: int) -> bytes:
     if decoded.lstrip()[:1] == b"{":
         return decoded
     return _inflate(decoded, zlib.MAX_WBITS, "zlib", limit)
+
+
+def _unbrotli(data: bytes, limit: int) -> bytes:
+    """Decompress a brotli body without producing more than one byte past `limit`."""
+    decompressor = brotli.Decompressor()
+    try:
+        body: bytes = decompressor.process(data, output_buffer_limit=limit + 1)
+    except brotli.error as exc:
+        raise BodyError(400, f"br body is corrupt ({exc})") from exc
+    if len(body) > limit or not decompressor.can_accept_more_data():
+        raise BodyError(413, f"br body inflates past the {limit:,}-byte limit; not decompressed")
+    if not decompressor.is_finished():
+        raise BodyError(400, "br body is truncated (the compressed stream does not end)")
+    return body
 
 
 def _inflate(data: bytes, wbits: int, name: str, limit: int) -> bytes:

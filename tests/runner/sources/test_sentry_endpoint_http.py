@@ -18,6 +18,7 @@ import uuid
 import zlib
 from typing import Any
 
+import brotli
 import pytest
 
 from runner.sources.http_body import BodyError, decode_body
@@ -160,9 +161,22 @@ def test_deflate_raw_and_zlib_and_chunked(served: Any, tools: Any) -> None:
     assert set(ids) <= signal_ids(served)
 
 
-def test_brotli_is_415_with_a_clear_error_and_kept(served: Any, tools: Any) -> None:
+def test_brotli_bombs_and_broken_brotli_are_refused_and_an_unknown_encoding_is_415(
+    served: Any,
+) -> None:
+    bomb = brotli.compress(b"\0" * 50_000_000, quality=5)  # a few KB, 50 MB inflated
+    started = time.perf_counter()
+    with pytest.raises(BodyError) as raised:
+        decode_body(bomb, "br", 1_000_000)
+    assert raised.value.status == 413 and "inflates past" in str(raised.value)
+    assert time.perf_counter() - started < 0.5  # stopped near the cap, not after 50 MB
+    assert decode_body(brotli.compress(b"fine"), "br", 100) == b"fine"
+    with pytest.raises(BodyError, match="truncated"):
+        decode_body(brotli.compress(b"x" * 5_000)[:-3], "br", 100_000)
     status, body = served.post(b"\x8b\x02\x80hello", headers={"Content-Encoding": "br"})
-    assert status == 415 and "brotli" in body["error"] and "gzip" in body["error"]
+    assert status == 400 and "br body is" in body["error"]
+    status, body = served.post(b"(\xb5/\xfd", headers={"Content-Encoding": "zstd"})
+    assert status == 415 and "'zstd' is not supported" in body["error"] and "br" in body["error"]
     assert "not supported" in quarantine_reason(served, body["quarantined"])
 
 

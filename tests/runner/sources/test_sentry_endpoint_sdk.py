@@ -133,6 +133,43 @@ def test_real_sdk_errors_messages_and_feedback_arrive(tmp_path: Path, tools: Any
     assert reports[0]["contexts"]["feedback"]["associated_event_id"] == error_id
 
 
+COMPRESSED_APP = r"""
+import sys
+import sentry_sdk
+
+sentry_sdk.init(dsn=sys.argv[1], default_integrations=False,
+                _experiments={"transport_compression_algo": sys.argv[2]})
+event_id = sentry_sdk.capture_message(f"sent as {sys.argv[2]}")
+sentry_sdk.flush(timeout=10)
+print(event_id, sentry_sdk.get_client().transport._compression_algo)
+"""
+
+
+def test_the_sdk_compressing_with_brotli_or_gzip_is_heard(tmp_path: Path, tools: Any) -> None:
+    # sentry-python compresses with brotli whenever the application can import the brotli
+    # module (a web stack often brings it), else gzip: both must arrive.
+    script = tmp_path / "compressed_app.py"
+    script.write_text(COMPRESSED_APP)
+    served = tools.start_serve(tmp_path / "overnight.db")
+    sent = {}
+    try:
+        for algorithm in ("br", "gzip"):
+            done = subprocess.run(
+                [sys.executable, str(script), served.dsn, algorithm],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            )
+            event_id, used = done.stdout.split()
+            assert used == algorithm  # the SDK really compressed so
+            sent[event_id] = algorithm
+    finally:
+        assert tools.stop_serve(served) == 0
+    signals = stored_signals(tools, served.db_path)
+    assert {i: signals[i]["title"] for i in sent} == {i: f"sent as {a}" for i, a in sent.items()}
+
+
 def test_dsn_is_stable_across_restarts(tmp_path: Path, tools: Any) -> None:
     first = tools.start_serve(tmp_path / "overnight.db")
     assert tools.stop_serve(first) == 0
