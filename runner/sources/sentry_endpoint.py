@@ -28,6 +28,21 @@ from runner.sources.http_body import BodyError, read_chunked
 from runner.sources.sentry_request import Limits, Verdict, error, judge
 from store import open_db
 
+# Browsers may send to the endpoint from any page (a browser SDK in the application being
+# developed): CORS as Relay answers it. The key is still checked on every POST.
+CORS_REPLY = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "x-sentry-error, x-sentry-rate-limits, retry-after",
+}
+CORS_PREFLIGHT = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST",
+    "Access-Control-Allow-Headers": (
+        "x-sentry-auth, x-requested-with, x-forwarded-for, origin, referer, accept, "
+        "content-type, authentication, authorization, content-encoding, transfer-encoding"
+    ),
+    "Access-Control-Max-Age": "3600",
+}
 MAX_BATCH = 1_000
 IDLE_TIMEOUT_S = 30
 LINGER_S = 2.0
@@ -190,6 +205,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_PUT = do_DELETE = do_PATCH = do_GET
 
+    def do_OPTIONS(self) -> None:
+        """A browser's preflight before a browser SDK's POST: allowed as Relay allows it."""
+        self.send_response(200)
+        for name, value in CORS_PREFLIGHT.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def handle_expect_100(self) -> bool:
         """Refuse an over-size body before the client sends it, instead of inviting it."""
         declared = self.headers.get("Content-Length", "")
@@ -248,6 +271,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(verdict.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
+        if "Origin" in self.headers:
+            for name, value in CORS_REPLY.items():
+                self.send_header(name, value)
+        message = verdict.body.get("error")
+        if verdict.status >= 400 and isinstance(message, str):
+            # What SDKs log of a refusal (a header is Latin-1: anything else is replaced).
+            self.send_header("X-Sentry-Error", message.encode("ascii", "replace").decode()[:500])
         for name, value in (extra or {}).items():
             self.send_header(name, value)
         if close:

@@ -161,6 +161,36 @@ def test_deflate_raw_and_zlib_and_chunked(served: Any, tools: Any) -> None:
     assert set(ids) <= signal_ids(served)
 
 
+def test_a_browser_sdk_is_answered_as_relay_answers_it(served: Any, tools: Any) -> None:
+    # A browser SDK in the application being developed posts from its page's origin, as text
+    # (a simple request, no preflight), with the key in the query; other requests preflight.
+    page = {"Origin": "http://localhost:3000"}
+    connection = http.client.HTTPConnection(served.host, served.port, timeout=5)
+    connection.request("OPTIONS", "/api/42/envelope/", headers=page)
+    preflight = connection.getresponse()
+    preflight.read()
+    assert preflight.status == 200
+    assert preflight.getheader("Access-Control-Allow-Origin") == "*"
+    assert preflight.getheader("Access-Control-Allow-Methods") == "POST"
+    assert "x-sentry-auth" in preflight.getheader("Access-Control-Allow-Headers", "")
+    event_id = uuid.uuid4().hex
+    path = f"/api/42/envelope/?sentry_key={served.key}&sentry_version=7"
+    body = tools.envelope(tools.event_item(event_id))
+    sent = {**page, "Content-Type": "text/plain;charset=UTF-8"}
+    connection.request("POST", path, body, sent)
+    reply = connection.getresponse()
+    reply.read()
+    assert reply.status == 200 and reply.getheader("Access-Control-Allow-Origin") == "*"
+    assert "x-sentry-rate-limits" in reply.getheader("Access-Control-Expose-Headers", "")
+    assert event_id in signal_ids(served)
+    # A refusal says why in the header SDKs log, too.
+    connection.request("POST", "/api/42/envelope/?sentry_key=wrong", body, sent)
+    refused = connection.getresponse()
+    refused.read()
+    assert refused.status == 401 and "wrong sentry_key" in refused.getheader("X-Sentry-Error", "")
+    connection.close()
+
+
 def test_brotli_bombs_and_broken_brotli_are_refused_and_an_unknown_encoding_is_415(
     served: Any,
 ) -> None:
