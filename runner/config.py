@@ -42,10 +42,12 @@ class ServeSettings(Section):
     key: str | None = None
     """The public key SDKs must send. Default: `$OVERNIGHT_INGEST_KEY`, else one is generated
     and kept beside the database, so the DSN stays the same across restarts."""
-    max_body_bytes: int = Field(default=1_048_576, gt=0)
-    """Largest request body accepted, as sent (compressed)."""
-    max_inflated_bytes: int = Field(default=20 * 1_048_576, gt=0)
-    """Largest body after decompression; past it the request gets 413 and inflating stops."""
+    max_body_bytes: int = Field(default=50 * 1_048_576, gt=0)
+    """Largest request body accepted, as sent (compressed). A mobile SDK sends a crash with its
+    screenshot and logs in one envelope: refusing the envelope would lose the crash too."""
+    max_inflated_bytes: int = Field(default=100 * 1_048_576, gt=0)
+    """Largest body after decompression (Relay's envelope limit); past it the request gets
+    413 and inflating stops."""
     allow_remote: bool = False
     """Listen on a non-loopback `host`. Off by default: anyone who can reach the port and knows
     the key can write signals, and the traffic is plain HTTP."""

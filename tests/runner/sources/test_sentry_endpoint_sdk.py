@@ -170,6 +170,42 @@ def test_the_sdk_compressing_with_brotli_or_gzip_is_heard(tmp_path: Path, tools:
     assert {i: signals[i]["title"] for i in sent} == {i: f"sent as {a}" for i, a in sent.items()}
 
 
+ATTACHED_APP = r"""
+import os, sys
+import sentry_sdk
+
+sentry_sdk.init(dsn=sys.argv[1], default_integrations=False)
+with sentry_sdk.new_scope() as scope:
+    # What a mobile SDK attaches to a crash: a screenshot, incompressible, megabytes.
+    scope.add_attachment(bytes=os.urandom(3_000_000), filename="screenshot.png",
+                         content_type="image/png")
+    event_id = sentry_sdk.capture_message("crashed with a screenshot attached")
+sentry_sdk.flush(timeout=20)
+print(event_id)
+"""
+
+
+def test_an_event_sent_with_a_large_attachment_arrives(tmp_path: Path, tools: Any) -> None:
+    # The attachment is not kept, but a 413 for the whole envelope would lose the event too.
+    script = tmp_path / "attached_app.py"
+    script.write_text(ATTACHED_APP)
+    served = tools.start_serve(tmp_path / "overnight.db")
+    try:
+        done = subprocess.run(
+            [sys.executable, str(script), served.dsn],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+    finally:
+        assert tools.stop_serve(served) == 0
+    (event_id,) = done.stdout.split()
+    assert stored_signals(tools, served.db_path)[event_id]["title"] == (
+        "crashed with a screenshot attached"
+    )
+
+
 def test_dsn_is_stable_across_restarts(tmp_path: Path, tools: Any) -> None:
     first = tools.start_serve(tmp_path / "overnight.db")
     assert tools.stop_serve(first) == 0
