@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from runner.sources import Parsed
 from runner.sources.common import BadRecord, describe_validation_error, one_line, parse_timestamp
+from runner.triage.structure import test_function
 from store.signal import ErrorDetail, Frame, Signal, content_id, utcnow
 from store.signals import rejection
 
@@ -34,8 +35,17 @@ _AT_FRAME = re.compile(
     r"^\s*at (?:(?P<function>[\w$.<>]+) \()?(?P<file>[^():\s]+):(?P<line>\d+)(?::\d+)?\)?$"
 )
 _JAVA_FRAME = re.compile(r"^\s*at (?P<function>[\w$.<>]+)\((?P<file>[\w$.]+):(?P<line>\d+)\)")
+# PHPUnit prints a failure's stack as bare `path/File.php:13` lines, the failing line first.
+_PHP_FRAME = re.compile(r"^\s*(?P<file>\S+\.php):(?P<line>\d+)\s*$")
 # Paths that belong to installed libraries or the runtime, not to the application.
-_LIBRARY_MARKERS = ("site-packages", "dist-packages", "/lib/python", "node_modules", "<frozen")
+_LIBRARY_MARKERS = (
+    "site-packages",
+    "dist-packages",
+    "/lib/python",
+    "node_modules",
+    "<frozen",
+    "/vendor/",  # Composer's, Go's and Bundler's installed code
+)
 _EXC_LINE = re.compile(r"^(?:E\s+)?(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Failure))\b:?")
 
 
@@ -46,23 +56,31 @@ def read_junit_file(path: Path) -> Iterator[Parsed]:
     except ET.ParseError as exc:
         yield rejection(SOURCE, str(path), f"malformed JUnit XML: {exc}", data)
         return
-    suites = [root] if root.tag == "testsuite" else root.iter("testsuite")
     if root.tag not in ("testsuite", "testsuites"):
         yield rejection(SOURCE, str(path), f"not a JUnit report: root is <{root.tag}>", data)
         return
-    for suite in suites:
-        stamp = suite.get("timestamp") or ""
-        for case in suite.iter("testcase"):
-            outcome = case.find("failure")
-            if outcome is None:
-                outcome = case.find("error")
-            if outcome is None:
-                continue
-            raw = ET.tostring(case, encoding="unicode")
-            try:
-                yield case_to_signal(case, outcome, stamp, raw)
-            except BadRecord as exc:
-                yield rejection(SOURCE, f"{path}:{case.get('name')}", str(exc), raw)
+    for case, stamp in _cases(root, root.get("timestamp") or ""):
+        outcome = case.find("failure")
+        if outcome is None:
+            outcome = case.find("error")
+        if outcome is None:
+            continue
+        raw = ET.tostring(case, encoding="unicode")
+        try:
+            yield case_to_signal(case, outcome, stamp, raw)
+        except BadRecord as exc:
+            yield rejection(SOURCE, f"{path}:{case.get('name')}", str(exc), raw)
+
+
+def _cases(element: ET.Element, stamp: str) -> Iterator[tuple[ET.Element, str]]:
+    """Each test case once, with the timestamp of the nearest suite around it that has one:
+    suites nest (PHPUnit's per directory, class and data provider), and a case read once per
+    suite around it would be counted as often."""
+    for child in element:
+        if child.tag == "testcase":
+            yield child, stamp
+        elif child.tag == "testsuite":
+            yield from _cases(child, child.get("timestamp") or stamp)
 
 
 def case_to_signal(case: ET.Element, outcome: ET.Element, stamp: str, raw: str) -> Signal:
@@ -70,6 +88,7 @@ def case_to_signal(case: ET.Element, outcome: ET.Element, stamp: str, raw: str) 
     details = (outcome.text or "").strip()
     message = (outcome.get("message") or "").strip() or one_line(details) or outcome.tag
     frames, located_type = parse_frames(details)
+    frames = _named_in_own_file(frames, case)
     error_type = outcome.get("type") or located_type or _type_from_text(message) or "TestFailure"
     now = utcnow()
     try:
@@ -87,6 +106,19 @@ def case_to_signal(case: ET.Element, outcome: ET.Element, stamp: str, raw: str) 
         )
     except ValidationError as exc:
         raise BadRecord("JUnit test case: " + describe_validation_error(exc)) from exc
+
+
+def _named_in_own_file(frames: list[Frame], case: ET.Element) -> list[Frame]:
+    """A frame in the test's own file that its runner printed without a function (PHPUnit's
+    `File.php:13`) is in the test's method: named so, two tests of one file are two places."""
+    file, name = case.get("file"), case.get("name")
+    if not file or not name:
+        return frames
+    method = test_function(name)
+    return [
+        f.model_copy(update={"function": method}) if f.function is None and f.file == file else f
+        for f in frames
+    ]
 
 
 def _test_id(case: ET.Element) -> str:
@@ -117,6 +149,8 @@ def parse_frames(text: str) -> tuple[list[Frame], str | None]:
         elif (match := _JAVA_FRAME.match(line)) or (match := _AT_FRAME.match(line)):
             # Java and JavaScript print the crashing frame first; reversed below.
             frames.insert(0, _frame(match["file"], match["function"], match["line"]))
+        elif match := _PHP_FRAME.match(line):
+            frames.insert(0, _frame(match["file"], None, match["line"]))
     return frames, error_type
 
 

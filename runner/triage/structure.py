@@ -94,11 +94,17 @@ def flags_key(flags: dict[str, object]) -> str | None:
     return ",".join([f"{k}={flags[k]!r}" for k in sorted(flags)])[:512]
 
 
+_DATA_SET = re.compile(r" with data set (?:#\d+|\".*\")$", re.S)
+
+
 def test_function(test_id: str) -> str:
-    """A test id without its parameters: `t.py::test_size[args71-1.0 GB]` → `t.py::test_size`.
-    Parametrised cases of one test are one place."""
+    """A test id without its parameters: `t.py::test_size[args71-1.0 GB]` → `t.py::test_size`
+    (pytest, JUnit), `testSize with data set #2` → `testSize` (PHPUnit). Parametrised cases of
+    one test are one place."""
     if test_id.endswith("]") and "[" in test_id:
         return test_id[: test_id.index("[")]
+    if " with data set " in test_id:
+        return _DATA_SET.sub("", test_id)
     return test_id
 
 
