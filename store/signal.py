@@ -70,7 +70,9 @@ class ErrorDetail(_Model):
     """An exception: the one that was raised, with the chain of causes before it."""
 
     type: Title
-    """Exception class name, e.g. `ZeroDivisionError`."""
+    """Exception class name, e.g. `ZeroDivisionError`; empty when the producer sent none (a
+    value-only Sentry exception), which groups apart from any type. `shown_type` is what a
+    person sees."""
     message: Text = ""
     """The exception's message (Sentry's `value`)."""
     module: str | None = None
@@ -90,6 +92,11 @@ class ErrorDetail(_Model):
     signal, a log call), so its type says nothing about the fault."""
     ns_error: tuple[str, str] | None = None
     """Sentry's `mechanism.meta.ns_error` (Cocoa): the NSError domain and code."""
+
+    @property
+    def shown_type(self) -> str:
+        """The type as a person sees it: `Error` when there is none, as Sentry titles it."""
+        return self.type or "Error"
 
 
 class Actor(_Model):

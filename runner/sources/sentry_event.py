@@ -326,7 +326,8 @@ def _flags(value: Any) -> dict[str, Any]:
 
 def _title(error: ErrorDetail | None, text: str | None, is_feedback: bool) -> str:
     if error is not None and not is_feedback:
-        return one_line(f"{error.type}: {error.message}" if error.message else error.type, 512)
+        shown = error.shown_type  # "Error" for a value-only exception, as Sentry titles it
+        return one_line(f"{shown}: {error.message}" if error.message else shown, 512)
     if text:
         return one_line(text)
     return "(feedback without text)" if is_feedback else "(event without message)"

@@ -97,7 +97,8 @@ def _one(
     stacktrace = obj(value.get("stacktrace"), f"{where}.stacktrace", errors)
     try:
         return ErrorDetail(
-            type=trim(type_, EXCEPTION_TYPE) or "Error",
+            # No type stays none, as Relay leaves it: Sentry's type component is then empty.
+            type=trim(type_, EXCEPTION_TYPE) or "",
             message=trim(text, MESSAGE) or "",
             module=trim(string(value.get("module"), f"{where}.module", errors), EXCEPTION_TYPE),
             frames=frames(stacktrace.get("frames"), f"{where}.stacktrace", errors),

@@ -54,7 +54,10 @@ def exceptions_for_grouping(exceptions: list[ErrorDetail], keys: list[str]) -> l
             return [t for child in kids(index) for t in top_level(child, seen | {index})]
         return [index]
 
-    tops = sorted(top_level(root, frozenset()), key=lambda i: exceptions[i].type, reverse=True)
+    # Sentry sorts on `str(exception.type)`: a member without a type sorts as "None".
+    tops = sorted(
+        top_level(root, frozenset()), key=lambda i: exceptions[i].type or "None", reverse=True
+    )
     if not tops:
         return everything
     distinct = [next(run) for _, run in groupby(tops, key=lambda i: keys[i])]

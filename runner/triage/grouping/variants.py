@@ -28,7 +28,7 @@ from runner.triage.grouping.component import Component, digest
 from runner.triage.grouping.security import security
 from store.signal import ErrorDetail, Frame, Signal
 
-GROUPING_VERSION = "overnight:2026-12-04"
+GROUPING_VERSION = "overnight:2026-12-05"
 """This grouping's configuration; it follows Sentry's default, `newstyle:2026-01-20` (source
 lines, recursion, built-in stack trace rules, native name trimming since `overnight:2026-12-02`;
 Sentry's current native name trimming and parameterisation, the JavaScript `webpack:`/`app:`
@@ -37,7 +37,8 @@ in-app rules and a length-prefixed digest since `overnight:2026-12-03`; since
 ones, `file://` frames keeping their file name, a lone nameless JavaScript frame not from a
 URL ignored, CPython's multiprocessing line parameterised, recursion read on trimmed names,
 unknown fingerprint variables flagged, a stackless cause out of the system variant, templates
-and CSP reports as Sentry's strategies read them)."""
+and CSP reports as Sentry's strategies read them; since `overnight:2026-12-05`: a value-only
+exception without a type)."""
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")  # Sentry's: lower-case only; others are hashed
 

@@ -1,0 +1,78 @@
+"""Grouping of event shapes real SDKs send where an earlier reading of Sentry's source was
+wrong: each test names the Sentry (or Relay) function it follows.
+
+Events go through the real parser, shaped as the SDKs send them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from runner.sources.records import parse_record
+from runner.triage.features import signal_text
+from runner.triage.grouping import group
+from runner.triage.structure import structure
+from store.signal import Signal
+
+
+def event(**fields: Any) -> Signal:
+    record: dict[str, Any] = {"platform": "python", "level": "error"} | fields
+    return parse_record(record, json.dumps(record, sort_keys=True), "test")
+
+
+def values(*exceptions: dict[str, Any], **fields: Any) -> Signal:
+    return event(exception={"values": list(exceptions)}, **fields)
+
+
+def test_a_value_only_exception_has_no_type() -> None:
+    """Sentry's `newstyle.single_exception` builds the type component from `exception.type`
+    alone (`[exception.type] if exception.type else []`), and Relay's `normalize_exception`
+    fills a missing type only from a `Type: message` value, never from the mechanism: a
+    value-only exception's type does not contribute. Two with the same value group together;
+    one typed `Error` with that value does not join them."""
+    bare = values({"value": "the cart is empty"})
+    assert bare.error is not None and bare.error.type == ""
+    again = values({"value": "the cart is empty", "mechanism": {"type": "generic"}})
+    typed = values({"type": "Error", "value": "the cart is empty"})
+    assert group(bare).hash == group(again).hash
+    assert group(bare).hash != group(typed).hash
+    assert group(bare).hash != group(values({"value": "the cart is full"})).hash
+    rendered = group(bare).trees["system"].render()
+    assert "type (ignored)" in rendered and "'Error'" not in rendered
+    # Shown as Sentry shows it (`ErrorEvent.extract_metadata`: type defaults to "Error"); to
+    # triage's other votes the type is unknown, and the words are the value's.
+    assert bare.title == "Error: the cart is empty"
+    assert bare.error.shown_type == "Error"
+    assert structure(bare).error_type is None and structure(typed).error_type == "Error"
+    assert signal_text(bare) == signal_text(typed)
+
+
+def test_value_only_members_of_a_group_sort_as_sentry_sorts_them() -> None:
+    """Sentry's `filter_exceptions_for_exception_groups` sorts the top-level exceptions by
+    `str(exception.type)`, descending: a member without a type sorts as `"None"`, after
+    `ValueError` and before `KeyError`, so the reduced group keeps that order."""
+
+    def member(ident: int, type_: str | None, value: str) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "value": value,
+            "mechanism": {"type": "chained", "exception_id": ident, "parent_id": 0},
+            "stacktrace": {
+                "frames": [{"module": f"app.m{ident}", "function": "f", "in_app": True}]
+            },
+        }
+        if type_ is not None:
+            entry["type"] = type_
+        return entry
+
+    root = {
+        "type": "ExceptionGroup",
+        "value": "many",
+        "mechanism": {"type": "generic", "exception_id": 0, "is_exception_group": True},
+    }
+    # Listed in another order: the reduction sorts them, so both events are one group.
+    a = values(member(1, "KeyError", "k"), member(2, None, "n"), member(3, "ValueError", "v"), root)
+    b = values(member(3, "ValueError", "v"), member(1, "KeyError", "k"), member(2, None, "n"), root)
+    assert group(a).hash == group(b).hash
+    tree = group(a).trees["app"].render()
+    assert tree.index("app.m3") < tree.index("app.m2") < tree.index("app.m1")
