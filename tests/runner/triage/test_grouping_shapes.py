@@ -76,3 +76,26 @@ def test_value_only_members_of_a_group_sort_as_sentry_sorts_them() -> None:
     assert group(a).hash == group(b).hash
     tree = group(a).trees["app"].render()
     assert tree.index("app.m3") < tree.index("app.m2") < tree.index("app.m1")
+
+
+def test_an_unmarked_frame_is_not_in_app_for_every_rule_and_variant() -> None:
+    """No tri-state is needed: Sentry's stack trace rules run in Rust (`sentry-ophio`,
+    `FrameMatcherInner::InApp` matches `frame.in_app.unwrap_or_default() == expected`), so a
+    frame without `in_app` matches `app:no`; and `processing._normalize_in_app` then sets every
+    unset `in_app` to False before the app variant reads it. (The Python `InAppMatch` of
+    2019-2023 compared `None` with the rule's value, so such a frame matched neither.)"""
+
+    def cocoa(in_app: bool | None) -> Signal:
+        frame: dict[str, Any] = {"function": "__38-[Cart checkout]_block_invoke", "package": "App"}
+        if in_app is not None:
+            frame["in_app"] = in_app
+        caller = {"function": "-[Cart tap:]", "package": "App", "in_app": True}
+        stack = {"frames": [caller, frame]}
+        return values({"type": "NSException", "value": "x", "stacktrace": stack}, platform="cocoa")
+
+    # `family:native function:*_block_invoke* app:no category=internals`, then
+    # `category:internals -app -group`: the unmarked block groups as the unmarked-false one.
+    unset, no, yes = group(cocoa(None)), group(cocoa(False)), group(cocoa(True))
+    assert unset.hash == no.hash != yes.hash
+    assert "(ignored)" not in yes.trees["system"].render().split("type")[0]
+    assert "category:internals -app -group" in unset.trees["system"].render()
