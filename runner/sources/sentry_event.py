@@ -16,7 +16,8 @@ from runner.sources import sentry_schema as schema
 from runner.sources import sentry_stack
 from runner.sources.common import BadRecord, describe_validation_error, one_line
 from runner.sources.sentry_message import logentry
-from store.signal import Action, Actor, ErrorDetail, Signal, content_id, utcnow
+from runner.triage.grouping import fingerprints
+from store.signal import Action, Actor, ErrorDetail, Frame, Signal, content_id, utcnow
 
 _EVENT_KEYS = {
     "exception",
@@ -119,6 +120,9 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
     extra = schema.obj(event.get("extra"), "extra", errors)
     intent = tags.get("intent") or extra.get("intent")
     stack_event = {**event, "stacktrace": None} if sentry_stack.owns_stacktrace(event) else event
+    stack = sentry_stack.event_stack(stack_event, errors) if error is None else []
+    if fingerprint and any(_frame_variable(part) for part in fingerprint):
+        contexts = _with_fingerprint_frames(contexts, event, error, stack)
     timestamp = schema.timestamp(event.get("timestamp"), "timestamp", errors)
     try:
         return Signal(
@@ -143,7 +147,7 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
             platform=schema.platform(event.get("platform")),
             checksum=_checksum(event, errors),
             message_template=log.message,
-            stack=sentry_stack.event_stack(stack_event, errors) if error is None else [],
+            stack=stack,
             tags=tags,
             contexts=_with_errors(
                 _with_template(_with_security_report(event, contexts, errors), stack_event, error),
@@ -242,6 +246,23 @@ def _with_template(
         return contexts
     template = sentry_stack.grouping_template(event)
     return contexts if template is None else {**contexts, "grouping_template": template}
+
+
+def _frame_variable(part: str) -> bool:
+    found = fingerprints.VARIABLE.match(part)
+    return found is not None and found.group(1) in fingerprints.FRAME_VARIABLES
+
+
+def _with_fingerprint_frames(
+    contexts: dict[str, Any], event: dict[str, Any], error: ErrorDetail | None, stack: list[Frame]
+) -> dict[str, Any]:
+    """The frames Sentry's fingerprint variables read, kept as a context where they are not
+    those grouping reads (an exception without a stack, a message with threads)."""
+    found = sentry_stack.crash_frames(event, error)
+    if found == (error.frames if error is not None and error.frames else stack):
+        return contexts
+    kept = [f.model_dump(exclude_defaults=True) for f in found]
+    return {**contexts, fingerprints.FINGERPRINT_FRAMES: {"frames": kept}}
 
 
 def _with_errors(contexts: dict[str, Any], errors: schema.Errors) -> dict[str, Any]:

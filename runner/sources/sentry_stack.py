@@ -204,3 +204,22 @@ def grouping_template(event: dict[str, Any]) -> dict[str, str] | None:
     return {
         k: template[k] for k in ("filename", "context_line") if isinstance(template.get(k), str)
     }
+
+
+def crash_frames(event: dict[str, Any], error: ErrorDetail | None) -> list[Frame]:
+    """The frames Sentry finds the crash frame in (`get_crash_frame_from_event_data`, for
+    fingerprint variables): the raised exception's, else the event's bare stack trace (moved
+    into a lone exception by Relay, so only with several), else the stack of its one thread;
+    not the crashed thread, nor a bare stack trace that does not contribute, as grouping."""
+    if error is not None and error.frames:
+        return error.frames
+    errors = Errors()  # each part was read (and any fault noted) already
+    bare = obj(event.get("stacktrace"), "stacktrace", errors)
+    found = frames(bare.get("frames"), "stacktrace", errors)
+    if found:
+        return found
+    threads = [t for t in values(event.get("threads"), "threads", errors) if isinstance(t, dict)]
+    if len(threads) == 1:
+        stack = obj(threads[0].get("stacktrace"), "threads.stacktrace", errors)
+        return frames(stack.get("frames"), "threads.stacktrace", errors)
+    return []

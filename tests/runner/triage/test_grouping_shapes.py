@@ -12,6 +12,7 @@ from typing import Any
 from runner.sources.records import parse_record
 from runner.triage.features import signal_text
 from runner.triage.grouping import group
+from runner.triage.grouping.fingerprints import FINGERPRINT_FRAMES
 from runner.triage.structure import structure
 from store.signal import Signal
 
@@ -99,3 +100,65 @@ def test_an_unmarked_frame_is_not_in_app_for_every_rule_and_variant() -> None:
     assert unset.hash == no.hash != yes.hash
     assert "(ignored)" not in yes.trees["system"].render().split("type")[0]
     assert "category:internals -app -group" in unset.trees["system"].render()
+
+
+def frame(module: str, function: str, in_app: bool | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"module": module, "function": function, "lineno": 3}
+    if in_app is not None:
+        out["in_app"] = in_app
+    return out
+
+
+def thread(frames_: list[dict[str, Any]], **marks: Any) -> dict[str, Any]:
+    return {"id": len(frames_), "stacktrace": {"frames": frames_}, **marks}
+
+
+def test_fingerprint_variables_read_sentrys_crash_frame() -> None:
+    """Sentry's `fingerprinting.utils.resolve_fingerprint_variable` reads the frame
+    `processing.get_crash_frame_from_event_data` finds: the raised exception's stack, else the
+    event's bare `stacktrace`, else the one thread when there is exactly one (not the crashed
+    thread grouping picks); in it, the highest frame in-app after the stack trace rules (which
+    Sentry writes into the event first), else the highest frame."""
+
+    def fp(**fields: Any) -> str | None:
+        return group(event(fingerprint=["{{ function }}"], **fields)).hash
+
+    def named(function: str) -> str | None:
+        return fp(
+            exception={
+                "values": [{"type": "E", "stacktrace": {"frames": [frame("a.b", function, True)]}}]
+            }
+        )
+
+    # Two threads, one crashed, no bare stack: Sentry finds no frame at all.
+    crashed = thread([frame("app.jobs", "run", True)], crashed=True)
+    other = thread([frame("app.idle", "wait", True)])
+    assert fp(message="stalled", threads={"values": [crashed, other]}) == fp(message="stalled")
+    # A bare stack outranks the only thread.
+    only = thread([frame("app.jobs", "run", True)])
+    bare = {"frames": [frame("app.cli", "main", True)]}
+    assert fp(message="m", threads={"values": [only]}, stacktrace=bare) == named("main")
+    assert fp(message="m", threads={"values": [only]}) == named("run")
+    # An exception without a stack: the event's bare one (two exceptions: it stays bare).
+    chain = [{"type": "KeyError", "value": "k"}, {"type": "E", "value": "v"}]
+    assert fp(exception={"values": chain}, stacktrace=bare) == named("main")
+    assert fp(exception={"values": chain}, threads={"values": [only]}) == named("run")
+    # A frame the client marked in-app but a built-in rule takes out (`**/site-packages/**
+    # -app`) is passed over for the highest frame left in-app.
+    stack = [
+        {"filename": "app/views.py", "function": "handle", "in_app": True},
+        {"filename": "/venv/lib/site-packages/lib/x.py", "function": "call", "in_app": True},
+    ]
+    marked = fp(exception={"values": [{"type": "E", "stacktrace": {"frames": stack}}]})
+    assert marked == named("handle")
+    # Ingestion keeps those frames only where they are not the stack grouping reads.
+    plain = event(
+        fingerprint=["{{ function }}"],
+        exception={"values": [{"type": "E", "stacktrace": {"frames": stack}}]},
+    )
+    assert FINGERPRINT_FRAMES not in plain.contexts
+    two = event(fingerprint=["{{ module }}"], message="m", threads={"values": [crashed, other]})
+    assert two.contexts[FINGERPRINT_FRAMES] == {"frames": []}
+    assert (
+        FINGERPRINT_FRAMES not in event(message="m", threads={"values": [crashed, other]}).contexts
+    )
