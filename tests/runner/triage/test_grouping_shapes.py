@@ -162,3 +162,20 @@ def test_fingerprint_variables_read_sentrys_crash_frame() -> None:
     assert (
         FINGERPRINT_FRAMES not in event(message="m", threads={"values": [crashed, other]}).contexts
     )
+
+
+def test_bare_hex_is_masked_as_sentrys_current_pattern_masks_it() -> None:
+    """Sentry's `parameterization.DEFAULT_PARAMETERIZATION_REGEXES` (`hex`): besides `0x…`, a
+    bare run of one case is hex from 4 to 6 characters when it holds a digit and a letter,
+    and from 8 to 128 whatever it holds (all letters too: `deadbeef`); a dash joining no two
+    words is its minus sign. Seven mixed characters are a `git_sha`."""
+    from runner.triage.grouping.message import parameterize
+
+    assert parameterize("token a1b2 expired") == "token <hex> expired"
+    assert parameterize("node F00D1 down") == "node <hex> down"
+    assert parameterize("magic deadbeef seen") == "magic <hex> seen"
+    assert parameterize("offset -deadbeef") == "offset <hex>"
+    assert parameterize("build 3fa9c21 broke") == "build <git_sha> broke"
+    # Not hex: one letter kind only below 8, mixed case, a word the dash joins.
+    assert parameterize("cafe face added") == "cafe face added"
+    assert parameterize("key aB12 and x-ab12") == "key aB12 and x-<hex>"
