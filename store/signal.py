@@ -162,8 +162,9 @@ class Signal(_Model):
     checksum: str | None = None
     """Sentry's legacy `checksum`: when present, it is the grouping hash."""
     stack: list[Frame] = Field(default_factory=list)
-    """Frames of an event without an exception (Sentry's bare `stacktrace`, or the crashing or
-    current thread's): a message captured with its stack groups on the stack."""
+    """Frames of an event without an exception, or with one that groups on nothing (Sentry's
+    bare `stacktrace`, or the crashing or current thread's): a message captured with its stack
+    groups on the stack."""
     message_template: Text | None = None
     """The message before its parameters were filled in (Sentry's `logentry.message`), when
     the producer sent one: what a message groups on."""

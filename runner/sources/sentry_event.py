@@ -120,7 +120,11 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
     extra = schema.obj(event.get("extra"), "extra", errors)
     intent = tags.get("intent") or extra.get("intent")
     stack_event = {**event, "stacktrace": None} if sentry_stack.owns_stacktrace(event) else event
-    stack = sentry_stack.event_stack(stack_event, errors) if error is None else []
+    stack = (
+        sentry_stack.event_stack(stack_event, errors)
+        if error is None or not sentry_stack.exception_groups(error, event.get("platform"))
+        else []
+    )
     if fingerprint and any(_frame_variable(part) for part in fingerprint):
         contexts = _with_fingerprint_frames(contexts, event, error, stack)
     timestamp = schema.timestamp(event.get("timestamp"), "timestamp", errors)

@@ -33,6 +33,7 @@ from runner.sources.sentry_schema import (
     values,
 )
 from runner.sources.sentry_schema import platform as event_platform
+from runner.triage.grouping.chained import chained_exception
 from runner.triage.grouping.strategies import stacktrace
 from store.signal import MAX_TEXT, ErrorDetail, Frame
 
@@ -157,6 +158,14 @@ def _frame(frame: dict[str, Any], where: str, errors: Errors) -> Frame:
         raw_function=trim(text("raw_function"), SYMBOL),
         sourcemap=isinstance(data, dict) and data.get("sourcemap") is not None,
     )
+
+
+def exception_groups(error: ErrorDetail, platform: Any) -> bool:
+    """Whether Sentry's exception strategy contributes for this exception chain: when it does
+    not, the event groups on its threads or stack trace as one without an exception does."""
+    chain = [*error.chain, error]
+    name = event_platform(platform)
+    return any(chained_exception(chain, name, variant).contributes for variant in ("app", "system"))
 
 
 def _contributes(found: list[Frame], platform: str) -> bool:

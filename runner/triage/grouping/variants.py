@@ -80,10 +80,21 @@ def default_trees(signal: Signal) -> dict[str, Component]:
     if error is not None:
         chain = _exceptions(error)
         harness = signal.kind == "regression"
-        return {
+        trees = {
             "app": chained_exception(chain, signal.platform, "app", harness),
             "system": chained_exception(chain, signal.platform, "system", harness),
         }
+        if trees["app"].contributes or trees["system"].contributes:
+            return trees
+        # Sentry's strategies in order of score, the first one contributing wins: an exception
+        # that groups on nothing leaves the event to its thread, its stack, its message.
+        return _after_exception(signal) or trees
+    return _after_exception(signal)
+
+
+def _after_exception(signal: Signal) -> dict[str, Component]:
+    """The trees of the strategies after the exception's: threads or the bare stack trace, a
+    template, a security report, the message."""
     if signal.kind == "feedback":
         # A person's words are not a message template: equal words from two people say little.
         return {}
@@ -302,7 +313,13 @@ def fast_hash(signal: Signal) -> tuple[str | None, str, str | None]:
         trees = [result.trees.get(result.variant)]
         if result.system is not None:
             trees.append(result.trees.get("system"))
-        independent = all(t is not None and not _values_count(t) for t in trees)
+        # Only the exception's own trees (not a thread's stack or a message it fell back to)
+        # are decided by the key.
+        independent = (
+            not signal.stack
+            and result.variant in ("app", "system")
+            and all(t is not None and not _values_count(t) for t in trees)
+        )
         cached = (result.hash, result.variant, result.basis, result.system) if independent else None
         if len(_STACKS) < _MAX_STACKS:
             _STACKS[key] = cached

@@ -179,3 +179,41 @@ def test_bare_hex_is_masked_as_sentrys_current_pattern_masks_it() -> None:
     # Not hex: one letter kind only below 8, mixed case, a word the dash joins.
     assert parameterize("cafe face added") == "cafe face added"
     assert parameterize("key aB12 and x-ab12") == "key aB12 and x-<hex>"
+
+
+def test_an_exception_that_groups_on_nothing_leaves_threads_then_the_message() -> None:
+    """Sentry runs its strategies in order of score (`chained-exception`, `threads`,
+    `stacktrace`, `template`, the security reports, `message`) and the first of them with a
+    contributing variant wins: a synthetic exception (its type ignored by `single_exception`)
+    with no value and an unsymbolicated stack leaves the event to its one crashed thread, and
+    without threads to its message, rather than to the one fallback group."""
+
+    def crash(message: str | None = None, **fields: Any) -> Signal:
+        exception = {
+            "type": "SIGSEGV",
+            "value": "",
+            "mechanism": {"type": "signalhandler", "synthetic": True},
+            "stacktrace": {"frames": [{"instruction_addr": "0x1000"}]},
+        }
+        if message is not None:
+            fields["logentry"] = {"formatted": message}
+        return event(platform="native", exception={"values": [exception]}, **fields)
+
+    def threads(function: str) -> dict[str, Any]:
+        stack = {"frames": [{"function": function, "package": "/opt/app/bin", "in_app": True}]}
+        return {"values": [{"id": 1, "crashed": True, "stacktrace": stack}, {"id": 2}]}
+
+    a = group(crash("disk 7 failed"))
+    assert a.variant == "message"
+    assert a.hash == group(crash("disk 9 failed")).hash
+    assert a.hash != group(crash("fan 9 failed")).hash
+    on_thread = group(crash("disk 7 failed", threads=threads("flush_cache")))
+    assert on_thread.variant == "app" and on_thread.hash != a.hash
+    assert on_thread.hash == group(crash("other", threads=threads("flush_cache"))).hash
+    assert on_thread.hash != group(crash("other", threads=threads("read_block"))).hash
+    assert group(crash()).variant == "fallback"
+    # Triage's cache of hashes by exception does not hold such an event's hash.
+    from runner.triage.fingerprint import fingerprint
+
+    assert fingerprint(crash("disk 7 failed")).hash == a.hash
+    assert fingerprint(crash("fan 9 failed")).hash != a.hash
