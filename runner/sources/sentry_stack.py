@@ -91,8 +91,9 @@ def _one(
         return None
     mechanism = obj(value.get("mechanism"), f"{where}.mechanism", errors)
     if "type" not in mechanism:
-        # Relay reads a mechanism without a type as the legacy form, which has none of these.
-        mechanism = {"meta": mechanism.get("meta")}
+        # Relay reads a mechanism without a type as the legacy form (`posix_signal`,
+        # `mach_exception`), which has none of these, nor an NSError.
+        mechanism = {}
     meta = mechanism.get("meta")
     ns_error = meta.get("ns_error") if isinstance(meta, dict) else None
     stacktrace = obj(value.get("stacktrace"), f"{where}.stacktrace", errors)

@@ -217,3 +217,20 @@ def test_an_exception_that_groups_on_nothing_leaves_threads_then_the_message() -
 
     assert fingerprint(crash("disk 7 failed")).hash == a.hash
     assert fingerprint(crash("fan 9 failed")).hash != a.hash
+
+
+def test_a_legacy_mechanism_keeps_no_ns_error() -> None:
+    """Relay's `Mechanism::from_value`: a mechanism without `type` is the legacy form, read
+    only for `posix_signal` and `mach_exception` (its `meta.ns_error` empty), so Sentry's
+    `single_exception` has no ns-error component and the value counts."""
+
+    def cocoa(value: str, mechanism: dict[str, Any]) -> Signal:
+        ns_error = {"meta": {"ns_error": {"domain": "NSURLErrorDomain", "code": -1001}}}
+        entry = {"type": "NSError", "value": value, "mechanism": mechanism | ns_error}
+        return values(entry, platform="cocoa")
+
+    legacy_a, legacy_b = cocoa("timed out", {}), cocoa("hors délai", {})
+    assert legacy_a.error is not None and legacy_a.error.ns_error is None
+    assert group(legacy_a).hash != group(legacy_b).hash
+    typed = {"type": "NSError"}
+    assert group(cocoa("timed out", typed)).hash == group(cocoa("hors délai", typed)).hash
