@@ -234,3 +234,24 @@ def test_a_legacy_mechanism_keeps_no_ns_error() -> None:
     assert group(legacy_a).hash != group(legacy_b).hash
     typed = {"type": "NSError"}
     assert group(cocoa("timed out", typed)).hash == group(cocoa("hors délai", typed)).hash
+
+
+def test_an_exception_tree_with_a_cycle_is_not_reduced() -> None:
+    """Sentry's `filter_exceptions_for_exception_groups` walks the tree recursively
+    (`get_top_level_exceptions`, `get_first_path`) with no guard against a cycle: a root that
+    names its own child as parent ends in a RecursionError, which `chained_exception` catches
+    and groups on every exception as listed."""
+
+    def entry(type_: str, ident: int, parent: int, group_: bool = False) -> dict[str, Any]:
+        mechanism = {"type": "chained", "exception_id": ident, "parent_id": parent}
+        if group_:
+            mechanism["is_exception_group"] = True
+        stack = {"frames": [{"module": f"app.{type_.lower()}", "function": "f", "in_app": True}]}
+        return {"type": type_, "value": "v", "mechanism": mechanism, "stacktrace": stack}
+
+    def plain(type_: str) -> dict[str, Any]:
+        return {k: v for k, v in entry(type_, 0, 0).items() if k != "mechanism"}
+
+    cyclic = values(entry("KeyError", 1, 0), entry("ExceptionGroup", 0, 1, group_=True))
+    listed = values(plain("KeyError"), plain("ExceptionGroup"))
+    assert group(cyclic).hash == group(listed).hash
