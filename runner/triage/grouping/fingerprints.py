@@ -167,12 +167,14 @@ def built_in(signal: Signal) -> Component | None:
         return None
     chain = [*signal.error.chain, signal.error] if signal.error is not None else []
     if any(
-        e.type == "ChunkLoadError" or e.message.lower().startswith("chunkloaderror") for e in chain
+        e.type == "ChunkLoadError" or e.message.strip().lower().startswith("chunkloaderror")
+        for e in chain
     ):
         return Component("fingerprint", ["chunkloaderror"], hint="built-in rule: ChunkLoadError")
     transaction = signal.tags.get("transaction")
+    # Sentry's rules read values stripped (`EventDatastore`).
     texts = [signal.text or "", *(e.message for e in chain)]
-    if transaction is not None and any(t.lower() in _HYDRATION for t in texts):
+    if transaction is not None and any(t.strip().lower() in _HYDRATION for t in texts):
         return Component(
             "fingerprint", ["hydrationerror", transaction], hint="built-in rule: hydration error"
         )

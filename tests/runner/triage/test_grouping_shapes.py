@@ -255,3 +255,20 @@ def test_an_exception_tree_with_a_cycle_is_not_reduced() -> None:
     cyclic = values(entry("KeyError", 1, 0), entry("ExceptionGroup", 0, 1, group_=True))
     listed = values(plain("KeyError"), plain("ExceptionGroup"))
     assert group(cyclic).hash == group(listed).hash
+
+
+def test_built_in_fingerprint_rules_read_values_stripped() -> None:
+    """Sentry's fingerprinting `EventDatastore` strips what its rules match on (an exception's
+    `value`, the message, tags): `error.value:"ChunkLoadError*"` takes a value with a leading
+    space, and the hydration rules a message with a trailing line break."""
+
+    def js(value: str, **fields: Any) -> Signal:
+        return values({"type": "Error", "value": value}, platform="javascript", **fields)
+
+    chunk = group(js(" ChunkLoadError: Loading chunk 7 failed."))
+    assert chunk.variant == "built-in"
+    assert chunk.hash == group(js("ChunkLoadError: Loading chunk 9 failed.")).hash
+    hydration = "Text content does not match server-rendered HTML.\n"
+    found = group(js(hydration, transaction="/cart"))
+    assert found.variant == "built-in"
+    assert found.hash != group(js(hydration, transaction="/pay")).hash
