@@ -272,3 +272,38 @@ def test_built_in_fingerprint_rules_read_values_stripped() -> None:
     found = group(js(hydration, transaction="/cart"))
     assert found.variant == "built-in"
     assert found.hash != group(js(hydration, transaction="/pay")).hash
+
+
+def test_stack_trace_rule_globs_are_globsets() -> None:
+    """Sentry's stack trace rules match through `sentry-ophio`, whose `translate_pattern`
+    builds each glob with the `globset` crate (`literal_separator` and case-insensitive for
+    paths and packages): `**` is recursive only as a whole path component (`**/x`, `x/**`,
+    `x/**/y`); elsewhere it is two `*`, which in a path stop at a `/`. So
+    `package:**.app/Contents/**` does not reach an absolute macOS path, and a leading `**/`
+    also matches nothing before it (`module:**/packages/flutter/**`)."""
+    from runner.triage.grouping.enhancers import parse_rule
+
+    [app] = parse_rule("package:**.app/Contents/** +app").matchers
+    assert not app.pattern.match("/applications/shop.app/contents/macos/shop")
+    assert app.pattern.match("shop.app/contents/macos/shop")
+    [flutter] = parse_rule("module:**/packages/flutter/** -app").matchers
+    assert flutter.pattern.match("packages/flutter/src/widgets/framework.dart")
+    assert flutter.pattern.match("x/packages/flutter/a")
+    [middle] = parse_rule("path:/a/**/b -app").matchers
+    assert middle.pattern.match("/a/b") and middle.pattern.match("/a/x/y/b")
+    [one] = parse_rule("path:/usr/lib/*.so -app").matchers
+    assert one.pattern.match("/usr/lib/libc.so") and not one.pattern.match("/usr/lib/x/libc.so")
+
+    def mac(package: str) -> Signal:
+        frames = [
+            {"function": "main", "package": package},
+            {"function": "crash", "package": package},
+        ]
+        return values(
+            {"type": "EXC_BAD_ACCESS", "value": "x", "stacktrace": {"frames": frames}},
+            platform="cocoa",
+        )
+
+    # No rule makes these frames in-app (the `/Users/**` one aside), so the app variant is empty.
+    assert group(mac("/Applications/Shop.app/Contents/MacOS/Shop")).variant == "system"
+    assert group(mac("/Users/dev/Shop.app/Contents/MacOS/Shop")).variant == "app"
