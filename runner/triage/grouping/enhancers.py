@@ -9,7 +9,8 @@ for the frames after (`^`, toward the crash) or before (`v`) the match instead o
 itself, or a `category=` that later rules match on.
 
 Rules run in two passes, as Sentry's: the classifying actions (in-app, category) of every rule
-first, rule by rule and frame by frame, then the grouping actions on what the first pass made.
+first, rule by rule (each matched against every frame before its actions apply), then the
+grouping actions on what the first pass made.
 The rules themselves are in `rules.py`.
 """
 
@@ -377,7 +378,8 @@ def _candidates(frame: MatchFrame) -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 @lru_cache(maxsize=16_384)
 def enhance(frames: tuple[MatchFrame, ...]) -> Enhanced:
-    """Apply the built-in rules to a stack (caller first): rule by rule, frame by frame."""
+    """Apply the built-in rules to a stack (caller first): rule by rule, each to every frame
+    it matches."""
     current = list(frames)
     n = len(frames)
     categories: list[str | None] = [None] * n
@@ -389,18 +391,23 @@ def enhance(frames: tuple[MatchFrame, ...]) -> Enhanced:
         for a in _CLASSIFIERS[r].actions
         if a.kind == "category"
     }
-    for r, i in sorted(
-        (r, i) for i, c in enumerate(candidates) for r in c[0] if _CLASSIFIERS[r].needs <= given
-    ):
+    by_rule: dict[int, list[int]] = {}
+    for i, c in enumerate(candidates):
+        for r in c[0]:
+            if _CLASSIFIERS[r].needs <= given:
+                by_rule.setdefault(r, []).append(i)
+    for r in sorted(by_rule):
         rule = _CLASSIFIERS[r]
-        if not rule.matches(current, categories, i):
-            continue
-        for action in rule.actions:
-            if action.kind == "category":
-                categories[i] = str(action.value)
-            elif action.kind == "app":
-                for j in _reach(action, i, n):
-                    current[j] = current[j]._replace(in_app=bool(action.value))
+        # As sentry-ophio's `apply_modifications_to_frames`: every frame the rule matches,
+        # then its actions on all of them (what it sets does not change what it matches).
+        matched = [i for i in by_rule[r] if rule.matches(current, categories, i)]
+        for i in matched:
+            for action in rule.actions:
+                if action.kind == "category":
+                    categories[i] = str(action.value)
+                elif action.kind == "app":
+                    for j in _reach(action, i, n):
+                        current[j] = current[j]._replace(in_app=bool(action.value))
     group: list[tuple[bool, str] | None] = [None] * n
     final = set(categories)
     for r, i in sorted(

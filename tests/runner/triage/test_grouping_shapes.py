@@ -307,3 +307,21 @@ def test_stack_trace_rule_globs_are_globsets() -> None:
     # No rule makes these frames in-app (the `/Users/**` one aside), so the app variant is empty.
     assert group(mac("/Applications/Shop.app/Contents/MacOS/Shop")).variant == "system"
     assert group(mac("/Users/dev/Shop.app/Contents/MacOS/Shop")).variant == "app"
+
+
+def test_a_rule_matches_every_frame_before_it_changes_any() -> None:
+    """`sentry-ophio`'s `apply_modifications_to_frames`: for each rule, first the frames it
+    matches, then its actions on all of them, so a category a rule sets does not stop the same
+    rule matching the next frame: three `std::` frames in a row under
+    `[ category:std ] | category:std category=internals` leave only the first one `std`."""
+    frames = [
+        {"function": "main", "package": "/opt/app/bin/app", "in_app": True},
+        {"function": "std::sort", "package": "/opt/app/bin/app"},
+        {"function": "std::stable_sort", "package": "/opt/app/bin/app"},
+        {"function": "std::merge", "package": "/opt/app/bin/app"},
+    ]
+    entry = {"type": "SIGSEGV", "value": "x", "stacktrace": {"frames": frames}}
+    tree = group(values(entry, platform="native")).trees["system"].render()
+    assert tree.count("category:internals -app -group") == 2
+    system = tree.split("\n    frame")
+    assert "(ignored)" not in system[2] and "(ignored)" in system[3] and "(ignored)" in system[4]
