@@ -102,7 +102,8 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
         value = schema.string(event.get(field), field, errors)
         if value:
             tags[field] = value
-    # Sentry makes these event fields tags too: fingerprint rules and variables read them so.
+    # Sentry makes these event fields tags too (`_pull_out_data`'s `set_tag`, which replaces a
+    # client's tag of the name): fingerprint rules read them so.
     environment = environment or tag_environment
     level = schema.level(event.get("level"), errors)
     named = {
@@ -112,7 +113,7 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
         "level": level,
     }
     for field, value in named.items():
-        if value and field not in tags:
+        if value:
             tags[field] = value
     fingerprint = schema.fingerprint(event.get("fingerprint"), errors)
     if fingerprint == ["{{ default }}"]:

@@ -325,3 +325,18 @@ def test_a_rule_matches_every_frame_before_it_changes_any() -> None:
     assert tree.count("category:internals -app -group") == 2
     system = tree.split("\n    frame")
     assert "(ignored)" not in system[2] and "(ignored)" in system[3] and "(ignored)" in system[4]
+
+
+def test_an_event_field_replaces_the_clients_tag_of_its_name() -> None:
+    """Sentry's `event_manager._pull_out_data` copies `level`, `logger`, `environment` and
+    `transaction` into tags with `set_tag`, which replaces a tag the client sent under that
+    name: the field is what the built-in hydration rule's `tags.transaction` reads."""
+    hydration = {"type": "Error", "value": "Text content does not match server-rendered HTML."}
+
+    def js(**fields: Any) -> Signal:
+        return values(hydration, platform="javascript", **fields)
+
+    a = js(transaction="/cart", tags={"transaction": "/stale"})
+    assert a.tags["transaction"] == "/cart" and a.tags["level"] == "error"
+    assert group(a).hash == group(js(transaction="/cart")).hash
+    assert group(a).hash != group(js(tags={"transaction": "/stale"})).hash
