@@ -128,6 +128,10 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
     )
     if fingerprint and any(_frame_variable(part) for part in fingerprint):
         contexts = _with_fingerprint_frames(contexts, event, error, stack)
+    if fingerprint and any(_field_variable(part) for part in fingerprint):
+        # Sentry's variables read these event fields, not the tags a client may also send.
+        fields = {f: named[f] for f in fingerprints.FIELD_VARIABLES.values()}
+        contexts = {**contexts, fingerprints.FINGERPRINT_FIELDS: fields}
     timestamp = schema.timestamp(event.get("timestamp"), "timestamp", errors)
     try:
         return Signal(
@@ -256,6 +260,11 @@ def _with_template(
 def _frame_variable(part: str) -> bool:
     found = fingerprints.VARIABLE.match(part)
     return found is not None and found.group(1) in fingerprints.FRAME_VARIABLES
+
+
+def _field_variable(part: str) -> bool:
+    found = fingerprints.VARIABLE.match(part)
+    return found is not None and found.group(1) in fingerprints.FIELD_VARIABLES
 
 
 def _with_fingerprint_frames(

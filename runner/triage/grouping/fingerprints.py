@@ -50,6 +50,13 @@ def variable_frames(signal: Signal) -> list[Frame]:
     return signal.stack
 
 
+FIELD_VARIABLES = {"transaction": "transaction", "logger": "logger"}
+"""The fingerprint variables that read an event field Sentry also copies into a tag."""
+
+FINGERPRINT_FIELDS = "fingerprint_fields"
+"""The context that holds those fields of a Sentry event whose fingerprint names them: the tag
+of the name may be a client's own."""
+
 FINGERPRINT_FRAMES = "fingerprint_frames"
 """The context that holds, as `{"frames": [...]}`, the frames Sentry's fingerprint variables
 read, when the event has such variables and those frames are not the stack grouping reads."""
@@ -99,7 +106,10 @@ def _variable(name: str, signal: Signal) -> str:
     error = signal.error
     frame = crash_frame(variable_frames(signal), signal.platform) if key in _FRAME_KEYS else None
     value: str | None
-    if key == "transaction":
+    fields = signal.contexts.get(FINGERPRINT_FIELDS)
+    if key in FIELD_VARIABLES and isinstance(fields, dict):
+        value = fields.get(key) if isinstance(fields.get(key), str) else None
+    elif key == "transaction":
         value = signal.tags.get("transaction")
     elif key == "message":
         value = signal.text or signal.message_template or (error.message if error else None)

@@ -340,3 +340,17 @@ def test_an_event_field_replaces_the_clients_tag_of_its_name() -> None:
     assert a.tags["transaction"] == "/cart" and a.tags["level"] == "error"
     assert group(a).hash == group(js(transaction="/cart")).hash
     assert group(a).hash != group(js(tags={"transaction": "/stale"})).hash
+
+
+def test_transaction_and_logger_variables_read_the_event_fields() -> None:
+    """Sentry's `resolve_fingerprint_variable` reads `event.data["transaction"]` and
+    `event.data["logger"]`, not tags: a client's tag of that name alone resolves to
+    `<no-transaction>` (`<no-logger>`), as an event without either does."""
+
+    def fp(parts: list[str], **fields: Any) -> str | None:
+        return group(values({"type": "E", "value": "v"}, fingerprint=parts, **fields)).hash
+
+    assert fp(["{{ transaction }}"], tags={"transaction": "/cart"}) == fp(["{{ transaction }}"])
+    assert fp(["{{ transaction }}"], transaction="/cart") != fp(["{{ transaction }}"])
+    assert fp(["{{ logger }}"], tags={"logger": "shop"}) == fp(["{{ logger }}"])
+    assert fp(["{{ logger }}"], logger="shop") != fp(["{{ logger }}"])
