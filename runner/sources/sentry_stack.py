@@ -164,6 +164,10 @@ def _frame(frame: dict[str, Any], where: str, errors: Errors) -> Frame:
 def exception_groups(error: ErrorDetail, platform: Any) -> bool:
     """Whether Sentry's exception strategy contributes for this exception chain: when it does
     not, the event groups on its threads or stack trace as one without an exception does."""
+    if not error.chain and (
+        (error.type and not error.synthetic) or error.message or error.ns_error
+    ):
+        return True  # the common case, without building the trees: its type or value counts
     chain = [*error.chain, error]
     name = event_platform(platform)
     return any(chained_exception(chain, name, variant).contributes for variant in ("app", "system"))
