@@ -1,5 +1,6 @@
-"""Grouping of event shapes real SDKs send where an earlier reading of Sentry's source was
-wrong: each test names the Sentry (or Relay) function it follows.
+"""Grouping of event shapes real SDKs send, read against Sentry's and Relay's source (and
+`sentry-ophio`, which runs Sentry's stack trace rules): each test names the function it
+follows.
 
 Events go through the real parser, shaped as the SDKs send them.
 """
