@@ -70,7 +70,9 @@ class ErrorDetail(_Model):
     """An exception: the one that was raised, with the chain of causes before it."""
 
     type: Title
-    """Exception class name, e.g. `ZeroDivisionError`."""
+    """Exception class name, e.g. `ZeroDivisionError`; empty when the producer sent none (a
+    value-only Sentry exception), which groups apart from any type. `shown_type` is what a
+    person sees."""
     message: Text = ""
     """The exception's message (Sentry's `value`)."""
     module: str | None = None
@@ -90,6 +92,11 @@ class ErrorDetail(_Model):
     signal, a log call), so its type says nothing about the fault."""
     ns_error: tuple[str, str] | None = None
     """Sentry's `mechanism.meta.ns_error` (Cocoa): the NSError domain and code."""
+
+    @property
+    def shown_type(self) -> str:
+        """The type as a person sees it: `Error` when there is none, as Sentry titles it."""
+        return self.type or "Error"
 
 
 class Actor(_Model):
@@ -155,8 +162,9 @@ class Signal(_Model):
     checksum: str | None = None
     """Sentry's legacy `checksum`: when present, it is the grouping hash."""
     stack: list[Frame] = Field(default_factory=list)
-    """Frames of an event without an exception (Sentry's bare `stacktrace`, or the crashing or
-    current thread's): a message captured with its stack groups on the stack."""
+    """Frames of an event without an exception, or with one that groups on nothing (Sentry's
+    bare `stacktrace`, or the crashing or current thread's): a message captured with its stack
+    groups on the stack."""
     message_template: Text | None = None
     """The message before its parameters were filled in (Sentry's `logentry.message`), when
     the producer sent one: what a message groups on."""

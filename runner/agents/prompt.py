@@ -61,7 +61,7 @@ def _evidence(signal: Signal) -> dict[str, Any]:
     if signal.route:
         item["route"] = signal.route
     if signal.error is not None:
-        item["error"] = f"{signal.error.type}: {signal.error.message}"[:_TEXT_LIMIT]
+        item["error"] = f"{signal.error.shown_type}: {signal.error.message}"[:_TEXT_LIMIT]
         item["stack (caller first)"] = _frames(signal)
     if signal.test_id:
         item["test"] = signal.test_id

@@ -16,7 +16,8 @@ from runner.sources import sentry_schema as schema
 from runner.sources import sentry_stack
 from runner.sources.common import BadRecord, describe_validation_error, one_line
 from runner.sources.sentry_message import logentry
-from store.signal import Action, Actor, ErrorDetail, Signal, content_id, utcnow
+from runner.triage.grouping import fingerprints
+from store.signal import Action, Actor, ErrorDetail, Frame, Signal, content_id, utcnow
 
 _EVENT_KEYS = {
     "exception",
@@ -101,7 +102,8 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
         value = schema.string(event.get(field), field, errors)
         if value:
             tags[field] = value
-    # Sentry makes these event fields tags too: fingerprint rules and variables read them so.
+    # Sentry makes these event fields tags too (`_pull_out_data`'s `set_tag`, which replaces a
+    # client's tag of the name): fingerprint rules read them so.
     environment = environment or tag_environment
     level = schema.level(event.get("level"), errors)
     named = {
@@ -111,7 +113,7 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
         "level": level,
     }
     for field, value in named.items():
-        if value and field not in tags:
+        if value:
             tags[field] = value
     fingerprint = schema.fingerprint(event.get("fingerprint"), errors)
     if fingerprint == ["{{ default }}"]:
@@ -119,6 +121,17 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
     extra = schema.obj(event.get("extra"), "extra", errors)
     intent = tags.get("intent") or extra.get("intent")
     stack_event = {**event, "stacktrace": None} if sentry_stack.owns_stacktrace(event) else event
+    stack = (
+        sentry_stack.event_stack(stack_event, errors)
+        if error is None or not sentry_stack.exception_groups(error, event.get("platform"))
+        else []
+    )
+    if fingerprint and any(_frame_variable(part) for part in fingerprint):
+        contexts = _with_fingerprint_frames(contexts, event, error, stack)
+    if fingerprint and any(_field_variable(part) for part in fingerprint):
+        # Sentry's variables read these event fields, not the tags a client may also send.
+        fields = {f: named[f] for f in fingerprints.FIELD_VARIABLES.values()}
+        contexts = {**contexts, fingerprints.FINGERPRINT_FIELDS: fields}
     timestamp = schema.timestamp(event.get("timestamp"), "timestamp", errors)
     try:
         return Signal(
@@ -143,7 +156,7 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
             platform=schema.platform(event.get("platform")),
             checksum=_checksum(event, errors),
             message_template=log.message,
-            stack=sentry_stack.event_stack(stack_event, errors) if error is None else [],
+            stack=stack,
             tags=tags,
             contexts=_with_errors(
                 _with_template(_with_security_report(event, contexts, errors), stack_event, error),
@@ -244,6 +257,28 @@ def _with_template(
     return contexts if template is None else {**contexts, "grouping_template": template}
 
 
+def _frame_variable(part: str) -> bool:
+    found = fingerprints.VARIABLE.match(part)
+    return found is not None and found.group(1) in fingerprints.FRAME_VARIABLES
+
+
+def _field_variable(part: str) -> bool:
+    found = fingerprints.VARIABLE.match(part)
+    return found is not None and found.group(1) in fingerprints.FIELD_VARIABLES
+
+
+def _with_fingerprint_frames(
+    contexts: dict[str, Any], event: dict[str, Any], error: ErrorDetail | None, stack: list[Frame]
+) -> dict[str, Any]:
+    """The frames Sentry's fingerprint variables read, kept as a context where they are not
+    those grouping reads (an exception without a stack, a message with threads)."""
+    found = sentry_stack.crash_frames(event, error)
+    if found == (error.frames if error is not None and error.frames else stack):
+        return contexts
+    kept = [f.model_dump(exclude_defaults=True) for f in found]
+    return {**contexts, fingerprints.FINGERPRINT_FRAMES: {"frames": kept}}
+
+
 def _with_errors(contexts: dict[str, Any], errors: schema.Errors) -> dict[str, Any]:
     """What Relay would have dropped from the event, kept so a person can see why."""
     return {**contexts, "ingest_errors": list(errors)} if errors else contexts
@@ -326,7 +361,8 @@ def _flags(value: Any) -> dict[str, Any]:
 
 def _title(error: ErrorDetail | None, text: str | None, is_feedback: bool) -> str:
     if error is not None and not is_feedback:
-        return one_line(f"{error.type}: {error.message}" if error.message else error.type, 512)
+        shown = error.shown_type  # "Error" for a value-only exception, as Sentry titles it
+        return one_line(f"{shown}: {error.message}" if error.message else shown, 512)
     if text:
         return one_line(text)
     return "(feedback without text)" if is_feedback else "(event without message)"

@@ -33,6 +33,7 @@ from runner.sources.sentry_schema import (
     values,
 )
 from runner.sources.sentry_schema import platform as event_platform
+from runner.triage.grouping.chained import chained_exception
 from runner.triage.grouping.strategies import stacktrace
 from store.signal import MAX_TEXT, ErrorDetail, Frame
 
@@ -90,14 +91,16 @@ def _one(
         return None
     mechanism = obj(value.get("mechanism"), f"{where}.mechanism", errors)
     if "type" not in mechanism:
-        # Relay reads a mechanism without a type as the legacy form, which has none of these.
-        mechanism = {"meta": mechanism.get("meta")}
+        # Relay reads a mechanism without a type as the legacy form (`posix_signal`,
+        # `mach_exception`), which has none of these, nor an NSError.
+        mechanism = {}
     meta = mechanism.get("meta")
     ns_error = meta.get("ns_error") if isinstance(meta, dict) else None
     stacktrace = obj(value.get("stacktrace"), f"{where}.stacktrace", errors)
     try:
         return ErrorDetail(
-            type=trim(type_, EXCEPTION_TYPE) or "Error",
+            # No type stays none, as Relay leaves it: Sentry's type component is then empty.
+            type=trim(type_, EXCEPTION_TYPE) or "",
             message=trim(text, MESSAGE) or "",
             module=trim(string(value.get("module"), f"{where}.module", errors), EXCEPTION_TYPE),
             frames=frames(stacktrace.get("frames"), f"{where}.stacktrace", errors),
@@ -158,6 +161,18 @@ def _frame(frame: dict[str, Any], where: str, errors: Errors) -> Frame:
     )
 
 
+def exception_groups(error: ErrorDetail, platform: Any) -> bool:
+    """Whether Sentry's exception strategy contributes for this exception chain: when it does
+    not, the event groups on its threads or stack trace as one without an exception does."""
+    if not error.chain and (
+        (error.type and not error.synthetic) or error.message or error.ns_error
+    ):
+        return True  # the common case, without building the trees: its type or value counts
+    chain = [*error.chain, error]
+    name = event_platform(platform)
+    return any(chained_exception(chain, name, variant).contributes for variant in ("app", "system"))
+
+
 def _contributes(found: list[Frame], platform: str) -> bool:
     """Whether any of these frames counts in Sentry's grouping (every frame's variant)."""
     return stacktrace(found, platform, "system").contributes
@@ -203,3 +218,22 @@ def grouping_template(event: dict[str, Any]) -> dict[str, str] | None:
     return {
         k: template[k] for k in ("filename", "context_line") if isinstance(template.get(k), str)
     }
+
+
+def crash_frames(event: dict[str, Any], error: ErrorDetail | None) -> list[Frame]:
+    """The frames Sentry finds the crash frame in (`get_crash_frame_from_event_data`, for
+    fingerprint variables): the raised exception's, else the event's bare stack trace (moved
+    into a lone exception by Relay, so only with several), else the stack of its one thread;
+    not the crashed thread, nor a bare stack trace that does not contribute, as grouping."""
+    if error is not None and error.frames:
+        return error.frames
+    errors = Errors()  # each part was read (and any fault noted) already
+    bare = obj(event.get("stacktrace"), "stacktrace", errors)
+    found = frames(bare.get("frames"), "stacktrace", errors)
+    if found:
+        return found
+    threads = [t for t in values(event.get("threads"), "threads", errors) if isinstance(t, dict)]
+    if len(threads) == 1:
+        stack = obj(threads[0].get("stacktrace"), "threads.stacktrace", errors)
+        return frames(stack.get("frames"), "threads.stacktrace", errors)
+    return []

@@ -111,7 +111,9 @@ def signal_text(signal: Signal) -> str:
     if signal.error is not None:
         # The type is left out: structure and the fingerprint weigh it already, and one shared
         # long word would make every two errors of a type look alike.
-        message = signal.error.message.replace(signal.error.type, " ")  # JUnit repeats it
+        message = signal.error.message
+        if signal.error.type:
+            message = message.replace(signal.error.type, " ")  # JUnit repeats it
         return normalise(message, signal.intent)
     if signal.kind == "feedback":
         return normalise(*_said(signal), signal.intent, repeats=True)

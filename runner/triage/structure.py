@@ -115,7 +115,8 @@ def structure(signal: Signal) -> Structure:
         location = "test:" + test_function(signal.test_id)
     return Structure(
         location=location,
-        error_type=signal.error.type if signal.error else None,
+        # A value-only exception has no type: unknown, not the displayed "Error".
+        error_type=(signal.error.type or None) if signal.error else None,
         top_frame=top_frame(signal),
         kind=signal.kind,
         flags=flags_key(signal.flags),

@@ -76,7 +76,9 @@ def signal_content(item: LinkedSignal) -> Content:
         )
     if signal.error:
         error = signal.error
-        lines.append(_line("  [b $text-error]$type[/]: $msg", type=error.type, msg=error.message))
+        lines.append(
+            _line("  [b $text-error]$type[/]: $msg", type=error.shown_type, msg=error.message)
+        )
         for frame in error.frames[-MAX_FRAMES:]:
             where = f"{frame.file or frame.module or '?'}:{frame.line or '?'} in {frame.function}"
             if frame.in_app:

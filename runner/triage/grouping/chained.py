@@ -6,7 +6,8 @@ rebuild the tree from `mechanism.exception_id`/`parent_id` (root id 0); the top-
 exceptions are the root's non-group descendants, sorted by type (descending); runs of equal
 grouping components among them collapse to one. One distinct exception left: it and the first
 path of its children group alone (`Group[E, E, E]` is `E`). Several: one of each, then the
-root group. A broken tree (an id missing, repeated or its own parent, no root) is not reduced.
+root group. A broken tree (an id missing, repeated or its own parent, no root, a cycle) is not
+reduced.
 """
 
 from __future__ import annotations
@@ -48,22 +49,34 @@ def exceptions_for_grouping(exceptions: list[ErrorDetail], keys: list[str]) -> l
         return children.get(ident, []) if ident is not None else []
 
     def top_level(index: int, seen: frozenset[int]) -> list[int]:
-        if index in seen:  # a cycle: nothing below it is top-level
-            return []
+        if index in seen:  # a cycle: Sentry's recursion never ends, and it gives up
+            raise _Cycle
         if exceptions[index].is_group:
             return [t for child in kids(index) for t in top_level(child, seen | {index})]
         return [index]
 
-    tops = sorted(top_level(root, frozenset()), key=lambda i: exceptions[i].type, reverse=True)
+    try:
+        found = top_level(root, frozenset())
+    except _Cycle:
+        return everything
+    # Sentry sorts on `str(exception.type)`: a member without a type sorts as "None".
+    tops = sorted(found, key=lambda i: exceptions[i].type or "None", reverse=True)
     if not tops:
         return everything
     distinct = [next(run) for _, run in groupby(tops, key=lambda i: keys[i])]
     if len(distinct) == 1:
         path = [distinct[0]]
-        while kids(path[-1]) and len(path) <= len(exceptions):
-            path.append(kids(path[-1])[0])
+        while kids(path[-1]):
+            child = kids(path[-1])[0]
+            if child in path:  # a cycle again: Sentry's recursion gives up
+                return everything
+            path.append(child)
         return path
     return [*distinct, root]
+
+
+class _Cycle(Exception):
+    """The exception tree loops: Sentry's recursive walk of it fails, and it keeps the list."""
 
 
 def _key(exc: ErrorDetail, app: Component, system: Component) -> str:

@@ -9,7 +9,8 @@ for the frames after (`^`, toward the crash) or before (`v`) the match instead o
 itself, or a `category=` that later rules match on.
 
 Rules run in two passes, as Sentry's: the classifying actions (in-app, category) of every rule
-first, rule by rule and frame by frame, then the grouping actions on what the first pass made.
+first, rule by rule (each matched against every frame before its actions apply), then the
+grouping actions on what the first pass made.
 The rules themselves are in `rules.py`.
 """
 
@@ -64,39 +65,61 @@ class MatchFrame(NamedTuple):
     """The file name as sent (`stack.filename`), apart from the path (`abs_path` first)."""
 
 
+# `globset`'s recursive tokens: `**/` first, `/**` last, `/**/` inside.
+_RECURSIVE_PREFIX, _RECURSIVE_SUFFIX, _RECURSIVE_MIDDLE = "(?:/?|.*/)", "/.*", "(?:/|/.*/)"
+
+
 def _glob(pattern: str, path_like: bool) -> re.Pattern[str]:
-    """A glob as Sentry reads it: `*` any run (not crossing `/` in paths, where `**` does),
-    `?` one character, `[…]` a class, `\\x` a literal x."""
-    out: list[str] = []
+    """A glob as Sentry's rules read it: `sentry-ophio` builds each with the `globset` crate
+    (`translate_pattern`), separators literal for paths and packages. `*` is any run (not
+    crossing a `/` in a path), `?` one character, `[…]` a class, `\\x` a literal x outside
+    paths (a path's `\\` is a `/`); `**` is recursive only as a whole path component (`**/x`,
+    `x/**`, `x/**/y`), elsewhere it is two `*`."""
+    if path_like:
+        pattern = pattern.replace("\\", "/")
+    star, one = ("[^/]*", "[^/]") if path_like else (".*", ".")
+    tokens: list[str] = []
+    prev: str | None = None  # the character before the one being read, as globset keeps it
     i = 0
     while i < len(pattern):
         char = pattern[i]
         if char == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
+            tokens.append(re.escape(pattern[i + 1]))
+            prev, i = pattern[i + 1], i + 2
+            continue
+        if char == "*" and pattern.startswith("**", i):
+            after = pattern[i + 2] if i + 2 < len(pattern) else None
+            if not tokens and after in (None, "/"):
+                tokens.append(_RECURSIVE_PREFIX)
+                prev, i = after, i + (2 if after is None else 3)
+                continue
+            if not tokens or prev != "/" or after not in (None, "/"):
+                tokens += [star, star]
+                prev, i = "*", i + 2
+                continue
+            last = tokens.pop()  # the `/` before, or a recursive token holding it
+            if last in (_RECURSIVE_PREFIX, _RECURSIVE_SUFFIX):
+                tokens.append(last)
+            else:
+                tokens.append(_RECURSIVE_SUFFIX if after is None else _RECURSIVE_MIDDLE)
+            prev, i = after, i + (2 if after is None else 3)
             continue
         if char == "*":
-            if path_like and pattern.startswith("**", i):
-                out.append(".*")
-                i += 2
-                continue
-            out.append("[^/]*" if path_like else ".*")
+            tokens.append(star)
         elif char == "?":
-            out.append(".")
-        elif char == "[":
-            end = pattern.find("]", i + 2)
-            if end < 0:
-                out.append(re.escape(char))
-            else:
-                inner = pattern[i + 1 : end]
-                if inner.startswith("!"):
-                    inner = "^" + inner[1:]
-                out.append("[" + inner.replace("\\", "\\\\").replace("[", "\\[") + "]")
-                i = end
+            tokens.append(one)
+        elif char == "[" and (end := pattern.find("]", i + 2)) >= 0:
+            inner = pattern[i + 1 : end]
+            if inner.startswith(("!", "^")):
+                inner = "^" + inner[1:]
+            tokens.append("[" + inner.replace("\\", "\\\\").replace("[", "\\[") + "]")
+            prev, i = "]", end + 1
+            continue
         else:
-            out.append(re.escape(char))
-        i += 1
-    return re.compile("".join(out) + r"\Z", re.S)
+            tokens.append(re.escape(char))
+        prev, i = char, i + 1
+    body = ".*" if tokens == [_RECURSIVE_PREFIX] else "".join(tokens)
+    return re.compile(body + r"\Z")
 
 
 class _Matcher(NamedTuple):
@@ -141,7 +164,12 @@ def _matcher(token: str) -> _Matcher:
     pattern = pattern.lower() if path_like else pattern
     pieces = re.split(r"[*?\\]|\[[^\]]*\]", pattern)
     return _Matcher(
-        field, negated, _glob(pattern, path_like), frozenset(), max(pieces, key=len, default="")
+        field,
+        negated,
+        _glob(pattern, path_like),
+        frozenset(),
+        # A leading `**/` matches nothing before its `/` too: the needle leaves the `/` out.
+        max(pieces, key=len, default="").lstrip("/"),
     )
 
 
@@ -350,7 +378,8 @@ def _candidates(frame: MatchFrame) -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 @lru_cache(maxsize=16_384)
 def enhance(frames: tuple[MatchFrame, ...]) -> Enhanced:
-    """Apply the built-in rules to a stack (caller first): rule by rule, frame by frame."""
+    """Apply the built-in rules to a stack (caller first): rule by rule, each to every frame
+    it matches."""
     current = list(frames)
     n = len(frames)
     categories: list[str | None] = [None] * n
@@ -362,18 +391,23 @@ def enhance(frames: tuple[MatchFrame, ...]) -> Enhanced:
         for a in _CLASSIFIERS[r].actions
         if a.kind == "category"
     }
-    for r, i in sorted(
-        (r, i) for i, c in enumerate(candidates) for r in c[0] if _CLASSIFIERS[r].needs <= given
-    ):
+    by_rule: dict[int, list[int]] = {}
+    for i, c in enumerate(candidates):
+        for r in c[0]:
+            if _CLASSIFIERS[r].needs <= given:
+                by_rule.setdefault(r, []).append(i)
+    for r in sorted(by_rule):
         rule = _CLASSIFIERS[r]
-        if not rule.matches(current, categories, i):
-            continue
-        for action in rule.actions:
-            if action.kind == "category":
-                categories[i] = str(action.value)
-            elif action.kind == "app":
-                for j in _reach(action, i, n):
-                    current[j] = current[j]._replace(in_app=bool(action.value))
+        # As sentry-ophio's `apply_modifications_to_frames`: every frame the rule matches,
+        # then its actions on all of them (what it sets does not change what it matches).
+        matched = [i for i in by_rule[r] if rule.matches(current, categories, i)]
+        for i in matched:
+            for action in rule.actions:
+                if action.kind == "category":
+                    categories[i] = str(action.value)
+                elif action.kind == "app":
+                    for j in _reach(action, i, n):
+                        current[j] = current[j]._replace(in_app=bool(action.value))
     group: list[tuple[bool, str] | None] = [None] * n
     final = set(categories)
     for r, i in sorted(

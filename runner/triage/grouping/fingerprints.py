@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 
-from runner.triage.grouping import strategies
+from runner.triage.grouping import normalize, strategies
 from runner.triage.grouping.component import Component
 from store.signal import Frame, Signal
 
-_VARIABLE = re.compile(r"^\{\{\s*(\S+)\s*\}\}$")  # Sentry's: names are case-sensitive
+VARIABLE = re.compile(r"\{\{\s*(\S+)\s*\}\}\Z")  # Sentry's: names are case-sensitive
 
 # Sentry's built-in fingerprinting rules: (platform family, test, fingerprint).
 _HYDRATION = frozenset(
@@ -28,15 +28,38 @@ _HYDRATION = frozenset(
 )
 
 
-def _crash_frame(signal: Signal) -> Frame | None:
-    """Sentry's crash frame: the highest in-app frame of the raised exception (else of the
-    event's stack), or the highest frame when none is in-app."""
-    frames = (
-        signal.error.frames if signal.error is not None and signal.error.frames else signal.stack
-    )
+def crash_frame(frames: list[Frame], platform: str | None) -> Frame | None:
+    """Sentry's crash frame (`processing.get_crash_frame_from_event_data`): the highest frame
+    in-app after the stack trace rules, else the highest frame."""
     if not frames:
         return None
-    return next((f for f in reversed(frames) if f.in_app), frames[-1])
+    marks = strategies.in_app_marks(frames, platform)
+    in_app = [f for f, app in zip(frames, marks, strict=True) if app]
+    return in_app[-1] if in_app else frames[-1]
+
+
+def variable_frames(signal: Signal) -> list[Frame]:
+    """The frames Sentry's fingerprint variables read: the raised exception's, else the
+    event's bare stack trace, else its one thread's, as ingestion kept them
+    (`FINGERPRINT_FRAMES`) where they are not the stack grouping reads."""
+    kept = signal.contexts.get(FINGERPRINT_FRAMES)
+    if isinstance(kept, dict) and isinstance(kept.get("frames"), list):
+        return [Frame.model_validate(f) for f in kept["frames"] if isinstance(f, dict)]
+    if signal.error is not None and signal.error.frames:
+        return signal.error.frames
+    return signal.stack
+
+
+FIELD_VARIABLES = {"transaction": "transaction", "logger": "logger"}
+"""The fingerprint variables that read an event field Sentry also copies into a tag."""
+
+FINGERPRINT_FIELDS = "fingerprint_fields"
+"""The context that holds those fields of a Sentry event whose fingerprint names them: the tag
+of the name may be a client's own."""
+
+FINGERPRINT_FRAMES = "fingerprint_frames"
+"""The context that holds, as `{"frames": [...]}`, the frames Sentry's fingerprint variables
+read, when the event has such variables and those frames are not the stack grouping reads."""
 
 
 def _basename(path: str | None) -> str | None:
@@ -64,6 +87,11 @@ _VARIABLES = {
     "level": "level",
     "logger": "logger",
 }
+_FRAME_KEYS = frozenset({"function", "abs-path", "filename", "module", "package"})
+
+
+FRAME_VARIABLES = frozenset(n for n, key in _VARIABLES.items() if key in _FRAME_KEYS)
+"""The fingerprint variables that read the crash frame."""
 
 
 def _variable(name: str, signal: Signal) -> str:
@@ -76,9 +104,12 @@ def _variable(name: str, signal: Signal) -> str:
     if key is None:
         return f"<unrecognized-variable-{name}>"
     error = signal.error
-    frame = _crash_frame(signal)
+    frame = crash_frame(variable_frames(signal), signal.platform) if key in _FRAME_KEYS else None
     value: str | None
-    if key == "transaction":
+    fields = signal.contexts.get(FINGERPRINT_FIELDS)
+    if key in FIELD_VARIABLES and isinstance(fields, dict):
+        value = fields.get(key) if isinstance(fields.get(key), str) else None
+    elif key == "transaction":
         value = signal.tags.get("transaction")
     elif key == "message":
         value = signal.text or signal.message_template or (error.message if error else None)
@@ -97,7 +128,13 @@ def _variable(name: str, signal: Signal) -> str:
     elif key == "abs-path":
         value = frame.abs_path or frame.file
     elif key == "filename":
-        value = frame.file  # the file name as sent (else the path), not its base name
+        # The file name (else the path), not its base name, as Sentry's ingestion leaves it:
+        # a URL alone gives its path, a browser file loses its query string.
+        value = frame.file
+        if value is not None and frame.abs_path is None:
+            value = normalize.url_path(value)
+        if value is not None and signal.platform == "javascript":
+            value = normalize.strip_query(value)
     elif key == "module":
         value = frame.module
     else:
@@ -113,7 +150,7 @@ def custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str, 
     values: list[Component | str] = []
     hybrid = False
     for part in parts:
-        match = _VARIABLE.match(part)
+        match = VARIABLE.match(part)
         if match and match.group(1) == "default":
             hybrid = True
             if default is not None:
@@ -140,12 +177,14 @@ def built_in(signal: Signal) -> Component | None:
         return None
     chain = [*signal.error.chain, signal.error] if signal.error is not None else []
     if any(
-        e.type == "ChunkLoadError" or e.message.lower().startswith("chunkloaderror") for e in chain
+        e.type == "ChunkLoadError" or e.message.strip().lower().startswith("chunkloaderror")
+        for e in chain
     ):
         return Component("fingerprint", ["chunkloaderror"], hint="built-in rule: ChunkLoadError")
     transaction = signal.tags.get("transaction")
+    # Sentry's rules read values stripped (`EventDatastore`).
     texts = [signal.text or "", *(e.message for e in chain)]
-    if transaction is not None and any(t.lower() in _HYDRATION for t in texts):
+    if transaction is not None and any(t.strip().lower() in _HYDRATION for t in texts):
         return Component(
             "fingerprint", ["hydrationerror", transaction], hint="built-in rule: hydration error"
         )

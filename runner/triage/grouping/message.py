@@ -7,7 +7,8 @@ name under one of the hundred most common top-level domains), `<ip>` (v4 and v6,
 word), `<traceparent>` (W3C and AWS trace ids), `<uuid>`, `<sha1>`, `<md5>`, `<date>`
 (RFC 822/850/1123/3339, JavaScript's `Date` string, ISO dates and times with or without an
 offset, 12- and 24-hour clock times, `datetime(...)` reprs), `<duration>` (`12ms`, `1.5s`),
-`<swift_txn_id>`, `<hex>` (`0x…`, or 8 to 128 hex digits of one case holding a digit),
+`<swift_txn_id>`, `<hex>` (`0x…`, or a bare run of one case: 4 to 6 characters with a digit
+and a letter, 8 to 128 of any),
 `<git_sha>` (7 mixed hex digits), `<float>`, `<int>` (up to 7 digits), and after an `=`,
 `<quoted_str>` and `<bool>`.
 """
@@ -92,9 +93,10 @@ _PATTERNS = {
     ),
     "duration": r"\b(\d+ms)|(\d+(\.\d+)?s)\b",
     "swift_txn_id": r"(\btx[0-9a-f]{21}-[0-9a-f]{10}\S*)",
-    # `0x…` of any length; bare hex of 8 to 128 digits, one case, holding a digit.
-    "hex": r"(\b0[xX][0-9a-fA-F]+\b)|(\b(?=[a-f]*[0-9])[0-9a-f]{8,128}\b)"
-    r"|(\b(?=[A-F]*[0-9])[0-9A-F]{8,128}\b)",
+    # `0x…` of any length; bare hex of one case, 4 to 6 characters holding a digit and a
+    # letter (7 are a git sha), or 8 to 128 of any; a dash joining no two words its minus.
+    "hex": r"(\b0[xX][0-9a-fA-F]+\b)|(\b|(?<!\w)-)((?=[a-f]*[0-9])(?=[0-9]*[a-f])[0-9a-f]{4,6}"
+    r"|(?=[A-F]*[0-9])(?=[0-9]*[A-F])[0-9A-F]{4,6}|[0-9a-f]{8,128}|[0-9A-F]{8,128})\b",
     "git_sha": r"(\b(?=[a-f]*[0-9])(?=[0-9]*[a-f])[0-9a-f]{7}\b)",
     "float": r"-\d+\.\d+\b|\b\d+\.\d+\b",
     # A dash is a minus sign only when it joins no two words; eight digits and more are hex.

@@ -246,6 +246,14 @@ def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
     )
 
 
+def in_app_marks(frames: list[Frame], platform: str | None) -> tuple[bool, ...]:
+    """Each frame's in-app mark after the built-in stack trace rules, as Sentry writes them
+    into the event before anything reads it (`apply_category_and_updated_in_app_to_frames`,
+    an unset mark made False by `_normalize_in_app`)."""
+    keys = stack_key(frames, platform)
+    return enhance(tuple(_base(k[:_REPEAT], platform).match for k in keys)).in_app
+
+
 @lru_cache(maxsize=32_768)
 def _stacktraces(
     keys: tuple[tuple[object, ...], ...], platform: str | None, harness: bool

@@ -28,7 +28,7 @@ from runner.triage.grouping.component import Component, digest
 from runner.triage.grouping.security import security
 from store.signal import ErrorDetail, Frame, Signal
 
-GROUPING_VERSION = "overnight:2026-12-04"
+GROUPING_VERSION = "overnight:2026-12-05"
 """This grouping's configuration; it follows Sentry's default, `newstyle:2026-01-20` (source
 lines, recursion, built-in stack trace rules, native name trimming since `overnight:2026-12-02`;
 Sentry's current native name trimming and parameterisation, the JavaScript `webpack:`/`app:`
@@ -37,7 +37,8 @@ in-app rules and a length-prefixed digest since `overnight:2026-12-03`; since
 ones, `file://` frames keeping their file name, a lone nameless JavaScript frame not from a
 URL ignored, CPython's multiprocessing line parameterised, recursion read on trimmed names,
 unknown fingerprint variables flagged, a stackless cause out of the system variant, templates
-and CSP reports as Sentry's strategies read them)."""
+and CSP reports as Sentry's strategies read them; since `overnight:2026-12-05`: a value-only
+exception without a type)."""
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")  # Sentry's: lower-case only; others are hashed
 
@@ -79,10 +80,21 @@ def default_trees(signal: Signal) -> dict[str, Component]:
     if error is not None:
         chain = _exceptions(error)
         harness = signal.kind == "regression"
-        return {
+        trees = {
             "app": chained_exception(chain, signal.platform, "app", harness),
             "system": chained_exception(chain, signal.platform, "system", harness),
         }
+        if trees["app"].contributes or trees["system"].contributes:
+            return trees
+        # Sentry's strategies in order of score, the first one contributing wins: an exception
+        # that groups on nothing leaves the event to its thread, its stack, its message.
+        return _after_exception(signal) or trees
+    return _after_exception(signal)
+
+
+def _after_exception(signal: Signal) -> dict[str, Component]:
+    """The trees of the strategies after the exception's: threads or the bare stack trace, a
+    template, a security report, the message."""
     if signal.kind == "feedback":
         # A person's words are not a message template: equal words from two people say little.
         return {}
@@ -301,7 +313,13 @@ def fast_hash(signal: Signal) -> tuple[str | None, str, str | None]:
         trees = [result.trees.get(result.variant)]
         if result.system is not None:
             trees.append(result.trees.get("system"))
-        independent = all(t is not None and not _values_count(t) for t in trees)
+        # Only the exception's own trees (not a thread's stack or a message it fell back to)
+        # are decided by the key.
+        independent = (
+            not signal.stack
+            and result.variant in ("app", "system")
+            and all(t is not None and not _values_count(t) for t in trees)
+        )
         cached = (result.hash, result.variant, result.basis, result.system) if independent else None
         if len(_STACKS) < _MAX_STACKS:
             _STACKS[key] = cached
