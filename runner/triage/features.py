@@ -20,8 +20,9 @@ import sqlite_utils
 from pydantic_core import from_json, to_json
 
 from runner.triage.fingerprint import Fingerprint, fingerprint
+from runner.triage.report_text import without_template
 from runner.triage.structure import Structure, structure
-from runner.triage.text import normalise, without_template
+from runner.triage.text import normalise
 from runner.triage.vocabulary import (
     content_words,
     place_words,
@@ -199,6 +200,7 @@ COMPUTED_BY = (
     "runner.triage.fingerprint",
     "runner.triage.grouping",
     "runner.triage.structure",
+    "runner.triage.report_text",
     "runner.triage.text",
     "runner.triage.vocabulary",
     "store.signal",

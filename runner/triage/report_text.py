@@ -1,0 +1,117 @@
+"""What of a person's report is their own words: not the tracker's template around them, a
+pasted log or config read for what identifies it, a line a log repeats said once.
+
+Reports on a tracker come in issue forms, with checklists and pictures, and people paste their
+settings and logs into them: the same words in unrelated reports. Comparing those would rank
+reports by their template and their pastes. The text is untrusted data: only compared.
+"""
+
+from __future__ import annotations
+
+import re
+
+# What a tracker's template or editor puts around a person's words: instructions in HTML
+# comments, pictures, the folds around a long paste (`<details><summary>Logs</summary>`), the
+# ticked checklist every report carries, and an issue form's placeholder for a field left
+# empty. They are the same in unrelated reports, and a long template can crowd the words out
+# of the part that is read.
+_TEMPLATE = (
+    re.compile(r"<!--.*?(?:-->|\Z)", re.S),
+    re.compile(r"!\[[^\]\n]*\]\([^)\s]*\)|<img\b[^>]*>", re.I),
+    re.compile(r"<summary\b[^>]*>.*?</summary>|</?details\b[^>]*>", re.I | re.S),
+    re.compile(r"^[ \t]*(?:[-*+]|\d+\.)[ \t]+\[[ xX]\][^\n]*$", re.M),
+    re.compile(r"^[ \t]*_No response_[ \t]*$", re.M),
+)
+
+
+# A pasted block (a log, a config, a stack trace) is read for what identifies it: its first
+# lines (the command, the exception, the first frames) and the lines that say something
+# failed. Whole, a long config or log shares its keys and timestamps with every report that
+# pastes one, and outweighs what the person wrote. A block is fenced (```), or a run of lines
+# a program wrote: pasted bare, inside <details>, or indented.
+_FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(.*?)(?:^[ \t]*\1[`~]*[ \t]*$|\Z)", re.M | re.S)
+_FAILING_LINE = re.compile(
+    r"error|exception|fail|fatal|panic|abort|crash|denied|refused|timed? ?out|cannot|can't|"
+    r"unable|exited|not found|invalid",
+    re.I,
+)
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
+BLOCK_FIRST_LINES = 2
+BLOCK_FAILING_LINES = 3
+PASTED_RUN = 6
+"""Lines a program wrote, one after another, that make a block without a fence: fewer are a
+list of versions or settings a template asks for, which are the person's answers."""
+
+
+def _block_lines(lines: list[str]) -> list[str]:
+    """The lines of a pasted block that are read: the first, and a few that say what failed."""
+    rest = lines[BLOCK_FIRST_LINES:]
+    failing = [line for line in rest if _FAILING_LINE.search(line)][:BLOCK_FAILING_LINES]
+    return lines[:BLOCK_FIRST_LINES] + failing
+
+
+def _fenced_block(match: re.Match[str]) -> str:
+    lines = [line for line in match.group(2).splitlines() if line.strip()]
+    return "\n".join(_block_lines(lines)) + "\n"
+
+
+_LIST_ITEM = re.compile(r"\s*(?:\d+[.)]|[-*+•])\s+[^\W\d_]")
+
+
+def machine_made(line: str) -> bool:
+    """A line a program wrote (a log line, a setting, a stack frame) rather than a sentence:
+    fewer than four words, or fewer letters than signs and digits make up. A list item is a
+    person's (steps to reproduce: "2. Click Export"), however short."""
+    chars = len(line) - line.count(" ") - line.count("\t")
+    if not chars or _LIST_ITEM.match(line):
+        return False
+    words = _LETTER_WORD.findall(line)
+    return len(words) < 4 or sum(map(len, words)) < 0.6 * chars
+
+
+def _bare_blocks(text: str) -> str:
+    """`text` with each run of `PASTED_RUN` or more machine-made lines read as a block."""
+    if text.count("\n") < PASTED_RUN - 1:
+        return text  # most feedback: a line or two
+    kept: list[str] = []
+    run: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if machine_made(line):
+            run.append(line)
+            continue
+        kept += _block_lines(run) if len(run) >= PASTED_RUN else run
+        run = []
+        kept.append(line)
+    return "\n".join(kept[:-1])
+
+
+def without_template(text: str) -> str:
+    """A person's text without template instructions, pictures, checklists and empty-field
+    placeholders, pasted blocks cut to what identifies them, and a line a log repeats said
+    once (`said_once`)."""
+    if "<" in text or "[" in text or "_No response_" in text:
+        for pattern in _TEMPLATE:
+            text = pattern.sub(" ", text)
+    if "```" in text or "~~~" in text:
+        text = _FENCED.sub(_fenced_block, text)
+    return said_once(_bare_blocks(text))
+
+
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def said_once(text: str) -> str:
+    """Each line once, lines that differ only in their numbers being one line: how often a
+    person comes back to a word says what they write about; how often a pasted log prints
+    the same line with another timestamp says nothing."""
+    lines = text.splitlines()
+    if len(lines) < 2:
+        return text
+    seen: set[str] = set()
+    kept = []
+    for line in lines:
+        key = _DIGIT_RUN.sub("0", line.strip())
+        if key not in seen or not key:
+            seen.add(key)
+            kept.append(line)
+    return "\n".join(kept)
