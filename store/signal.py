@@ -174,3 +174,36 @@ def content_id(*parts: str) -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+_SECONDS: dict[tuple[int, int, int, int, int, int], str] = {}
+"""`iso_text`'s dates and times to the second, by their fields."""
+_LAST: list[tuple[datetime, str]] = [(datetime.min, datetime.min.isoformat())]
+"""The time `iso_text` formatted last, and its text."""
+
+
+def iso_text(moment: datetime) -> str:
+    """`moment.isoformat()`: the same text, in a third of the time for a time in UTC.
+
+    Ingest writes two times of every signal, and its features the time it happened again:
+    `isoformat` formats through `printf`, and cost more than any other step of a signal's
+    row. A time's second recurs (signals received, or happening, together), so the text of
+    a second is kept and only the microseconds are formatted; and the time formatted last is
+    the one its features ask for next (held here, that object is not another's).
+    """
+    last = _LAST[0]
+    if last[0] is moment:
+        return last[1]
+    if moment.tzinfo is not UTC:
+        return moment.isoformat()
+    key = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    second = _SECONDS.get(key)
+    if second is None:
+        if len(_SECONDS) >= 4096:  # spread-out times cannot grow it without end
+            _SECONDS.clear()
+        second = _SECONDS[key] = moment.replace(microsecond=0, tzinfo=None).isoformat()
+    micro = moment.microsecond
+    # `%` formats an int in two thirds of the instructions of an f-string's format spec
+    text = "%s.%06d+00:00" % (second, micro) if micro else second + "+00:00"  # noqa: UP031
+    _LAST[0] = (moment, text)
+    return text
