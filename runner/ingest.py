@@ -20,7 +20,6 @@ import shutil
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -111,10 +110,13 @@ def split(batch: Iterable[Parsed], *, with_features: bool = True) -> Split:
             bad.append(rejection(item.source, f"{item.source}:{item.id}", f"{exc}", item.raw))
             continue
         # A signal is never lost to a fault in triage's code: stored without its features,
-        # it has them computed by triage, which reports the fault.
+        # it has them computed by triage, which reports the fault. (A `try`, not `suppress`:
+        # that is a context manager made, entered and left for every signal.)
         if with_features:
-            with suppress(Exception):
+            try:  # noqa: SIM105
                 features.append(stored_row(item))
+            except Exception:
+                pass
     return rows, features, bad
 
 

@@ -182,3 +182,36 @@ def content_id(*parts: str) -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+_TWO = tuple(f"{n:02d}" for n in range(100))
+"""Two digits of every number below 100: a time's fields are written by looking them up."""
+_LAST: list[tuple[datetime, str]] = [(datetime.min, datetime.min.isoformat())]
+"""The time `iso_text` formatted last, and its text."""
+
+
+def iso_text(moment: datetime) -> str:
+    """`moment.isoformat()`: the same text, in half the time for a time in UTC.
+
+    Ingest writes two times of every signal, and its features the time it happened again;
+    `isoformat` formats each field through `printf`, and cost more than any other step of a
+    signal's row but its validation and its JSON. Here each field is two digits looked up.
+    The time formatted last is the one a signal's features ask for next, so it is kept (held
+    here, the object cannot be freed and its address taken by another).
+    """
+    last = _LAST[0]
+    if last[0] is moment:
+        return last[1]
+    if moment.tzinfo is not UTC:
+        return moment.isoformat()
+    two = _TWO
+    year, micro = moment.year, moment.microsecond
+    text = (
+        f"{two[year // 100]}{two[year % 100]}-{two[moment.month]}-{two[moment.day]}"
+        f"T{two[moment.hour]}:{two[moment.minute]}:{two[moment.second]}"
+    )
+    if micro:
+        text += f".{two[micro // 10_000]}{two[micro // 100 % 100]}{two[micro % 100]}"
+    text += "+00:00"
+    _LAST[0] = (moment, text)
+    return text

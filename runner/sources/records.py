@@ -47,8 +47,8 @@ def native_envelope(record: dict[str, Any], raw: str, source: str) -> Signal:
     data["occurred_at"] = parse_timestamp(data.get("occurred_at"), now)
     if not data.get("title"):
         data["title"] = _envelope_title(data)
-    try:
-        return Signal.model_validate(data)
+    try:  # `model_validate`, without its layer of keyword arguments (a call a record)
+        return Signal.__pydantic_validator__.validate_python(data)
     except ValidationError as exc:
         raise BadRecord(describe_validation_error(exc)) from exc
 

@@ -31,7 +31,7 @@ from runner.triage.vocabulary import (
     reports_failure,
     route_record_ids,
 )
-from store.signal import Signal
+from store.signal import Signal, iso_text
 from store.signal_features import envelopes_without_features, span_features
 from store.signals import Span
 
@@ -173,8 +173,9 @@ def features(signal: Signal) -> Features:
             signal.id,
             signal.kind,
             signal.source,
-            # seen; most signals happened in UTC already (a sign of it is enough: same text)
-            (occurred if occurred.tzinfo is UTC else occurred.astimezone(UTC)).isoformat(),
+            # seen; most signals happened in UTC already (a sign of it is enough: same text),
+            # and their row has just formatted the time (`iso_text` keeps the last)
+            iso_text(occurred if occurred.tzinfo is UTC else occurred.astimezone(UTC)),
             signal.environment,
             signal.level,
             signal.test_id,
@@ -245,8 +246,8 @@ def encode(f: Features) -> str:
         f.level,
         f.test_id,
         f.event,
-        f.fingerprint,
-        f.structure,
+        tuple(f.fingerprint),  # the same list, but pydantic-core
+        tuple(f.structure),  # writes a plain tuple in a third of a named one's time
         f.text,
         f.actor,
         sorted(f.words),

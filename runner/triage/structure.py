@@ -57,6 +57,14 @@ def normalise_route(route: str | None) -> str | None:
     """`https://x/api/orders/123?x=1` → `/api/orders/:id`: path only, ids folded, lower case."""
     if not route:
         return None
+    # Most routes recur whole (a page, an endpoint): one look-up instead of a split, a fold
+    # of each segment and a join. Those that carry ids miss, and are folded segment by segment.
+    if len(route) <= _CACHED_PATH:
+        return _cached_route(route)
+    return _normalise_route(route)
+
+
+def _normalise_route(route: str) -> str | None:
     text = route.strip()
     if "://" in text:
         text = urlsplit(text).path or "/"
@@ -82,6 +90,7 @@ def _fold(segment: str) -> str:
 # short paths, so hostile long routes cannot bloat the cache.
 _CACHED_PATH = 256
 _cached_fold = lru_cache(maxsize=16_384)(_fold)
+_cached_route = lru_cache(maxsize=4_096)(_normalise_route)
 
 
 def flags_key(flags: dict[str, object]) -> str | None:
@@ -113,14 +122,17 @@ def structure(signal: Signal) -> Structure:
     location = normalise_route(signal.route)
     if location is None and signal.test_id:
         location = "test:" + test_function(signal.test_id)
-    return Structure(
-        location=location,
-        # A value-only exception has no type: unknown, not the displayed "Error".
-        error_type=(signal.error.type or None) if signal.error else None,
-        top_frame=top_frame(signal),
-        kind=signal.kind,
-        flags=flags_key(signal.flags),
-        release=signal.release,
+    # Positional, in the order of the fields, through `_make`: ingest builds one a signal.
+    return Structure._make(
+        (
+            location,
+            # A value-only exception has no type: unknown, not the displayed "Error".
+            (signal.error.type or None) if signal.error else None,  # error_type
+            top_frame(signal),
+            signal.kind,
+            flags_key(signal.flags),  # flags
+            signal.release,
+        )
     )
 
 
