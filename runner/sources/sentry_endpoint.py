@@ -25,7 +25,7 @@ import sqlite_utils
 from runner.ingest import IngestReport, split
 from runner.sources import Parsed
 from runner.sources.http_body import BodyError, read_chunked
-from runner.sources.sentry_request import Limits, Verdict, error, judge
+from runner.sources.sentry_request import Limits, Verdict, error, judge, refuse_before_body
 from store import open_db
 
 # Browsers may send to the endpoint from any page (a browser SDK in the application being
@@ -46,6 +46,8 @@ CORS_PREFLIGHT = {
 MAX_BATCH = 1_000
 IDLE_TIMEOUT_S = 30
 LINGER_S = 2.0
+UNDECLARED_LINGER_BYTES = 1_048_576
+"""How much of a refused chunked body is read before closing, so the reply arrives."""
 
 
 @dataclass
@@ -227,6 +229,13 @@ class _Handler(BaseHTTPRequestHandler):
         server = self.server
         server.stats.add(requests=1)
         headers = {name.lower(): value for name, value in self.headers.items()}
+        refused = refuse_before_body(server.limits, self.path, headers)
+        if refused is not None:
+            # Not a byte of a body sent with a wrong key is read (it may be megabytes).
+            declared = headers.get("content-length", "")
+            self._linger = int(declared) if declared.isdigit() else UNDECLARED_LINGER_BYTES
+            self._reply(refused, close=True)
+            return
         try:
             raw = self._read_body(headers, server.limits.max_body_bytes)
         except BodyError as exc:

@@ -90,17 +90,31 @@ def error(status: int, message: str, **extra: Any) -> Verdict:
     return Verdict(status=status, body={"error": message, **extra})
 
 
-def judge(limits: Limits, path: str, headers: dict[str, str], raw: bytes, client: str) -> Verdict:
-    """Everything after the body was read (within `max_body_bytes`); headers lower-cased."""
+def refuse_before_body(limits: Limits, path: str, headers: dict[str, str]) -> Verdict | None:
+    """What the request line and headers alone refuse, before a byte of the body is read: not
+    an ingest path, another project, a wrong key. (A key sent only in the envelope's header
+    needs the body.) Headers lower-cased."""
     where = route(path)
     if where is None:
         return error(404, "not a Sentry ingest path; use /api/<project>/envelope/")
-    project, kind = where
+    project, _kind = where
     if project != limits.project:
         return error(404, f"unknown project {project[:40]!r}; this endpoint serves one project")
     key = request_key(headers, path)
     if key is not None and not key_matches(key, limits.key):
         return error(401, "wrong sentry_key for this project")
+    return None
+
+
+def judge(limits: Limits, path: str, headers: dict[str, str], raw: bytes, client: str) -> Verdict:
+    """Everything after the body was read (within `max_body_bytes`); headers lower-cased."""
+    refused = refuse_before_body(limits, path, headers)
+    if refused is not None:
+        return refused
+    where = route(path)
+    assert where is not None  # refused above otherwise
+    kind = where[1]
+    key = request_key(headers, path)
     origin = f"{client} POST {urlsplit(path).path}"
     if encoding := headers.get("content-encoding"):
         # The same bytes under another encoding fail for another reason: a row of their own.

@@ -191,6 +191,18 @@ def test_a_browser_sdk_is_answered_as_relay_answers_it(served: Any, tools: Any) 
     connection.close()
 
 
+def test_a_wrong_key_is_refused_before_the_body_is_read(served: Any) -> None:
+    # The key in the headers is wrong: the reply comes at once, while most of the declared
+    # body has not even been sent (before, the endpoint waited for all of it).
+    with socket.create_connection((served.host, served.port), timeout=3) as sock:
+        sock.sendall(
+            b"POST /api/42/envelope/ HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n"
+            b"X-Sentry-Auth: Sentry sentry_key=wrong, sentry_version=7\r\n\r\n" + b"{" * 1000
+        )
+        reply = read_until_closed(sock)
+    assert reply.startswith(b"HTTP/1.1 401") and b"wrong sentry_key" in reply
+
+
 def test_brotli_bombs_and_broken_brotli_are_refused_and_an_unknown_encoding_is_415(
     served: Any,
 ) -> None:
