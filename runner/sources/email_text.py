@@ -76,6 +76,15 @@ QUOTED_THREAD_LINES = 4
 """Quoted lines at the end of a message, without an attribution, that make a quoted thread."""
 
 
+_FORWARDED = re.compile(r"^\s*(?:fwd?|wg|tr)\s*:", re.I)
+
+
+def forwarded(subject: str | None) -> bool:
+    """A forward (`Fwd:`, `FW:`, German `WG:`, French `TR:`): the message it carries is the
+    point of it, not a thread to leave out."""
+    return bool(subject and _FORWARDED.match(subject))
+
+
 def own_words(body: str) -> str:
     """An e-mail body without the thread it quotes and without the sender's signature (after
     the `-- ` line mail clients write before it)."""

@@ -25,7 +25,7 @@ from runner.sources.common import (
     one_line,
     parse_timestamp,
 )
-from runner.sources.email_text import html_to_text, own_words
+from runner.sources.email_text import forwarded, html_to_text, own_words
 from store.signal import Actor, Signal, content_id, utcnow
 from store.signals import rejection
 
@@ -136,13 +136,15 @@ def read_eml_file(path: Path) -> Iterator[Parsed]:
     try:
         message = email.message_from_bytes(data, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
-        body = own_words(_body_text(message))
+        subject = _optional_str(message.get("Subject"))
+        text = _body_text(message)
+        body = text if forwarded(subject) else own_words(text)
         name, address = parseaddr(str(message.get("From", "")))
         date_header = message.get("Date")
         when = parsedate_to_datetime(str(date_header)) if date_header else _mtime(path)
         yield build(
             body=str(body),
-            subject=_optional_str(message.get("Subject")),
+            subject=subject,
             sender_name=name or None,
             sender_email=address or None,
             when=when,

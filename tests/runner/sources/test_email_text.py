@@ -88,6 +88,18 @@ def test_a_reply_is_its_own_words_without_the_thread_or_the_signature(tmp_path: 
     )
 
 
+def test_a_forward_is_the_message_it_carries(tmp_path: Path) -> None:
+    body = (
+        "See below, from our accountant.\n\n-- \nMaria\n\nFrom: Paul <paul@acme.example>\n"
+        "Sent: Monday, 23 November 2026 11:00\nTo: Maria Rossi\nSubject: Export\n\n"
+        "The CSV export with the open filter only has the header row.\n"
+    )
+    path = write_eml(tmp_path / "forward.eml", plain=body)
+    message = path.read_bytes().replace(b"Subject: Re: Export broken", b"Subject: FW: Export")
+    path.write_bytes(message)
+    assert "only has the header row" in (read(path).text or "")
+
+
 def test_other_clients_quote_the_thread_their_own_way() -> None:
     quoted = "\n".join(f"> {line}" for line in ACKNOWLEDGEMENT)
     german = (
