@@ -72,6 +72,12 @@ _ATTRIBUTION = re.compile(
 _OUTLOOK = re.compile(r"^-{2,}\s*(?:Original Message|Ursprüngliche Nachricht)\s*-{2,}\s*$", re.I)
 _OUTLOOK_HEADER = re.compile(r"^(?:From|Von|De):\s.+\n(?:Sent|Gesendet|Envoyé|Date):\s", re.M)
 _SIGNATURE = re.compile(r"^-- ?$")
+# What a mail app adds under every message it sends.
+_APP_LINE = re.compile(
+    r"^\s*(?:Sent from my \w[\w ]{0,30}|Sent from (?:Mail|Outlook) for \w+|Get Outlook for \w+"
+    r"|Von meinem \w[\w ]{0,30} gesendet|Envoyé de mon \w[\w ]{0,30})\s*$",
+    re.I,
+)
 QUOTED_THREAD_LINES = 4
 """Quoted lines at the end of a message, without an attribution, that make a quoted thread."""
 
@@ -86,8 +92,8 @@ def forwarded(subject: str | None) -> bool:
 
 
 def own_words(body: str) -> str:
-    """An e-mail body without the thread it quotes and without the sender's signature (after
-    the `-- ` line mail clients write before it)."""
+    """An e-mail body without the thread it quotes, the sender's signature (after the `-- `
+    line mail clients write before it) and the line a mail app adds ("Sent from my iPhone")."""
     lines = body.splitlines()
     end = len(lines)
     # A quote that runs to the end of the message, and the attribution line before it. A
@@ -104,6 +110,8 @@ def own_words(body: str) -> str:
         if _SIGNATURE.match(line) or _OUTLOOK.match(line):
             end = n
             break
+    while end and (not lines[end - 1].strip() or _APP_LINE.match(lines[end - 1])):
+        end -= 1
     kept = "\n".join(lines[:end])
     header = _OUTLOOK_HEADER.search(kept)
     if header:

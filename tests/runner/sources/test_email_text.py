@@ -116,6 +116,9 @@ def test_other_clients_quote_the_thread_their_own_way() -> None:
         + "\n".join(ACKNOWLEDGEMENT)
     )
     assert own_words(headers) == "Still broken."
+    phone = f"Still broken.\n\nSent from my iPhone\n\nOn Mon, 23 Nov 2026, Support wrote:\n{quoted}"
+    assert own_words(phone) == "Still broken."
+    assert own_words("Export fails.\nGet Outlook for Android") == "Export fails."
     gmail = (
         '<div>Still broken.</div><br><div class="gmail_quote"><div class="gmail_attr">On Mon, '
         "23 Nov 2026 at 11:00 Teamboard Support &lt;support@teamboard.example&gt; wrote:<br></div>"
