@@ -121,7 +121,7 @@ def read_text_file(path: Path) -> Iterator[Parsed]:
     """A plain-text file is one message, its whole content the person's words."""
     data = path.read_bytes()
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a leading UTF-8 mark (Notepad's) is not a word
         yield build(body=text, raw=text, source=SOURCE, when=_mtime(path))
     except UnicodeDecodeError as exc:
         yield rejection(SOURCE, str(path), f"not UTF-8 text ({exc.reason})", data)

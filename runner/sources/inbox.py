@@ -17,6 +17,8 @@ from runner.sources.sentry_envelope import envelope_signals, parse_envelope
 from store.signals import rejection
 
 SOURCE = "inbox"
+BOM = b"\xef\xbb\xbf"
+"""The UTF-8 byte order mark some Windows tools put at the start of a text file."""
 
 
 def read_ndjson_file(path: Path) -> Iterator[Parsed]:
@@ -42,6 +44,8 @@ def parse_ndjson_lines(path: Path, first_line: int, lines: Iterable[bytes]) -> I
     """Parse NDJSON lines numbered from `first_line` (for the rejection's origin)."""
     name = str(path)
     for number, line in enumerate(lines, start=first_line):
+        if number == 1 and line.startswith(BOM):
+            line = line[len(BOM) :]  # a UTF-8 mark, as Windows PowerShell and Notepad write
         if not line.strip():
             continue
         try:
@@ -60,7 +64,7 @@ def read_json_file(path: Path) -> Iterator[Parsed]:
     data = path.read_bytes()
     origin = str(path)
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a leading UTF-8 mark is no part of the document
         document = json.loads(text)
     except UnicodeDecodeError as exc:
         yield rejection(SOURCE, origin, f"not UTF-8 text ({exc.reason})", data)

@@ -150,3 +150,24 @@ def test_json_is_read_as_json_reads_it(value: object, ascii_only: bool) -> None:
         with pytest.raises(json.JSONDecodeError) as expected:
             json.loads(bad)
         assert str(caught.value).startswith(f"malformed JSON: {expected.value.msg} at line")
+
+
+@pytest.mark.parametrize("in_pool", [False, True])
+def test_a_file_that_begins_with_a_utf8_mark_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_pool: bool
+) -> None:
+    # Windows PowerShell 5's `Out-File -Encoding utf8` and Notepad's "UTF-8 with BOM" begin a
+    # file with the byte order mark, and write CRLF line ends. The first record of such an
+    # NDJSON file, a whole JSON file, were rejected; a text file's words began with the mark.
+    if in_pool:
+        monkeypatch.setattr(runner.ingest, "PARALLEL_MIN_BYTES", 0)
+    mark = b"\xef\xbb\xbf"
+    lines = [json.dumps({**GOOD, "text": f"report {n}"}).encode() for n in range(3)]
+    (tmp_path / "export.ndjson").write_bytes(mark + b"\r\n".join(lines) + b"\r\n")
+    (tmp_path / "one.json").write_bytes(mark + json.dumps({**GOOD, "text": "one"}).encode())
+    (tmp_path / "note.txt").write_bytes(mark + b"the dashboard froze")
+    db = open_db(tmp_path / "store.db")
+    report = ingest_paths(db, [tmp_path])
+    assert (report.new, report.rejected) == (5, 0)
+    texts = {s.text for s in iter_signals(db)}
+    assert texts == {"report 0", "report 1", "report 2", "one", "the dashboard froze"}
