@@ -107,7 +107,7 @@ def split(batch: Iterable[Parsed], *, with_features: bool = True) -> Split:
         try:
             rows.append(signal_row(item))
         except ValueError as exc:  # not writable as JSON: a lone surrogate escape (`"\ud800"`)
-            bad.append(rejection(item.source, f"{item.source}:{item.id}", f"{exc}", item.raw))
+            bad.append(rejection(item.source, f"{item.source}:{item.id}", str(exc), item.raw))
             continue
         # A signal is never lost to a fault in triage's code: stored without its features,
         # it has them computed by triage, which reports the fault. (A `try`, not `suppress`:

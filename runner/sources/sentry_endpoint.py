@@ -25,7 +25,7 @@ import sqlite_utils
 from runner.ingest import IngestReport, split
 from runner.sources import Parsed
 from runner.sources.http_body import BodyError, read_chunked
-from runner.sources.sentry_request import Limits, Verdict, error, judge, refuse_before_body
+from runner.sources.sentry_request import Limits, Verdict, admit, error, judge
 from store import open_db
 
 # Browsers may send to the endpoint from any page (a browser SDK in the application being
@@ -229,19 +229,19 @@ class _Handler(BaseHTTPRequestHandler):
         server = self.server
         server.stats.add(requests=1)
         headers = {name.lower(): value for name, value in self.headers.items()}
-        refused = refuse_before_body(server.limits, self.path, headers)
-        if refused is not None:
+        admitted = admit(server.limits, self.path, headers)
+        if isinstance(admitted, Verdict):
             # Not a byte of a body sent with a wrong key is read (it may be megabytes).
             declared = headers.get("content-length", "")
             self._linger = int(declared) if declared.isdigit() else UNDECLARED_LINGER_BYTES
-            self._reply(refused, close=True)
+            self._reply(admitted, close=True)
             return
         try:
             raw = self._read_body(headers, server.limits.max_body_bytes)
         except BodyError as exc:
             self._reply(error(exc.status, str(exc)), close=True)
             return
-        verdict = judge(server.limits, self.path, headers, raw, self.client_address[0])
+        verdict = judge(server.limits, admitted, self.path, headers, raw, self.client_address[0])
         if verdict.store:
             try:
                 server.writer.write(verdict.store)

@@ -7,6 +7,7 @@ is refused, follows Relay, Sentry's ingestion (`sentry_schema`, `sentry_message`
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -126,9 +127,9 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
         if error is None or not sentry_stack.exception_groups(error, event.get("platform"))
         else []
     )
-    if fingerprint and any(_frame_variable(part) for part in fingerprint):
+    if _names_variable(fingerprint, fingerprints.FRAME_VARIABLES):
         contexts = _with_fingerprint_frames(contexts, event, error, stack)
-    if fingerprint and any(_field_variable(part) for part in fingerprint):
+    if _names_variable(fingerprint, fingerprints.FIELD_VARIABLES):
         # Sentry's variables read these event fields, not the tags a client may also send.
         fields = {f: named[f] for f in fingerprints.FIELD_VARIABLES.values()}
         contexts = {**contexts, fingerprints.FINGERPRINT_FIELDS: fields}
@@ -257,14 +258,13 @@ def _with_template(
     return contexts if template is None else {**contexts, "grouping_template": template}
 
 
-def _frame_variable(part: str) -> bool:
-    found = fingerprints.VARIABLE.match(part)
-    return found is not None and found.group(1) in fingerprints.FRAME_VARIABLES
-
-
-def _field_variable(part: str) -> bool:
-    found = fingerprints.VARIABLE.match(part)
-    return found is not None and found.group(1) in fingerprints.FIELD_VARIABLES
+def _names_variable(fingerprint: list[str] | None, names: Container[str]) -> bool:
+    """Whether a client's fingerprint has a variable (`{{ stack.function }}`) of `names`."""
+    for part in fingerprint or ():
+        found = fingerprints.VARIABLE.match(part)
+        if found is not None and found.group(1) in names:
+            return True
+    return False
 
 
 def _with_fingerprint_frames(

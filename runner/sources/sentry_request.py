@@ -20,7 +20,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from runner.sources import Parsed
@@ -90,31 +90,42 @@ def error(status: int, message: str, **extra: Any) -> Verdict:
     return Verdict(status=status, body={"error": message, **extra})
 
 
-def refuse_before_body(limits: Limits, path: str, headers: dict[str, str]) -> Verdict | None:
-    """What the request line and headers alone refuse, before a byte of the body is read: not
-    an ingest path, another project, a wrong key. (A key sent only in the envelope's header
-    needs the body.) Headers lower-cased."""
+class Admitted(NamedTuple):
+    """A request its line and headers let through: which endpoint, and the key it sent in its
+    headers or query (None when only the envelope's header can carry one)."""
+
+    kind: str
+    """`envelope` or `store`."""
+    key: str | None
+
+
+def admit(limits: Limits, path: str, headers: dict[str, str]) -> Admitted | Verdict:
+    """What the request line and headers alone decide, before a byte of the body is read: a
+    refusal (not an ingest path, another project, a wrong key), or the request admitted.
+    Headers lower-cased."""
     where = route(path)
     if where is None:
         return error(404, "not a Sentry ingest path; use /api/<project>/envelope/")
-    project, _kind = where
+    project, kind = where
     if project != limits.project:
         return error(404, f"unknown project {project[:40]!r}; this endpoint serves one project")
     key = request_key(headers, path)
     if key is not None and not key_matches(key, limits.key):
         return error(401, "wrong sentry_key for this project")
-    return None
+    return Admitted(kind, key)
 
 
-def judge(limits: Limits, path: str, headers: dict[str, str], raw: bytes, client: str) -> Verdict:
-    """Everything after the body was read (within `max_body_bytes`); headers lower-cased."""
-    refused = refuse_before_body(limits, path, headers)
-    if refused is not None:
-        return refused
-    where = route(path)
-    assert where is not None  # refused above otherwise
-    kind = where[1]
-    key = request_key(headers, path)
+def judge(
+    limits: Limits,
+    admitted: Admitted,
+    path: str,
+    headers: dict[str, str],
+    raw: bytes,
+    client: str,
+) -> Verdict:
+    """Everything after the body of an admitted request was read (within `max_body_bytes`);
+    headers lower-cased."""
+    kind, key = admitted
     origin = f"{client} POST {urlsplit(path).path}"
     if encoding := headers.get("content-encoding"):
         # The same bytes under another encoding fail for another reason: a row of their own.
