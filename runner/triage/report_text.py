@@ -23,6 +23,45 @@ _TEMPLATE = (
     re.compile(r"^[ \t]*_No response_[ \t]*$", re.M),
 )
 
+# An issue form's questions: its headings (`### Which version are you running?`), or the bold
+# lines of a markdown template (`**Describe the bug**`). A form asks the same questions in
+# every report, and a long form's questions outweigh a short answer; a report with this many
+# headings is a form, while one heading or two may be the person's own.
+_HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t][^\n]*|\*\*[^*\n]+\*\*:?|__[^_\n]+__:?)[ \t]*$", re.M)
+FORM_HEADINGS = 3
+
+# The sentences of GitHub's default bug report template, which many projects keep and many
+# people leave in where they had nothing to say: rare words shared by unrelated reports.
+_PLACEHOLDER_TEXT = """
+A clear and concise description of what the bug is.
+A clear and concise description of what you expected to happen.
+A clear and concise description of what the problem is.
+A clear and concise description of what you want to happen.
+Steps to reproduce the behavior:
+Go to '...'
+Click on '....'
+Scroll down to '....'
+See error
+If applicable, add screenshots to help explain your problem.
+Add any other context about the problem here.
+Desktop (please complete the following information):
+Smartphone (please complete the following information):
+OS: [e.g. iOS]
+Browser [e.g. chrome, safari]
+Version [e.g. 22]
+Device: [e.g. iPhone6]
+"""
+_LINE_KEY = re.compile(r"[^a-z]+")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s*")
+
+
+def _line_key(line: str) -> str:
+    """A line by its words alone, whatever its list mark, case and punctuation."""
+    return _LINE_KEY.sub(" ", _LIST_MARK.sub("", line).lower()).strip()
+
+
+_PLACEHOLDERS = frozenset(map(_line_key, _PLACEHOLDER_TEXT.strip().splitlines()))
+
 
 # A pasted block (a log, a config, a stack trace) is read for what identifies it: its first
 # lines (the command, the exception, the first frames) and the lines that say something
@@ -86,15 +125,41 @@ def _bare_blocks(text: str) -> str:
 
 
 def without_template(text: str) -> str:
-    """A person's text without template instructions, pictures, checklists and empty-field
-    placeholders, pasted blocks cut to what identifies them, and a line a log repeats said
-    once (`said_once`)."""
+    """A person's text without template instructions, pictures, checklists, a form's
+    questions and its placeholders, pasted blocks cut to what identifies them, and a line a
+    log repeats said once (`said_once`)."""
     if "<" in text or "[" in text or "_No response_" in text:
         for pattern in _TEMPLATE:
             text = pattern.sub(" ", text)
+    if "\n" in text:  # a form is never one line: most feedback costs nothing here
+        text = _without_form(text)
     if "```" in text or "~~~" in text:
         text = _FENCED.sub(_fenced_block, text)
     return said_once(_bare_blocks(text))
+
+
+def _without_form(text: str) -> str:
+    """`text` without an issue form's questions and the default template's sentences, outside
+    its fenced blocks: a pasted script's `# comments` are no form's questions."""
+    fenced = "```" in text or "~~~" in text
+    outside = _FENCED.split(text)[::3] if fenced else [text]
+    form = sum(len(_HEADING.findall(part)) for part in outside) >= FORM_HEADINGS
+
+    def change(part: str) -> str:
+        if form:
+            part = _HEADING.sub(" ", part)
+        lines = part.split("\n")
+        kept = [line for line in lines if _line_key(line) not in _PLACEHOLDERS or not line.strip()]
+        return "\n".join(kept) if len(kept) < len(lines) else part
+
+    if not fenced:
+        return change(text)
+    parts: list[str] = []
+    start = 0
+    for block in _FENCED.finditer(text):
+        parts += [change(text[start : block.start()]), block.group(0)]
+        start = block.end()
+    return "".join([*parts, change(text[start:])])
 
 
 _DIGIT_RUN = re.compile(r"\d+")

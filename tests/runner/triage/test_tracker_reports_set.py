@@ -175,6 +175,46 @@ def test_pasted_configs_and_logs_do_not_outweigh_the_reports_words(
     assert metrics.suggest_recall_at_3 >= 0.90
 
 
+LONGER_QUESTIONS = {
+    "### Describe the bug": (
+        "### Please describe the problem you ran into, in as much detail as you can"
+    ),
+    "### Steps to reproduce": "### What exact steps would someone else follow to see it happen?",
+    "### Expected behavior": "### What did you expect to happen when you followed those steps?",
+    "### Actual behavior": "### What actually happened instead of what you expected?",
+    "### Relevant log output": "### Please paste any relevant log output (formatted as code)",
+    "### Environment": "### Which version of the app and which operating system do you use?",
+    "### Additional context": "### Is there anything else we should know about your setup?",
+}
+MORE_QUESTIONS = (
+    "### Did you try with all add-ons turned off and the app restarted in safe mode?\n\nYes\n\n"
+    "### Which installation channel did you get the application from?\n\n_No response_\n\n"
+    "### Is this a regression from an earlier version that worked for you?\n\n_No response_\n\n"
+    "### Does it also happen with a brand new profile and default settings?\n\nNot tried\n\n"
+    "### Code of Conduct\n\n- [X] I agree to follow this project's Code of Conduct"
+)
+
+
+def test_a_longer_issue_form_ranks_the_same_reports_the_same(tmp_path: Path) -> None:
+    # The form's questions made five times as long and five more of them, and half of the
+    # reports that had no form given one: the questions are the same in every report, so
+    # they must not rank reports by which form they came through. Before, @1 0.74 and @3
+    # 0.94; now 0.83 and 0.98, what the set gives as it is.
+    rng = random.Random(1)
+
+    def longer(n: int, report: dict[str, Any]) -> dict[str, Any]:
+        body = report["body"]
+        if "### Describe the bug" not in body:
+            if rng.random() >= 0.5:
+                return report
+            body = f"### Describe the bug\n\n{body}\n\n### Steps to reproduce\n\n_No response_"
+        for question, longer_one in LONGER_QUESTIONS.items():
+            body = body.replace(question, longer_one)
+        return report | {"body": f"{body}\n\n{MORE_QUESTIONS}"}
+
+    assert _reshaped(tmp_path, longer).suggest_recall_at_3 >= 0.97
+
+
 def test_the_same_reports_as_a_tracker_api_gives_them_rank_the_same(tmp_path: Path) -> None:
     # GitHub's API shape: `title`, `body`, `user.login`, `created_at`, its own `url`, and
     # `comments` as a count. The title is the person's words; before, only the body was read
