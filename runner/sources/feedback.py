@@ -137,9 +137,14 @@ def read_eml_file(path: Path) -> Iterator[Parsed]:
         message = email.message_from_bytes(data, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         subject = _optional_str(message.get("Subject"))
-        text = _body_text(message)
+        content, text = _body_text(message)
         body = text if forwarded(subject) else own_words(text)
         name, address = parseaddr(str(message.get("From", "")))
+        # Without a Message-ID, the message is known by who sent what, as it was sent: not by
+        # the words read out of it, which change when the reading gets better, and the same
+        # file ingested again would then be a second signal.
+        message_id = _optional_str(message.get("Message-ID"))
+        sent = content_id(address, subject or "", content) if message_id is None else None
         date_header = message.get("Date")
         when = parsedate_to_datetime(str(date_header)) if date_header else _mtime(path)
         yield build(
@@ -150,7 +155,7 @@ def read_eml_file(path: Path) -> Iterator[Parsed]:
             when=when,
             raw=data.decode("utf-8", "replace"),
             source=SOURCE,
-            source_id=_optional_str(message.get("Message-ID")),
+            source_id=message_id or f"sent:{sent}",
         )
     except BadRecord as exc:
         yield rejection(SOURCE, str(path), str(exc), data)
@@ -158,13 +163,13 @@ def read_eml_file(path: Path) -> Iterator[Parsed]:
         yield rejection(SOURCE, str(path), f"unreadable e-mail: {exc}", data)
 
 
-def _body_text(message: EmailMessage) -> str:
-    """The message's plain-text body, else the text its HTML body shows."""
+def _body_text(message: EmailMessage) -> tuple[str, str]:
+    """The message's body as sent (plain text, else HTML) and the text it shows."""
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
-        return ""
+        return "", ""
     content = str(part.get_content())
-    return html_to_text(content) if part.get_content_subtype() == "html" else content
+    return content, html_to_text(content) if part.get_content_subtype() == "html" else content
 
 
 def _mtime(path: Path) -> datetime:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from runner.sources import feedback
 from runner.sources.email_text import html_to_text, own_words
 from runner.sources.feedback import read_eml_file
 from runner.triage.features import signal_text
@@ -26,14 +28,17 @@ ACKNOWLEDGEMENT = [
 ]
 
 
-def write_eml(path: Path, *, plain: str | None = None, html: str | None = None) -> Path:
+def write_eml(
+    path: Path, *, plain: str | None = None, html: str | None = None, message_id: bool = True
+) -> Path:
     """An e-mail as a mail client sends it: plain, HTML, or both as alternatives."""
     message = EmailMessage()
     message["From"] = "Maria Rossi <maria@acme.example>"
     message["To"] = "support@teamboard.example"
     message["Subject"] = "Re: Export broken"
     message["Date"] = "Tue, 24 Nov 2026 10:12:00 +0000"
-    message["Message-ID"] = f"<{path.stem}@mail.example>"
+    if message_id:
+        message["Message-ID"] = f"<{path.stem}@mail.example>"
     if plain is not None:
         message.set_content(plain)
     if html is not None:
@@ -98,6 +103,23 @@ def test_a_forward_is_the_message_it_carries(tmp_path: Path) -> None:
     message = path.read_bytes().replace(b"Subject: Re: Export broken", b"Subject: FW: Export")
     path.write_bytes(message)
     assert "only has the header row" in (read(path).text or "")
+
+
+def test_an_e_mail_without_a_message_id_keeps_its_id_when_its_reading_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = "The export is empty.\n\nOn Mon, Nov 23, 2026, Support wrote:\n> We are on it.\n"
+    path = write_eml(tmp_path / "no-id.eml", plain=body, message_id=False)
+    first = read(path)
+    assert first.text == "Re: Export broken\n\nThe export is empty."
+    # Reading out the sender's words gets better (here: keeps the quote): the words change,
+    # the message does not, and ingesting the same file again must not make a second signal.
+    monkeypatch.setattr(feedback, "own_words", lambda text: text)
+    again = read(path)
+    assert again.text != first.text and again.id == first.id
+    # Another message from the same sender is another signal.
+    other = write_eml(tmp_path / "other.eml", plain="The import is empty.\n", message_id=False)
+    assert read(other).id != first.id
 
 
 def test_other_clients_quote_the_thread_their_own_way() -> None:
