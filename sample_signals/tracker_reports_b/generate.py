@@ -27,9 +27,9 @@ from __future__ import annotations
 import json
 import random
 import zlib
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 OUT = Path(__file__).resolve().parent / "expected_groups.jsonl"
 
@@ -39,8 +39,7 @@ OUT = Path(__file__).resolve().parent / "expected_groups.jsonl"
 _NONE = "_No response_"
 
 
-@dataclass(frozen=True)
-class Form:
+class Form(NamedTuple):
     """A report filed through the issue form; the form it shows depends on the day it came.
 
     `env` is `version|operating system|installation method`."""
@@ -1127,6 +1126,10 @@ PROBLEMS: list[tuple[str, list[Report]]] = [
                 "Quire keeps stopping",
                 "Android shows 'Quire keeps stopping' every time I open it.",
                 f"{M180}|Android 14 (Pixel 6a)|{PLAY}",
+            ),
+            free(
+                "Android 1.8.0 feedback",
+                "A few things on Android since 1.8.0:\n\n- the app crashes on start most of the time (logcat says IllegalStateException: Vault index not initialised)\n- when it does start, sharing from Chrome makes an empty note\n- code blocks are hard to read in the dark theme\n\nThe crash is the worst, I can't use it at all on most days.",
             ),
         ],
     ),
