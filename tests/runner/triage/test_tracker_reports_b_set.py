@@ -21,8 +21,8 @@ from runner.triage.evaluate import evaluate_file
 SET = Path(__file__).parents[3] / "sample_signals" / "tracker_reports_b"
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("tracker_reports_b_generate", SET / "generate.py")
+def _module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"tracker_reports_b_{name}", SET / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -36,7 +36,8 @@ def _records() -> list[dict[str, Any]]:
 
 def test_committed_file_is_what_the_generator_writes() -> None:
     committed = (SET / "expected_groups.jsonl").read_text(encoding="utf-8")
-    assert _generator().render() == committed, "run sample_signals/tracker_reports_b/generate.py"
+    written = _module("generate").render()
+    assert written == committed, "run sample_signals/tracker_reports_b/generate.py"
 
 
 def test_the_set_is_shaped_as_its_readme_says() -> None:
@@ -82,3 +83,15 @@ def test_words_alone_never_join_two_problems_and_propose_the_right_issue() -> No
     # plain TF-IDF ranking (`tracker_reports/baseline.py`) reaches 0.56 and 0.76.
     assert metrics.suggest_recall_at_1 >= 0.55
     assert metrics.suggest_recall_at_3 >= 0.82
+
+
+def test_the_misses_listed_are_the_ones_the_evaluation_counts() -> None:
+    # `misses.py` lists the reports not proposed their group first: its count must be the
+    # complement of suggest_recall_at_1, and the ranks it gives agree with _at_3.
+    metrics, _bad = evaluate_file(SET / "expected_groups.jsonl")
+    asked, missed = _module("misses").misses(SET / "expected_groups.jsonl")
+    assert asked == 70
+    assert round((asked - len(missed)) / asked, 4) == metrics.suggest_recall_at_1
+    beyond_3 = sum(1 for rank, *_rest in missed if rank is None or rank > 3)
+    assert round((asked - beyond_3) / asked, 4) == metrics.suggest_recall_at_3
+    assert all(len(top) <= 3 for *_head, top in missed)
