@@ -2,6 +2,10 @@
 
     .venv/bin/python sample_signals/tracker_reports/baseline.py [FILE]
 
+FILE defaults to this set's `expected_groups.jsonl`; any labeled file of reports, as e-mails
+(`subject`, `body`) or as a tracker gives issues (`title`, `body`), e.g.
+`sample_signals/tracker_reports_b/expected_groups.jsonl`.
+
 Each report (title + body) is ranked, in arrival order, against the reports before it, by the
 cosine of TF-IDF vectors (raw counts, smoothed idf over the whole file, l2-normalised; words
 are runs of letters and digits, lower-cased, no stop list, no stemming). As in
@@ -37,7 +41,8 @@ def load(path: Path) -> tuple[list[str], list[str]]:
         if line.strip():
             record = json.loads(line)
             event = record["event"]
-            texts.append(f"{event.get('subject') or ''}\n\n{event.get('body') or ''}")
+            title = event.get("subject") or event.get("title") or ""  # an e-mail's or a tracker's
+            texts.append(f"{title}\n\n{event.get('body') or ''}")
             groups.append(str(record["group"]))
     return texts, groups
 
