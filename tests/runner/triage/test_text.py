@@ -55,7 +55,7 @@ def test_best_matches_returns_only_candidates_over_the_cutoff() -> None:
 def test_words_of_every_script_count() -> None:
     # Reports come in other languages too: their letters are words, not gaps; Chinese and
     # Japanese, written without spaces, count as pairs of characters.
-    assert normalise("Das Terminal stürzt beim Öffnen ab").split()[2:4] == ["stürzt", "beim"]
+    assert normalise("Das Terminal stürzt beim Öffnen ab").split()[1:3] == ["stürzt", "beim"]
     assert "вставляет" in normalise("Ctrl+Shift+V не вставляет текст").split()
     pairs = normalise("终端闪退").split()
     assert pairs == ["终端", "端闪", "闪退"]
