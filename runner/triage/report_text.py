@@ -12,15 +12,21 @@ import re
 
 # What a tracker's template or editor puts around a person's words: instructions in HTML
 # comments, pictures, the folds around a long paste (`<details><summary>Logs</summary>`), the
-# ticked checklist every report carries, and an issue form's placeholder for a field left
-# empty. They are the same in unrelated reports, and a long template can crowd the words out
-# of the part that is read.
+# ticked checklist every report carries, an issue form's placeholder for a field left empty,
+# and a template's placeholders for an answer (`[e.g. Windows 10]`, `[desktop / mobile]`, not
+# a link). They are the same in unrelated reports, and a long template can crowd the words
+# out of the part that is read.
 _TEMPLATE = (
     re.compile(r"<!--.*?(?:-->|\Z)", re.S),
     re.compile(r"!\[[^\]\n]*\]\([^)\s]*\)|<img\b[^>]*>", re.I),
     re.compile(r"<summary\b[^>]*>.*?</summary>|</?details\b[^>]*>", re.I | re.S),
     re.compile(r"^[ \t]*(?:[-*+]|\d+\.)[ \t]+\[[ xX]\][^\n]*$", re.M),
     re.compile(r"^[ \t]*_No response_[ \t]*$", re.M),
+    re.compile(
+        r"\[(?:e\.g\.?|eg\b|i\.e\.|for example|such as)[^\]\n]*\]"
+        r"|\[[^\]\n/]{1,40}(?:\s/\s[^\]\n/]{1,40})+\](?!\()",
+        re.I,
+    ),
 )
 
 # An issue form's questions: its headings (`### Which version are you running?`), or the bold
@@ -51,6 +57,16 @@ Browser [e.g. chrome, safari]
 Version [e.g. 22]
 Device: [e.g. iPhone6]
 """
+# A template's own lines that no static list can know: a step left as its placeholder (`1. Go
+# to '...'`), and an instruction to the reporter (`Tell us what you expected.`, `Drag and drop
+# screenshots here.`): an instruction verb first, and `here` or `us` in it. A list item is a
+# step the person wrote, never an instruction.
+_PLACEHOLDER_LINE = re.compile(
+    "^[^\n]*['\"\u2018\u201c]\\.{3,}['\"\u2019\u201d][^\n]*$"
+    r"|^[ \t]*(?:please\s+)?(?:tell|describe|add|drag|attach|paste|include|provide|explain|list"
+    r"|enter|write|fill|put|let)\b[^\n]*\b(?:here|us)\b[^\n]*$",
+    re.I | re.M,
+)
 _LINE_KEY = re.compile(r"[^a-z]+")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s*")
 
@@ -139,8 +155,9 @@ def without_template(text: str) -> str:
 
 
 def _without_form(text: str) -> str:
-    """`text` without an issue form's questions and the default template's sentences, outside
-    its fenced blocks: a pasted script's `# comments` are no form's questions."""
+    """`text` without an issue form's questions, a template's placeholder lines and the default
+    template's sentences, outside its fenced blocks: a pasted script's `# comments` are no
+    form's questions."""
     fenced = "```" in text or "~~~" in text
     outside = _FENCED.split(text)[::3] if fenced else [text]
     form = sum(len(_HEADING.findall(part)) for part in outside) >= FORM_HEADINGS
@@ -148,6 +165,7 @@ def _without_form(text: str) -> str:
     def change(part: str) -> str:
         if form:
             part = _HEADING.sub(" ", part)
+        part = _PLACEHOLDER_LINE.sub(" ", part)
         lines = part.split("\n")
         kept = [line for line in lines if _line_key(line) not in _PLACEHOLDERS or not line.strip()]
         return "\n".join(kept) if len(kept) < len(lines) else part

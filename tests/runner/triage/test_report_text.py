@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from runner.triage.features import signal_text
 from runner.triage.report_text import machine_made, without_template
+from runner.triage.text import normalise
 from store.signal import Signal
 
 TEMPLATE = """<!--
@@ -145,3 +146,33 @@ def test_a_forms_questions_and_the_default_templates_sentences_are_left_out() ->
     assert without_template("Line one.\nI see error 5 after I go to settings.") == (
         "Line one.\nI see error 5 after I go to settings."
     )
+
+
+def test_a_templates_placeholders_and_instructions_are_left_out() -> None:
+    # A project's own template, which no list of known sentences holds.
+    report = (
+        "## Bug report\n\n**What went wrong?**\nPasted images land in the vault's top folder.\n\n"
+        "**How to reproduce**\n1. Open '...'\n2. Do '...'\n3. Paste an image\n\n"
+        "**What should happen**\nTell us what you thought the app would do.\n\n"
+        "**Device**\n- Version: [e.g. 1.6.2]\n- OS: macOS 14\n- Kind: [desktop / mobile]\n\n"
+        "**Screenshots**\nDrag and drop screenshots here.\nSee [the log](https://x.example/l)."
+    )
+    kept = without_template(report).split()
+    assert kept == [
+        *["Pasted", "images", "land", "in", "the", "vault's", "top", "folder."],
+        *["3.", "Paste", "an", "image"],
+        *["-", "Version:", "-", "OS:", "macOS", "14", "-", "Kind:"],
+        *["See", "[the", "log](https://x.example/l)."],
+    ]
+    # A person's own steps and sentences with those words stay: a list item is a step, and
+    # an instruction says `here` or `us`.
+    own = "Crash on paste.\n- Add an image here\nAdd a table, then undo: it crashes."
+    assert without_template(own) == own
+
+
+def test_filler_words_of_other_languages_match_nothing() -> None:
+    spanish = set(normalise("No sincroniza desde la versión 1.8, se queda en la pantalla").split())
+    other = set(normalise("Cuando comparto texto desde Chrome se abre la app").split())
+    assert spanish & other == set()
+    german = normalise("Die Synchronisierung hängt seit dem Update auf der Arbeit")
+    assert "seit" not in german.split() and "synchronisierung" in german.split()
