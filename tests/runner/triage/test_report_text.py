@@ -3,7 +3,11 @@ identifies them, a log's repeated lines said once."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from runner.triage.features import signal_text
 from runner.triage.report_text import machine_made, without_template
@@ -176,3 +180,34 @@ def test_filler_words_of_other_languages_match_nothing() -> None:
     assert spanish & other == set()
     german = normalise("Die Synchronisierung hängt seit dem Update auf der Arbeit")
     assert "seit" not in german.split() and "synchronisierung" in german.split()
+
+
+_REPORT_PIECES = st.sampled_from(
+    [
+        "### What happened?",
+        "**Expected behavior**",
+        "```",
+        "~~~",
+        "<!-- fill this in -->",
+        "<details><summary>Logs</summary>",
+        "</details>",
+        "- [x] I searched the issues",
+        "_No response_",
+        "1. Go to '...'",
+        "Tell us what you expected here.",
+        "[e.g. 1.2.3]",
+        "[desktop / mobile]",
+        "# a comment",
+        "10:00:01 [net] connected id=4411",
+        "The export is empty since 4.2.",
+    ]
+)
+
+
+@given(st.lists(st.one_of(_REPORT_PIECES, st.text(max_size=40)), max_size=30))
+def test_any_report_is_read_without_failing_and_gains_nothing(pieces: list[str]) -> None:
+    text = "\n".join(pieces)
+    kept = without_template(text)
+    # Only ever what the report says: each character at most as often as the report has it
+    # (what is left out becomes a space, a line or a word never added).
+    assert not Counter("".join(kept.split())) - Counter("".join(text.split()))
