@@ -56,6 +56,8 @@ NO_NIGHT = (
     "No night has run yet: run `overnight run --once` (or `overnight demo` for a sample "
     "night), then come back with `overnight review`."
 )
+WARM_UP_AFTER = 0.5
+"""Seconds after the queue's first paint to warm the diff view (`OvernightApp.warm_diffs`)."""
 # Which lanes each decision applies to; elsewhere its key is hidden from the footer.
 ACTION_LANES: dict[str, tuple[LaneName, ...]] = {
     "merge": ("proposals",),
@@ -217,6 +219,8 @@ class QueueScreen(Screen[None]):
                 empty.display = True
                 empty.update(self._empty_text(lane, message.nights))
             table.display = bool(message.counts[lane])
+        if not self.loaded and (message.counts["proposals"] or message.counts["no_proposal"]):
+            self.set_timer(WARM_UP_AFTER, self.overnight.warm_diffs)  # the queue painted first
         self.loaded = True
         self._show_details()
         self.refresh_bindings()
