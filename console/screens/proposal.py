@@ -18,12 +18,13 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from console import collector
 from console.diff_model import LineNote
 from console.gitview import PreparedDiff, prepare_diff
+from console.widgets.footer import ScreenFooter
 from console.widgets.proposal.diff_lines import DiffLines
 from console.widgets.proposal.diff_pane import DiffPane
 from console.widgets.proposal.reasoning import ReasoningView
@@ -157,8 +158,8 @@ class ProposalScreen(Screen[None]):
             collector.release()
 
     async def _mount_footer(self) -> None:
-        if not self.query(Footer):
-            await self.mount(Footer())
+        if not self.query(ScreenFooter):
+            await self.mount(ScreenFooter())
             self.refresh_bindings()  # a footer mounted late shows its keys on this signal
 
     # -- public -------------------------------------------------------------------------

@@ -20,9 +20,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 
 from console.messages import StoreChanged
+from console.widgets.footer import ScreenFooter
 from console.widgets.queue.lane_table import LaneTable
 from console.widgets.queue.row_details import RowDetails
 from runner import decisions
@@ -152,7 +153,7 @@ class QueueScreen(Screen[None]):
                     yield LaneTable(lane, id=f"table-{lane}")
         yield RowDetails(id="details")
         yield Input(placeholder="filter: words in the title (escape clears)", id="filter")
-        yield Footer()
+        yield ScreenFooter()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
