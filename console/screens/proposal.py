@@ -124,12 +124,13 @@ class ProposalScreen(Screen[None]):
         self._started: set[str] = set()
         self._holding = False
         """True while this screen holds the garbage collector off (`console.collector`)."""
+        self._held = False
 
     def compose(self) -> ComposeResult:
         # From here until the diff is painted no collection of the whole heap may start: one
         # costs more than the rest of the open (see `console.collector`).
-        if not self._holding:
-            self._holding = True
+        if not self._held:  # once: a later compose has no first paint to wait for
+            self._held = self._holding = True
             collector.hold()
         yield Static(f"Proposal #{self.proposal_id}: loading…", id="proposal-title")
         with TabbedContent(initial="diff"):
