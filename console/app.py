@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from console.actions import CommentsRead, DecisionFlows
+from console.diff_model import warm_up
 from console.messages import DecisionMade, StoreChanged
 from console.screens.help import HelpScreen
 from console.screens.proposal import ProposalScreen
@@ -96,6 +97,8 @@ class OvernightApp(DecisionFlows):
         self.poll_seconds = poll_seconds
         self.proposal_screen: ProposalScreenFactory | None = None
         """Builds the Proposal screen; `make_app` sets it when that screen is installed."""
+        self.diffs_warmed = 0
+        """How many times the diff view was warmed (`warm_diffs`): once, after the queue."""
         self.decisions_made = []
         """Every decision this session carried out, in order (what the person was told)."""
 
@@ -207,6 +210,13 @@ class OvernightApp(DecisionFlows):
             return
         self.push_screen(self.proposal_screen(proposal_id, self.db_path))
         self.read_comments(proposal_id)
+
+    @work(thread=True, group="warm-up", description="warming the diff view", exit_on_error=False)
+    def warm_diffs(self) -> None:
+        """Before the first proposal is opened, the one-time cost of naming its files'
+        languages (`diff_model.warm_up`), which would otherwise delay the first diff."""
+        warm_up()
+        self.diffs_warmed += 1
 
     @on(DiffPane.LineCommented)
     def line_commented(self, message: DiffPane.LineCommented) -> None:

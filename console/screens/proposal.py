@@ -18,11 +18,14 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
+from console import collector
 from console.diff_model import LineNote
 from console.gitview import PreparedDiff, prepare_diff
+from console.widgets.footer import ScreenFooter
+from console.widgets.proposal.diff_lines import DiffLines
 from console.widgets.proposal.diff_pane import DiffPane
 from console.widgets.proposal.reasoning import ReasoningView
 from console.widgets.proposal.replay import ReplayStepper
@@ -39,6 +42,8 @@ from store.proposal_view import (
 )
 
 TABS = ("diff", "reasoning", "signals", "replay")
+HOLD_SECONDS = 1.0
+"""The longest the screen holds the garbage collector off while its diff is prepared."""
 
 
 def title_content(detail: ProposalDetail) -> Content:
@@ -117,8 +122,16 @@ class ProposalScreen(Screen[None]):
         self._requested: set[str] = set()
         """Tabs opened before the proposal was read: their data is read once it is."""
         self._started: set[str] = set()
+        self._holding = False
+        """True while this screen holds the garbage collector off (`console.collector`)."""
+        self._held = False
 
     def compose(self) -> ComposeResult:
+        # From here until the diff is painted no collection of the whole heap may start: one
+        # costs more than the rest of the open (see `console.collector`).
+        if not self._held:  # once: a later compose has no first paint to wait for
+            self._held = self._holding = True
+            collector.hold()
         yield Static(f"Proposal #{self.proposal_id}: loading…", id="proposal-title")
         with TabbedContent(initial="diff"):
             with TabPane("Diff", id="diff"):
@@ -134,10 +147,20 @@ class ProposalScreen(Screen[None]):
     def on_mount(self) -> None:
         self._read_proposal()
         self.set_timer(0.3, self._mount_footer)  # also when there is no diff to show
+        self.set_timer(HOLD_SECONDS, self._release_collector)  # a slow diff: not forever
+
+    def on_unmount(self) -> None:
+        self._release_collector()
+        collector.release_render_caches()
+
+    def _release_collector(self) -> None:
+        if self._holding:
+            self._holding = False
+            collector.release()
 
     async def _mount_footer(self) -> None:
-        if not self.query(Footer):
-            await self.mount(Footer())
+        if not self.query(ScreenFooter):
+            await self.mount(ScreenFooter())
             self.refresh_bindings()  # a footer mounted late shows its keys on this signal
 
     # -- public -------------------------------------------------------------------------
@@ -210,6 +233,7 @@ class ProposalScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
+            self._release_collector()
             what = event.worker.description or event.worker.name
             self.notify(f"Could not {what}: {event.worker.error}", severity="error", timeout=10)
 
@@ -220,6 +244,7 @@ class ProposalScreen(Screen[None]):
         title = self.query_one("#proposal-title", Static)
         if event.detail is None:
             title.update(f"Proposal #{self.proposal_id} is not in the store.")
+            self._release_collector()
             return
         self.detail = event.detail
         title.update(title_content(event.detail))
@@ -232,6 +257,13 @@ class ProposalScreen(Screen[None]):
     def _diff_prepared(self, event: _DiffPrepared) -> None:
         self.query_one(DiffPane).show(event.prepared, self._notes)
         self.set_timer(0.05, self._mount_footer)  # once the diff is on the screen
+        if not event.prepared.files:
+            self._release_collector()  # no rows to paint, so no `DiffLines.Painted` to wait for
+
+    @on(DiffLines.Painted)
+    def _diff_painted(self, event: DiffLines.Painted) -> None:
+        event.stop()
+        self._release_collector()  # the diff is on the screen: collections may run again
 
     @on(_SignalsLoaded)
     async def _signals_loaded(self, event: _SignalsLoaded) -> None:

@@ -20,9 +20,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 
 from console.messages import StoreChanged
+from console.widgets.footer import ScreenFooter
 from console.widgets.queue.lane_table import LaneTable
 from console.widgets.queue.row_details import RowDetails
 from runner import decisions
@@ -56,6 +57,8 @@ NO_NIGHT = (
     "No night has run yet: run `overnight run --once` (or `overnight demo` for a sample "
     "night), then come back with `overnight review`."
 )
+WARM_UP_AFTER = 0.5
+"""Seconds after the queue's first paint to warm the diff view (`OvernightApp.warm_diffs`)."""
 # Which lanes each decision applies to; elsewhere its key is hidden from the footer.
 ACTION_LANES: dict[str, tuple[LaneName, ...]] = {
     "merge": ("proposals",),
@@ -150,7 +153,7 @@ class QueueScreen(Screen[None]):
                     yield LaneTable(lane, id=f"table-{lane}")
         yield RowDetails(id="details")
         yield Input(placeholder="filter: words in the title (escape clears)", id="filter")
-        yield Footer()
+        yield ScreenFooter()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
@@ -217,6 +220,8 @@ class QueueScreen(Screen[None]):
                 empty.display = True
                 empty.update(self._empty_text(lane, message.nights))
             table.display = bool(message.counts[lane])
+        if not self.loaded and (message.counts["proposals"] or message.counts["no_proposal"]):
+            self.set_timer(WARM_UP_AFTER, self.overnight.warm_diffs)  # the queue painted first
         self.loaded = True
         self._show_details()
         self.refresh_bindings()

@@ -13,9 +13,10 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from console.messages import StoreChanged
+from console.widgets.footer import ScreenFooter
 from console.widgets.stats.funnel import FunnelView
 from console.widgets.stats.wrong_tree import WrongTreeChart
 from store.stats import StatsReport, stats_report
@@ -49,7 +50,7 @@ class StatsScreen(Screen[None]):
                 yield FunnelView(id="stats-funnel")
                 yield Static(id="stats-figures")
             yield WrongTreeChart(id="stats-chart")
-        yield Footer()
+        yield ScreenFooter()
 
     @property
     def overnight(self) -> OvernightApp:

@@ -97,6 +97,10 @@ class DiffLines(ScrollView, can_focus=True):
 
         file: int
 
+    class Painted(Message):
+        """The first row of a loaded diff was drawn (its frame is written before this is
+        handled: the screen draws on the event loop, and messages wait their turn)."""
+
     @dataclass
     class NoteRequested(Message):
         """A person asked to write a note on the line under the cursor."""
@@ -192,6 +196,11 @@ class DiffLines(ScrollView, can_focus=True):
         if self.auto_split:
             self.split = event.size.width >= SPLIT_MIN_WIDTH
 
+    def on_unmount(self) -> None:
+        # A closed screen can outlive its close (a worker thread keeps the last worker it ran,
+        # and the worker its screen): the diff's rows need not live on with it.
+        self._files, self._highlighters, self._rows, self._file_starts = [], [], [], []
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles.clear()
@@ -257,7 +266,9 @@ class DiffLines(ScrollView, can_focus=True):
         base = self.visual_style
         if index >= len(self._rows):
             return Strip.blank(width, base.rich_style)
-        self.painted = True
+        if not self.painted:
+            self.painted = True
+            self.post_message(self.Painted())  # handled once this frame is on the screen
         row = self._rows[index]
         cursor = self._style("cursor") if index == self.cursor else None
         if row.kind == "file":
