@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import gc
 
-from textual._styles_cache import StylesCache
+try:  # private to Textual: a later Textual without it must not stop the console
+    from textual._styles_cache import StylesCache
+except ImportError:  # pragma: no cover - depends on the installed Textual
+    StylesCache = None  # type: ignore[assignment,misc]
 
 _holds = 0
 _was_enabled = False
@@ -52,6 +55,6 @@ def release_render_caches() -> None:
     every strip it rendered, stays alive until a thousand later renders push it out: about
     9,500 objects for every proposal opened and closed, all walked by each full collection.
     The cached values are two `Style`s per pair of colours, rebuilt on the next render."""
-    cached = getattr(StylesCache.get_inner_outer, "cache_clear", None)
+    cached = getattr(getattr(StylesCache, "get_inner_outer", None), "cache_clear", None)
     if cached is not None:
         cached()
