@@ -37,36 +37,34 @@ _HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t][^\n]*|\*\*[^*\n]+\*\*:?|__[^_\n]+_
 FORM_HEADINGS = 3
 
 # The sentences of GitHub's default bug report template, which many projects keep and many
-# people leave in where they had nothing to say: rare words shared by unrelated reports.
+# people leave in where they had nothing to say: rare words shared by unrelated reports. (Its
+# steps, `Go to '...'`, and its `[e.g. iOS]` are placeholders of the kinds below.)
 _PLACEHOLDER_TEXT = """
 A clear and concise description of what the bug is.
 A clear and concise description of what you expected to happen.
 A clear and concise description of what the problem is.
 A clear and concise description of what you want to happen.
 Steps to reproduce the behavior:
-Go to '...'
-Click on '....'
-Scroll down to '....'
 See error
 If applicable, add screenshots to help explain your problem.
 Add any other context about the problem here.
 Desktop (please complete the following information):
 Smartphone (please complete the following information):
-OS: [e.g. iOS]
-Browser [e.g. chrome, safari]
-Version [e.g. 22]
-Device: [e.g. iPhone6]
 """
-# A template's own lines that no static list can know: a step left as its placeholder (`1. Go
-# to '...'`), and an instruction to the reporter (`Tell us what you expected.`, `Drag and drop
-# screenshots here.`): an instruction verb first, and `here` or `us` in it. A list item is a
-# step the person wrote, never an instruction.
-_PLACEHOLDER_LINE = re.compile(
-    "^[^\n]*['\"\u2018\u201c]\\.{3,}['\"\u2019\u201d][^\n]*$"
-    r"|^[ \t]*(?:please\s+)?(?:tell|describe|add|drag|attach|paste|include|provide|explain|list"
-    r"|enter|write|fill|put|let)\b[^\n]*\b(?:here|us)\b[^\n]*$",
-    re.I | re.M,
+# A template's own lines that no list can know: a step left as its placeholder (`1. Go to
+# '...'`: a few words, then the quoted dots; a person's "click the '...' menu next to a
+# note" says more), and an instruction to the reporter (`Tell us what you expected.`, `Drag
+# and drop screenshots here.`): an instruction verb first, and `here` or `us` in it. A list
+# item is a step the person wrote, never an instruction.
+_PLACEHOLDER_STEP = (
+    r"^[ \t]*(?:(?:[-*+]|\d+[.)])[ \t]+)?(?:[^\W\d]+[ \t]+){0,3}"
+    r"['\"\u2018\u201c]\.{3,}['\"\u2019\u201d][ \t]*$"
 )
+_INSTRUCTION = (
+    r"^[ \t]*(?:please\s+)?(?:tell|describe|add|drag|attach|paste|include|provide|explain|list"
+    r"|enter|write|fill|put|let)\b[^\n]*\b(?:here|us)\b[^\n]*$"
+)
+_PLACEHOLDER_LINE = re.compile(f"{_PLACEHOLDER_STEP}|{_INSTRUCTION}", re.I | re.M)
 _LINE_KEY = re.compile(r"[^a-z]+")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s*")
 

@@ -170,7 +170,10 @@ def test_a_templates_placeholders_and_instructions_are_left_out() -> None:
     ]
     # A person's own steps and sentences with those words stay: a list item is a step, and
     # an instruction says `here` or `us`.
-    own = "Crash on paste.\n- Add an image here\nAdd a table, then undo: it crashes."
+    own = (
+        "Crash on paste.\n- Add an image here\nAdd a table, then undo: it crashes.\n"
+        "1. Click the '...' menu next to a note"
+    )
     assert without_template(own) == own
 
 
