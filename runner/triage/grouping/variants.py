@@ -40,7 +40,8 @@ unknown fingerprint variables flagged, a stackless cause out of the system varia
 and CSP reports as Sentry's strategies read them; since `overnight:2026-12-05`: a value-only
 exception without a type; since `overnight:2026-12-06`: a fingerprint entry equal to one of
 the event's messages, and `{{ message }}`, parameterised whole, as Sentry's
-`resolve_fingerprint_values` does; `{{ raw_message }}`/`{{ raw_value }}` known)."""
+`resolve_fingerprint_values` does; `{{ raw_message }}`/`{{ raw_value }}` known; a closure in
+a Swift initializer expression named `closure in`)."""
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")  # Sentry's: lower-case only; others are hashed
 

@@ -70,3 +70,28 @@ def test_the_message_variable_is_parameterised_and_raw_message_is_not() -> None:
     raw = raised("order 3001 declined", ["{{ error.raw_value }}"])
     assert group(raw).trees["custom"].values == ["order 3001 declined"]
     assert group(raised("v", ["{{ raw_value }}"])).trees["custom"].values == ["v"]
+
+
+def test_a_closure_in_a_swift_initializer_expression_is_a_closure() -> None:
+    """Sentry's `trim_native_function_name` (`stacktraces/functions.py`) names the Swift
+    initializer expression, then marks it `closure in` when a `closure` token is there: the
+    closure an initializer holds is not the initializer itself."""
+    from runner.triage.grouping.native import trim_native_function
+
+    closure = "closure #1 () -> UIButton in variable initialization expression of Shop.Cart.button"
+    initializer = "variable initialization expression of Shop.Cart.button : UIButton"
+    assert trim_native_function(closure, "swift") == (
+        "closure in initializer expression of Shop.Cart.button"
+    )
+    assert trim_native_function(initializer, "swift") == (
+        "initializer expression of Shop.Cart.button"
+    )
+
+    def crash(function: str) -> Signal:
+        frames = [{"function": function, "package": "/var/containers/Bundle/Application/A/Shop"}]
+        return event(
+            platform="cocoa",
+            exception={"values": [{"type": "EXC_BAD_ACCESS", "stacktrace": {"frames": frames}}]},
+        )
+
+    assert group(crash(closure)).hash != group(crash(initializer)).hash
