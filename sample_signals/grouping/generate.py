@@ -31,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import brotli
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import handwritten_cases  # noqa: E402 - beside this script, not a package
@@ -52,6 +54,9 @@ class Capture(BaseHTTPRequestHandler):
             body = gzip.decompress(body)
         elif encoding == "deflate":
             body = zlib.decompress(body)
+        elif encoding == "br":
+            # sentry-sdk compresses with brotli when the package is installed (it is now).
+            body = brotli.decompress(body)
         with self.lock:
             self.received.append(body)
         out = b'{"id":"0"}'

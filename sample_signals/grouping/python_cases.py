@@ -195,6 +195,17 @@ def in_app_cases() -> None:
             refund_card(order)
         except ConnectionError as e:
             capture("py-custom-payments-refund", seq, e, ["payments-provider"])
+    for seq, order in enumerate([5120, 7781]):
+        # The value raised as a fingerprint entry: Sentry parameterises it as it parameterises
+        # the value, so both orders are one issue; an id of the client's own making is not.
+        try:
+            charge_card(order)
+        except TimeoutError as e:
+            capture("py-custom-raised-value", seq, e, ["payments", str(e)])
+        try:
+            charge_card(order)
+        except TimeoutError as e:  # raised again: the SDK drops an exception sent twice
+            capture(f"py-custom-order-{seq}", 0, e, ["payments", f"order-{order}"])
     for seq, order in enumerate([303, 404]):
         for region in ("eu", "us"):
             try:

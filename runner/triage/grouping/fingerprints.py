@@ -9,6 +9,7 @@ import re
 
 from runner.triage.grouping import normalize, strategies
 from runner.triage.grouping.component import Component
+from runner.triage.grouping.message import parameterize
 from store.signal import Frame, Signal
 
 VARIABLE = re.compile(r"\{\{\s*(\S+)\s*\}\}\Z")  # Sentry's: names are case-sensitive
@@ -71,10 +72,13 @@ def _basename(path: str | None) -> str | None:
 _VARIABLES = {
     "transaction": "transaction",
     "message": "message",
+    "raw_message": "message",
     "type": "type",
     "error.type": "type",
     "value": "value",
     "error.value": "value",
+    "raw_value": "value",
+    "error.raw_value": "value",
     "function": "function",
     "stack.function": "function",
     "path": "abs-path",
@@ -139,7 +143,20 @@ def _variable(name: str, signal: Signal) -> str:
         value = frame.module
     else:
         value = _basename(frame.package)
+    if value and name == "message":
+        # `{{ message }}` is parameterised whole (not cut to two lines); `{{ raw_message }}`
+        # and the value variables are not.
+        return parameterize(value)
     return value or f"<no-{key}>"
+
+
+def _event_messages(signal: Signal) -> frozenset[str]:
+    """The event's messages as sent: the log entry's (formatted and template) and every
+    exception's value, causes and group members included."""
+    found = {signal.text, signal.message_template}
+    if signal.error is not None:
+        found.update(e.message for e in (*signal.error.chain, signal.error))
+    return frozenset(m for m in found if m)
 
 
 def custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str, Component] | None:
@@ -149,6 +166,7 @@ def custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str, 
         return None
     values: list[Component | str] = []
     hybrid = False
+    messages = _event_messages(signal)
     for part in parts:
         match = VARIABLE.match(part)
         if match and match.group(1) == "default":
@@ -157,6 +175,11 @@ def custom(signal: Signal, default: tuple[str, Component] | None) -> tuple[str, 
                 values.append(default[1])
         elif match:
             values.append(_variable(match.group(1), signal))
+        elif part in messages:
+            # Sentry's `resolve_fingerprint_values` (`fingerprinting/utils.py`): an entry equal
+            # to one of the event's messages is parameterised as that message is, whole, so a
+            # client that puts the value it raised into its fingerprint groups as if it had not.
+            values.append(parameterize(part))
         else:
             values.append(part)
     if hybrid and (default is None or len(parts) == 1):

@@ -114,9 +114,23 @@ def _name_token(tokens: list[str], function: str, platform: str) -> str | None:
             rest = rest[1:]
         if not rest:
             return None
-        return "initializer expression of " + rest[0].removeprefix(":")
-    if not tokens:
+        name = "initializer expression of " + rest[0].removeprefix(":")
+    elif not tokens:
         return None
+    else:
+        name = _named_before_arrow(tokens)
+    if name.startswith("@") and platform in ("cocoa", "swift"):
+        # A Swift attribute where the name should be: an anonymous function.
+        return ("thunk for " if "thunk for " in function else "") + "closure"
+    if "closure" in tokens and name != "closure":
+        # Sentry's `trim_native_function_name` marks a closure whatever named it, a Swift
+        # initializer expression too.
+        return "closure in " + name
+    return name
+
+
+def _named_before_arrow(tokens: list[str]) -> str:
+    """Left of the last return arrow (skipping `throws`), else the last token."""
     name = tokens[-1]
     if "⟿" in tokens:
         arrow = len(tokens) - 1 - tokens[::-1].index("⟿")
@@ -125,11 +139,6 @@ def _name_token(tokens: list[str], function: str, platform: str) -> str | None:
             before = before[:-1]
         if before:
             name = before[-1]
-    if name.startswith("@") and platform in ("cocoa", "swift"):
-        # A Swift attribute where the name should be: an anonymous function.
-        return ("thunk for " if "thunk for " in function else "") + "closure"
-    if "closure" in tokens and name != "closure":
-        return "closure in " + name
     return name
 
 

@@ -28,7 +28,7 @@ from runner.triage.grouping.component import Component, digest
 from runner.triage.grouping.security import security
 from store.signal import ErrorDetail, Frame, Signal
 
-GROUPING_VERSION = "overnight:2026-12-05"
+GROUPING_VERSION = "overnight:2026-12-06"
 """This grouping's configuration; it follows Sentry's default, `newstyle:2026-01-20` (source
 lines, recursion, built-in stack trace rules, native name trimming since `overnight:2026-12-02`;
 Sentry's current native name trimming and parameterisation, the JavaScript `webpack:`/`app:`
@@ -38,7 +38,10 @@ ones, `file://` frames keeping their file name, a lone nameless JavaScript frame
 URL ignored, CPython's multiprocessing line parameterised, recursion read on trimmed names,
 unknown fingerprint variables flagged, a stackless cause out of the system variant, templates
 and CSP reports as Sentry's strategies read them; since `overnight:2026-12-05`: a value-only
-exception without a type)."""
+exception without a type; since `overnight:2026-12-06`: a fingerprint entry equal to one of
+the event's messages, and `{{ message }}`, parameterised whole, as Sentry's
+`resolve_fingerprint_values` does; `{{ raw_message }}`/`{{ raw_value }}` known; a closure in
+a Swift initializer expression named `closure in`)."""
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")  # Sentry's: lower-case only; others are hashed
 
