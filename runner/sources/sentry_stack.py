@@ -209,11 +209,13 @@ def event_stack(event: dict[str, Any], errors: Errors) -> list[Frame]:
 def grouping_template(event: dict[str, Any]) -> dict[str, str] | None:
     """What Sentry's `template:v1` strategy groups an event without exception on when no
     thread's or bare stack does: the template's `filename` and `context_line`, as sent. None
-    when the event has no template, or a stack groups it."""
+    when the event has no template, or a stack groups it. A stack none of whose frames counts
+    groups nothing: Sentry takes the first strategy, by score, that contributes."""
     template = event.get("template")
     if not isinstance(template, dict) or not template:
         return None
-    if event_stack({**event, "template": None}, Errors()):
+    stack = event_stack({**event, "template": None}, Errors())
+    if stack and _contributes(stack, event_platform(event.get("platform"))):
         return None
     return {
         k: template[k] for k in ("filename", "context_line") if isinstance(template.get(k), str)

@@ -41,7 +41,8 @@ and CSP reports as Sentry's strategies read them; since `overnight:2026-12-05`: 
 exception without a type; since `overnight:2026-12-06`: a fingerprint entry equal to one of
 the event's messages, and `{{ message }}`, parameterised whole, as Sentry's
 `resolve_fingerprint_values` does; `{{ raw_message }}`/`{{ raw_value }}` known; a closure in
-a Swift initializer expression named `closure in`)."""
+a Swift initializer expression named `closure in`; a template beside a stack that counts for
+nothing)."""
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")  # Sentry's: lower-case only; others are hashed
 

@@ -95,3 +95,21 @@ def test_a_closure_in_a_swift_initializer_expression_is_a_closure() -> None:
         )
 
     assert group(crash(closure)).hash != group(crash(initializer)).hash
+
+
+def test_a_template_groups_when_the_stack_beside_it_counts_for_nothing() -> None:
+    """Sentry's `_get_calculated_grouping_variants_for_event` (`grouping/api.py`) takes the
+    first strategy by score whose component contributes: a stack trace (1800) whose frames
+    all fail to count leaves a template error (`template:v1`, 1100) to its template."""
+
+    def rendered(line: str, stack: list[dict[str, Any]]) -> Signal:
+        template = {"filename": "shop/cart.html", "context_line": line, "lineno": 3}
+        return event(template=template, stacktrace={"frames": stack})
+
+    nothing = [{"lineno": 10}, {"lineno": 12}]  # no function, module or file: nothing counts
+    total, items = rendered("{{ cart.total }}", nothing), rendered("{{ cart.items }}", nothing)
+    assert group(total).variant == group(items).variant == "template"
+    assert group(total).hash != group(items).hash
+    # A stack that counts still groups instead.
+    counted = [{"function": "render", "module": "shop.views", "in_app": True}]
+    assert group(rendered("{{ cart.total }}", counted)).variant == "app"
