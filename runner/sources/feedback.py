@@ -143,8 +143,9 @@ def read_eml_file(path: Path) -> Iterator[Parsed]:
         # Without a Message-ID, the message is known by who sent what, as it was sent: not by
         # the words read out of it, which change when the reading gets better, and the same
         # file ingested again would then be a second signal.
-        message_id = _optional_str(message.get("Message-ID"))
-        sent = content_id(address, subject or "", content) if message_id is None else None
+        known_as = _optional_str(message.get("Message-ID")) or "sent:" + content_id(
+            address, subject or "", content
+        )
         date_header = message.get("Date")
         when = parsedate_to_datetime(str(date_header)) if date_header else _mtime(path)
         yield build(
@@ -155,7 +156,7 @@ def read_eml_file(path: Path) -> Iterator[Parsed]:
             when=when,
             raw=data.decode("utf-8", "replace"),
             source=SOURCE,
-            source_id=message_id or f"sent:{sent}",
+            source_id=known_as,
         )
     except BadRecord as exc:
         yield rejection(SOURCE, str(path), str(exc), data)

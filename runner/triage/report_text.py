@@ -145,19 +145,19 @@ def without_template(text: str) -> str:
     if "<" in text or "[" in text or "_No response_" in text:
         for pattern in _TEMPLATE:
             text = pattern.sub(" ", text)
-    if "\n" in text:  # a form is never one line: most feedback costs nothing here
-        text = _without_form(text)
-    if "```" in text or "~~~" in text:
-        text = _FENCED.sub(_fenced_block, text)
+    if "\n" in text:  # a form or a fenced block is never one line: most feedback skips this
+        text = _without_form_or_pastes(text)
     return said_once(_bare_blocks(text))
 
 
-def _without_form(text: str) -> str:
-    """`text` without an issue form's questions, a template's placeholder lines and the default
-    template's sentences, outside its fenced blocks: a pasted script's `# comments` are no
-    form's questions."""
-    fenced = "```" in text or "~~~" in text
-    outside = _FENCED.split(text)[::3] if fenced else [text]
+def _without_form_or_pastes(text: str) -> str:
+    """`text` with each fenced block cut to what identifies it, and outside the blocks no
+    issue form's questions, template placeholder lines or default template sentences: a
+    pasted script's `# comments` are no form's questions."""
+    blocks = list(_FENCED.finditer(text)) if "```" in text or "~~~" in text else []
+    starts = [0, *(block.end() for block in blocks)]
+    ends = [*(block.start() for block in blocks), len(text)]
+    outside = [text[start:end] for start, end in zip(starts, ends, strict=True)]
     form = sum(len(_HEADING.findall(part)) for part in outside) >= FORM_HEADINGS
 
     def change(part: str) -> str:
@@ -168,14 +168,10 @@ def _without_form(text: str) -> str:
         kept = [line for line in lines if _line_key(line) not in _PLACEHOLDERS or not line.strip()]
         return "\n".join(kept) if len(kept) < len(lines) else part
 
-    if not fenced:
-        return change(text)
-    parts: list[str] = []
-    start = 0
-    for block in _FENCED.finditer(text):
-        parts += [change(text[start : block.start()]), block.group(0)]
-        start = block.end()
-    return "".join([*parts, change(text[start:])])
+    out = [change(outside[0])]
+    for block, part in zip(blocks, outside[1:], strict=True):
+        out += [_fenced_block(block), change(part)]
+    return "".join(out)
 
 
 _DIGIT_RUN = re.compile(r"\d+")
