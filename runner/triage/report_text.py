@@ -64,7 +64,10 @@ _INSTRUCTION = (
     r"^[ \t]*(?:please\s+)?(?:tell|describe|add|drag|attach|paste|include|provide|explain|list"
     r"|enter|write|fill|put|let)\b[^\n]*\b(?:here|us)\b[^\n]*$"
 )
-_PLACEHOLDER_LINE = re.compile(f"{_PLACEHOLDER_STEP}|{_INSTRUCTION}", re.I | re.M)
+# A form's prompt, left in where the person wrote nothing or below it: a whole line in
+# italics that asks (`_What is the scenario this would be used?_`).
+_PROMPT = r"^[ \t]*(?:_[^_\n]+\?[^_\n]*_|\*[^*\n]+\?[^*\n]*\*)[ \t]*$"
+_PLACEHOLDER_LINE = re.compile(f"{_PLACEHOLDER_STEP}|{_INSTRUCTION}|{_PROMPT}", re.I | re.M)
 _LINE_KEY = re.compile(r"[^a-z]+")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s*")
 
@@ -138,22 +141,47 @@ def _bare_blocks(text: str) -> str:
     return "\n".join(kept[:-1])
 
 
+# A link's address, `[2025-10-16.txt](https://github.com/user-attachments/files/…)`: the
+# words are the link's text; the path is the tracker's, the same in every report that attaches.
+_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\s]*\)")
+
+
 def without_template(text: str) -> str:
     """A person's text without template instructions, pictures, checklists, a form's
-    questions and its placeholders, pasted blocks cut to what identifies them, and a line a
-    log repeats said once (`said_once`)."""
+    questions and its placeholders, links' addresses, pasted blocks cut to what identifies
+    them, and a line a log repeats said once (`said_once`)."""
     if "<" in text or "[" in text or "_No response_" in text:
         for pattern in _TEMPLATE:
             text = pattern.sub(" ", text)
+        if "](" in text:
+            text = _LINK.sub(r"\1", text)
     if "\n" in text:  # a form or a fenced block is never one line: most feedback skips this
         text = _without_form_or_pastes(text)
     return said_once(_bare_blocks(text))
 
 
+# A block of settings a form or an app's "report a bug" button fills in (`OS Version:
+# Microsoft Windows NT 10.0.22631.0`, `Install scope: per user`): the names are the form's,
+# the same in every report that came through it; the values are the person's answers. Three
+# such lines in a row make a block, and a name that says something failed (`Error: …`) makes
+# it a message instead.
+_SETTING = r"[ \t]*(?:[-*+][ \t]+)?([.\w][\w .()/-]{0,30}?)[ \t]*:[ \t]+(\S[^\n]{0,80})"
+_SETTING_LINE = re.compile(_SETTING)
+_SETTINGS = re.compile(f"^{_SETTING}(?:\n{_SETTING}){{2,}}$", re.M)
+
+
+def _setting_values(match: re.Match[str]) -> str:
+    lines = [_SETTING_LINE.fullmatch(line) for line in match.group(0).split("\n")]
+    if any(line is None or _FAILING_LINE.search(line.group(1)) for line in lines):
+        return match.group(0)
+    return "\n".join(line.group(2) for line in lines if line)
+
+
 def _without_form_or_pastes(text: str) -> str:
     """`text` with each fenced block cut to what identifies it, and outside the blocks no
-    issue form's questions, template placeholder lines or default template sentences: a
-    pasted script's `# comments` are no form's questions."""
+    issue form's questions, template placeholder lines, default template sentences or names
+    of a settings block: a pasted script's `# comments` are no form's questions, and a log's
+    `Process: 18231` no setting."""
     blocks = list(_FENCED.finditer(text)) if "```" in text or "~~~" in text else []
     starts = [0, *(block.end() for block in blocks)]
     ends = [*(block.start() for block in blocks), len(text)]
@@ -164,6 +192,8 @@ def _without_form_or_pastes(text: str) -> str:
         if form:
             part = _HEADING.sub(" ", part)
         part = _PLACEHOLDER_LINE.sub(" ", part)
+        if ":" in part:
+            part = _SETTINGS.sub(_setting_values, part)
         lines = part.split("\n")
         kept = [line for line in lines if _line_key(line) not in _PLACEHOLDERS or not line.strip()]
         return "\n".join(kept) if len(kept) < len(lines) else part
