@@ -4,7 +4,9 @@ A labeled file is JSON Lines, `{"id": ..., "group": ..., "event": {...}}` a line
 event is anything `parse_record` accepts (an Overnight envelope, a raw Sentry event, a user
 report, a feedback record). It is ingested and triaged into a temporary store; each event's
 predicted cluster is the issue it is counted in, so a "needs confirmation" link counts as not
-merged.
+merged. What the person's keys make of it is measured beside: how often the issue they need is
+among the candidates (`suggest_recall_at_*`), how many keys (`confirmations_per_signal`), and
+the recall once they confirmed each right first candidate (`pairwise_recall_confirmed`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ class Metrics(BaseModel):
     """The same, with the issue joined or any of the first three candidates."""
     confirmations_per_signal: float = 0.0
     """Proposed links a person would have to decide, per signal."""
+    pairwise_recall_confirmed: float = 0.0
+    """Pairwise recall once a person has confirmed each proposed link whose first candidate
+    is right (one key each, `confirmations_per_signal` of them at most): what the morning's
+    confirmations make of triage's automatic recall."""
 
 
 def _pairs(n: int) -> int:
@@ -118,6 +124,45 @@ def suggestions(db: sqlite_utils.Database, truth: Mapping[str, str]) -> tuple[fl
     return round(at_1, 4), round(at_3, 4), round(per_signal, 4)
 
 
+def first_candidates(db: sqlite_utils.Database) -> list[tuple[str, int]]:
+    """(signal, the first issue proposed for it) per proposed link, in the order triage
+    proposed them."""
+    rows = db.execute(
+        "SELECT signal_id, issue_id, candidates FROM links WHERE state = 'proposed' ORDER BY id"
+    ).fetchall()
+    firsts = []
+    for signal_id, issue_id, candidates in rows:
+        ranked = json.loads(candidates) if candidates else []
+        firsts.append((signal_id, int(ranked[0][0] if ranked else issue_id)))
+    return firsts
+
+
+def confirmed_homes(
+    proposals: list[tuple[str, int]], truth: Mapping[str, str], homes: Mapping[str, int]
+) -> dict[str, int]:
+    """Each signal's issue once a person has confirmed, in order, every proposal (signal,
+    first candidate) whose candidate holds a member of the signal's true group (`truth`,
+    `homes`: signal → group, → the issue triage placed it in)."""
+    groups: dict[int, set[str]] = {}  # issue → the true groups of the signals it holds
+    for signal_id, issue_id in homes.items():
+        groups.setdefault(issue_id, set()).add(truth[signal_id])
+    joined: dict[int, int] = {}  # issue → the issue it was confirmed into
+
+    def final(issue_id: int) -> int:
+        while issue_id in joined:
+            issue_id = joined[issue_id]
+        return issue_id
+
+    for signal_id, candidate in proposals:
+        if signal_id not in truth:
+            continue
+        own, target = final(homes[signal_id]), final(candidate)
+        if own != target and truth[signal_id] in groups.get(target, ()):
+            joined[own] = target
+            groups.setdefault(target, set()).update(groups.pop(own, ()))
+    return {signal_id: final(issue_id) for signal_id, issue_id in homes.items()}
+
+
 def read_labeled(path: Path) -> tuple[list[tuple[str, str, Signal]], list[str]]:
     """(label id, group, signal) per good line, and a reason per line that is not."""
     good: list[tuple[str, str, Signal]] = []
@@ -153,19 +198,21 @@ def evaluate_file(path: Path, thresholds: Thresholds | None = None) -> tuple[Met
             store_parsed(db, [signal for _id, _group, signal in labeled])
             report = triage_pending(db, thresholds)
             homes = home_issue_ids(db, {signal.id for _i, _g, signal in labeled})
-            at_1, at_3, per_signal = suggestions(
-                db, {signal.id: group for _i, group, signal in labeled}
-            )
+            by_signal = {signal.id: group for _i, group, signal in labeled}
+            at_1, at_3, per_signal = suggestions(db, by_signal)
+            confirmed = confirmed_homes(first_candidates(db), by_signal, homes)
         finally:
             db.close()
     truth = {label_id: group for label_id, group, _s in labeled}
     predicted = {label_id: homes[signal.id] for label_id, _g, signal in labeled}
     metrics = score(truth, predicted)
+    after = score(truth, {label_id: confirmed[signal.id] for label_id, _g, signal in labeled})
     extra = {
         "proposed": report.proposed,
         "rejected": len(bad),
         "suggest_recall_at_1": at_1,
         "suggest_recall_at_3": at_3,
         "confirmations_per_signal": per_signal,
+        "pairwise_recall_confirmed": after.pairwise_recall,
     }
     return metrics.model_copy(update=extra), bad
