@@ -93,21 +93,18 @@ def suggestions(db: sqlite_utils.Database, truth: Mapping[str, str]) -> tuple[fl
     """suggest_recall_at_1, suggest_recall_at_3 and confirmations_per_signal, from the links
     triage wrote (`truth`: signal id → group), in the order triage decided."""
     rows = db.execute(
-        "SELECT id, signal_id, issue_id, state, candidates FROM links "
-        "WHERE state IN ('linked', 'proposed') ORDER BY id"
+        "SELECT signal_id, issue_id FROM links WHERE state = 'linked' ORDER BY id"
     ).fetchall()
+    offers = proposals(db)
     offered: dict[str, list[int]] = {}
-    for _id, signal_id, issue_id, state, candidates in rows:
-        if state == "proposed":
-            ranked = [int(c[0]) for c in json.loads(candidates)] if candidates else []
-            offered.setdefault(signal_id, []).extend(ranked or [int(issue_id)])
+    for signal_id, ranked in offers:
+        offered.setdefault(signal_id, []).extend(ranked)
     members: dict[int, set[str]] = {}  # issue → groups of the signals placed in it so far
     seen_groups: set[str] = set()
     hits = [0, 0]
     asked = 0
-    proposed = sum(1 for r in rows if r[3] == "proposed")
-    for _id, signal_id, issue_id, state, _c in rows:
-        if state != "linked" or signal_id not in truth:
+    for signal_id, issue_id in rows:
+        if signal_id not in truth:
             continue
         group = truth[signal_id]
         if group in seen_groups:
@@ -120,28 +117,27 @@ def suggestions(db: sqlite_utils.Database, truth: Mapping[str, str]) -> tuple[fl
         members.setdefault(issue_id, set()).add(group)
     at_1 = hits[0] / asked if asked else 1.0
     at_3 = hits[1] / asked if asked else 1.0
-    per_signal = proposed / len(truth) if truth else 0.0
+    per_signal = len(offers) / len(truth) if truth else 0.0
     return round(at_1, 4), round(at_3, 4), round(per_signal, 4)
 
 
-def first_candidates(db: sqlite_utils.Database) -> list[tuple[str, int]]:
-    """(signal, the first issue proposed for it) per proposed link, in the order triage
-    proposed them."""
+def proposals(db: sqlite_utils.Database) -> list[tuple[str, list[int]]]:
+    """(signal, the issues proposed for it, best first) per proposed link, in the order
+    triage proposed them."""
     rows = db.execute(
         "SELECT signal_id, issue_id, candidates FROM links WHERE state = 'proposed' ORDER BY id"
     ).fetchall()
-    firsts = []
-    for signal_id, issue_id, candidates in rows:
-        ranked = json.loads(candidates) if candidates else []
-        firsts.append((signal_id, int(ranked[0][0] if ranked else issue_id)))
-    return firsts
+    return [
+        (signal_id, [int(c[0]) for c in json.loads(candidates or "[]")] or [int(issue_id)])
+        for signal_id, issue_id, candidates in rows
+    ]
 
 
 def confirmed_homes(
-    proposals: list[tuple[str, int]], truth: Mapping[str, str], homes: Mapping[str, int]
+    offers: list[tuple[str, list[int]]], truth: Mapping[str, str], homes: Mapping[str, int]
 ) -> dict[str, int]:
     """Each signal's issue once a person has confirmed, in order, every proposal (signal,
-    first candidate) whose candidate holds a member of the signal's true group (`truth`,
+    candidates) whose first candidate holds a member of the signal's true group (`truth`,
     `homes`: signal → group, → the issue triage placed it in)."""
     groups: dict[int, set[str]] = {}  # issue → the true groups of the signals it holds
     for signal_id, issue_id in homes.items():
@@ -153,10 +149,10 @@ def confirmed_homes(
             issue_id = joined[issue_id]
         return issue_id
 
-    for signal_id, candidate in proposals:
+    for signal_id, ranked in offers:
         if signal_id not in truth:
             continue
-        own, target = final(homes[signal_id]), final(candidate)
+        own, target = final(homes[signal_id]), final(ranked[0])
         if own != target and truth[signal_id] in groups.get(target, ()):
             joined[own] = target
             groups.setdefault(target, set()).update(groups.pop(own, ()))
@@ -200,7 +196,7 @@ def evaluate_file(path: Path, thresholds: Thresholds | None = None) -> tuple[Met
             homes = home_issue_ids(db, {signal.id for _i, _g, signal in labeled})
             by_signal = {signal.id: group for _i, group, signal in labeled}
             at_1, at_3, per_signal = suggestions(db, by_signal)
-            confirmed = confirmed_homes(first_candidates(db), by_signal, homes)
+            confirmed = confirmed_homes(proposals(db), by_signal, homes)
         finally:
             db.close()
     truth = {label_id: group for label_id, group, _s in labeled}

@@ -90,8 +90,8 @@ def test_a_person_confirms_only_a_candidate_holding_the_signals_problem() -> Non
     homes = {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}
     # b's candidate holds a, c's does not hold a y; d's candidate 2 was joined into 1; e's
     # is its own issue.
-    proposals = [("b", 1), ("c", 1), ("d", 2), ("e", 5), ("unlabeled", 1)]
-    assert confirmed_homes(proposals, truth, homes) == {"a": 1, "b": 1, "c": 3, "d": 1, "e": 5}
+    offers = [("b", [1, 3]), ("c", [1]), ("d", [2]), ("e", [5]), ("unlabeled", [1])]
+    assert confirmed_homes(offers, truth, homes) == {"a": 1, "b": 1, "c": 3, "d": 1, "e": 5}
 
 
 GROUPING_SET = SAMPLES.parent / "grouping" / "expected_groups.jsonl"
