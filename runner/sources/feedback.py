@@ -32,19 +32,43 @@ from store.signals import rejection
 SOURCE = "feedback"
 _TEXT_KEYS = ("body", "feedback", "comment", "comments", "text", "description", "details")
 """Where a message or report keeps its words: e-mail exports, widgets, and trackers (GitHub's
-`body`; GitLab's, Linear's and Zendesk's `description`; Canny's `details`)."""
+`body`; GitLab's, Linear's, Jira's and Zendesk's `description`; Canny's `details`)."""
 _PERSON_KEYS = ("user", "author", "creator", "reporter", "requester")
-_LOGIN_KEYS = ("login", "username", "name")
+_LOGIN_KEYS = ("login", "username", "name", "displayName")
 _DATE_KEYS = ("date", "timestamp", "created_at", "createdAt", "created")
 _PAGE_KEYS = ("route", "url", "web_url", "html_url")
 
 
-_SUBJECT_KEYS = ("subject", "title")  # an e-mail's subject, a tracker report's title
+_SUBJECT_KEYS = ("subject", "title", "summary")  # an e-mail's subject, a report's title
 
 
 def looks_like_feedback(record: dict[str, Any]) -> bool:
     """A person's message: a text, or a subject or title alone (a report with no body)."""
+    record = _unnested(record)
     return any(isinstance(record.get(key), str) for key in (*_TEXT_KEYS, *_SUBJECT_KEYS))
+
+
+def _unnested(record: dict[str, Any]) -> dict[str, Any]:
+    """A Jira issue keeps its words in `fields` (`summary`, `description`, `reporter`,
+    `created`), its description as a document (Atlassian's format) since version 3 of the API."""
+    fields = record.get("fields")
+    if not isinstance(fields, dict) or not {"summary", "description"} & fields.keys():
+        return record
+    unnested = {"id": record.get("key") or record.get("id"), **fields}
+    if isinstance(fields.get("description"), dict):
+        unnested["description"] = _document_text(fields["description"])
+    return unnested
+
+
+def _document_text(node: Any) -> str:
+    """The text of an Atlassian document: its text nodes, a line for each paragraph."""
+    if not isinstance(node, dict):
+        return ""
+    if node.get("type") == "text":
+        return str(node.get("text") or "")
+    parts = [_document_text(child) for child in node.get("content") or () if child]
+    joiner = "\n" if node.get("type") in ("doc", "bulletList", "orderedList", "listItem") else ""
+    return joiner.join(parts)
 
 
 def json_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
@@ -52,7 +76,8 @@ def json_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
     e-mail, a widget's message, or a tracker's report (`title`, `body`, `user.login`,
     `created_at`, as GitHub's API gives an issue; `author.login` and `createdAt`, as its
     command line `gh issue list --json` does; GitLab's `description`, `author.username` and
-    `web_url`; Linear's `creator.name`; Canny's `details` and `created`)."""
+    `web_url`; Linear's `creator.name`; Canny's `details` and `created`; Jira's `fields`)."""
+    record = _unnested(record)
     body = next((str(record[k]) for k in _TEXT_KEYS if isinstance(record.get(k), str)), "")
     subject = next((record[k] for k in _SUBJECT_KEYS if isinstance(record.get(k), str)), None)
     sender = record.get("from") or record.get("email") or record.get("sender")
@@ -61,8 +86,9 @@ def json_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
         (record[k] for k in _PERSON_KEYS if isinstance(record.get(k), dict)), {}
     )
     login = next((str(person[k]) for k in _LOGIN_KEYS if person.get(k)), None)
-    if not address and isinstance(person.get("email"), str):
-        address = parseaddr(person["email"])[1]
+    email = person.get("email") or person.get("emailAddress")
+    if not address and isinstance(email, str):
+        address = parseaddr(email)[1]
     return build(
         body=body,
         subject=_optional_str(subject),

@@ -91,6 +91,15 @@ LOG_LINES = ("[main] starting", "[main] loading profile", "[db] opening store", 
 LOG_LINES += ("[ui] window created", "[ui] rendering list", "[cache] warming", "[main] ready")
 
 
+def _document(text: str) -> dict[str, Any]:
+    """`text` as an Atlassian document: a paragraph a line."""
+    paragraphs = [
+        {"type": "paragraph", "content": [{"type": "text", "text": line}] if line else []}
+        for line in text.splitlines()
+    ]
+    return {"type": "doc", "version": 1, "content": paragraphs}
+
+
 TRACKERS: dict[str, Callable[[int, dict[str, Any]], dict[str, Any]]] = {
     # Each tracker's export of an issue, as its API documents it (the values are the set's).
     "GitLab": lambda n, r: {
@@ -108,6 +117,25 @@ TRACKERS: dict[str, Callable[[int, dict[str, Any]], dict[str, Any]]] = {
         "creator": {"name": r["from"].split("@")[0]},
         "createdAt": r["date"],
     },
+    "Jira": lambda n, r: {
+        "id": str(10_000 + n),
+        "key": f"PET-{n}",
+        "fields": {
+            "summary": r["subject"],
+            "description": r["body"],
+            "reporter": {"displayName": "A. Person", "emailAddress": r["from"]},
+            "created": r["date"].replace("Z", "+00:00").replace("+00:00", ".000+0000"),
+        },
+    },
+    "Jira (API 3)": lambda n, r: {
+        "key": f"PET-{n}",
+        "fields": {
+            "summary": r["subject"],
+            "description": _document(r["body"]),
+            "reporter": {"displayName": "A. Person", "emailAddress": r["from"]},
+            "created": r["date"],
+        },
+    },
     "Canny": lambda n, r: {
         "title": r["subject"],
         "details": r["body"],
@@ -119,7 +147,8 @@ TRACKERS: dict[str, Callable[[int, dict[str, Any]], dict[str, Any]]] = {
 
 @pytest.mark.parametrize("tracker", TRACKERS)
 def test_the_same_reports_from_other_trackers_rank_the_same(tmp_path: Path, tracker: str) -> None:
-    # Before, a report whose words are a `description` or `details` was no signal at all.
+    # Before, a report whose words are a `description` or `details` (or a Jira issue's
+    # `fields`) was no signal at all.
     assert _reshaped(tmp_path, TRACKERS[tracker]).suggest_recall_at_3 >= 0.95
     report = TRACKERS[tracker](
         7,
