@@ -36,7 +36,7 @@ class Fit(NamedTuple):
     ordered."""
 
 
-def place_agrees(f: Features, p: Profile, index: Index | None = None) -> bool:
+def place_agrees(f: Features, p: Profile, actor_issues: frozenset[int]) -> bool:
     """A structural signal ties them: the signal's route is one the issue's errors were seen
     on (the same record when both routes name one), or its actor's other signal went to the
     issue minutes before or after. Never what the words name: that is the words again.
@@ -44,6 +44,7 @@ def place_agrees(f: Features, p: Profile, index: Index | None = None) -> bool:
     Two people's words from the same page are not tied by it unless the issue has errors:
     a page every report comes from (a feedback form, a tracker's address for each report)
     would tie every report to every other. The same record named in both routes still is.
+    `actor_issues`: `Index.actor_issues(f)`, worked out once for all the issues compared.
     """
     location = f.structure.location
     if location and not location.startswith("test:"):
@@ -56,7 +57,7 @@ def place_agrees(f: Features, p: Profile, index: Index | None = None) -> bool:
             f.kind != "feedback" or p.structure.error_type is not None
         ):
             return True
-    return index is not None and index.same_actor(f, p.id)
+    return p.id in actor_issues
 
 
 def records_differ(f: Features, p: Profile) -> bool:
@@ -108,6 +109,7 @@ def fits(
     query = query_words(f.text, words)
     query_norm = vocabulary.rank_norm(query, query)  # once, as `norm`
     profiles = index.profiles
+    actor_issues = index.actor_issues(f)  # once: the same for every candidate
     found: list[Fit] = []
     # Fits without a place: their words' vote is left for when it decides anything.
     unweighed: dict[int, tuple[Profile, frozenset[str]]] = {}
@@ -115,7 +117,7 @@ def fits(
         p = profiles[issue_id]
         if records_differ(f, p):
             continue
-        place = place_agrees(f, p, index)
+        place = place_agrees(f, p, actor_issues)
         if need_place and not place:
             continue
         shared_ids = f.record_ids & p.record_ids

@@ -206,22 +206,19 @@ class Index:
             if len(seen) > SIGHTINGS_PER_ACTOR:
                 del seen[0]
 
-    def same_actor(self, f: Features, issue_id: int) -> bool:
-        """The signal's actor sent a signal of the other kind (an error for feedback, feedback
-        for an error) that went to this issue, within `ACTOR_WINDOW` of this one."""
+    def actor_issues(self, f: Features) -> frozenset[int]:
+        """The issues the signal's actor sent a signal of the other kind to (an error for
+        feedback, feedback for an error) within `ACTOR_WINDOW` of this one."""
         if not f.actor_keys:
-            return False
+            return frozenset()
         when = datetime.fromisoformat(f.seen)
         feedback = f.kind == "feedback"
-        for key in f.actor_keys:
-            for seen, issue, was_feedback in self.sightings.get(key, ()):
-                if (
-                    issue == issue_id
-                    and was_feedback != feedback
-                    and (abs(seen - when) <= ACTOR_WINDOW)
-                ):
-                    return True
-        return False
+        return frozenset(
+            issue
+            for key in f.actor_keys
+            for seen, issue, was_feedback in self.sightings.get(key, ())
+            if was_feedback != feedback and abs(seen - when) <= ACTOR_WINDOW
+        )
 
     def named_event_home(self, f: Features) -> tuple[int, str] | None:
         """The issue a signal belongs to because feedback and its event name each other.
