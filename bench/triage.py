@@ -6,10 +6,12 @@ triage rate: reading the stored features, deciding, writing), on the same data i
 Both rates are wall-clock: on a shared machine, note the load with each figure. Progress
 goes to stderr; the last line is one JSON object with `signals_per_s`, `ingest_signals_per_s`,
 `ratio_to_ingest`, `peak_rss_mb`, `rate_at_1k_issues`, `rate_at_10k_issues`, and the pairwise
-precision and recall against the generator's labels. One problem in fifty fails in a shared
-helper (one stack, many routes and messages). Targets (issue 3): at least 5,000
-signals/s, triage at most 3x ingest's cost, peak RSS under 500 MB, and the rate flat as issues
-grow.
+precision and recall against the generator's labels; then the `probe_*` figures: one batch
+triaged against a store of 1k issues and one of 10k (`probe_flatness`), the fairer test of
+"flat", and the time a run takes to load the open issues of each (outside the peak RSS).
+One problem in fifty fails in a shared helper (one stack, many routes and messages).
+Targets (issue 3): at least 5,000 signals/s, triage at most 3x ingest's cost, peak RSS under
+500 MB, and the rate flat as issues grow.
 
     .venv/bin/python bench/triage.py [--count 100000] [--problems 10000]
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -195,7 +198,7 @@ def signal(p: dict[str, Any], i: int, rng: random.Random) -> dict[str, Any]:
 def write_signals(path: Path, count: int, problems: int) -> list[int]:
     """Half the signals introduce every problem once; the rest repeat them, popular ones more."""
     rng = random.Random(11)
-    catalogue = [problem(n, rng) for n in range(problems)]
+    catalogue = [problem(n, rng) for n in range(problems)]  # the same as `_catalogue`'s
     labels: list[int] = []
     introduced = 0
     with path.open("w") as out:
@@ -213,6 +216,74 @@ def write_signals(path: Path, count: int, problems: int) -> list[int]:
             labels.append(n)
             out.write(json.dumps(signal(catalogue[n], i, rng)) + "\n")
     return labels
+
+
+def _catalogue(problems: int) -> list[dict[str, Any]]:
+    rng = random.Random(11)
+    return [problem(n, rng) for n in range(problems)]
+
+
+PROBE = 6_000
+PROBE_REPEATS = 3
+PROBE_STORES = {"1k": 900, "10k": 8_250}
+"""Problems each store holds: about 1,000 and 10,000 issues (the look-alikes of the shared
+helper make issues of their own)."""
+
+
+def probe_flatness(tmp: Path, source: Path, problems: int, count: int) -> dict[str, Any]:
+    """The same batch triaged against a store of about 1k issues and one of 10k, in turns.
+
+    Within one run, the rate at 1k and at 10k issues compares other signals, at other moments
+    of a shared machine. Here each store is the stream's beginning, triaged, and the probe is
+    the same for both: half repeats of problems both stores hold, half problems neither has
+    seen. Each store is copied afresh for each repeat, and the best of the repeats is kept
+    (the one the machine disturbed least). A run first loads the open issues, once, whatever
+    it triages: that is timed apart (a run with nothing to triage), and the rate is the
+    probe's signals over the rest.
+    """
+    lines = source.read_text().splitlines(keepends=True)
+    per_problem = count // 2 // problems  # the stream introduces a problem every few signals
+    stores: dict[str, tuple[Path, int]] = {}
+    for name, held in PROBE_STORES.items():
+        path, prefix = tmp / f"probe-{name}.db", tmp / f"probe-{name}.ndjson"
+        prefix.write_text("".join(lines[: held * per_problem]))
+        db = open_db(path)
+        ingest_paths(db, [prefix], move_done=False)
+        stores[name] = (path, triage_pending(db).new_issues)
+        db.close()
+    known = _catalogue(min(PROBE_STORES.values()))
+    rng = random.Random(12)
+    unseen = [problem(problems + n, rng) for n in range(PROBE // 2)]  # names no store has
+    probe = tmp / "probe.ndjson"
+    with probe.open("w") as out:
+        for i in range(PROBE):
+            p = rng.choice(known) if i % 2 else unseen[i // 2]
+            out.write(json.dumps(signal(p, count + i, rng)) + "\n")
+    loads: dict[str, list[float]] = {name: [] for name in stores}
+    triages: dict[str, list[float]] = {name: [] for name in stores}
+    for _repeat in range(PROBE_REPEATS):
+        for name, (path, _issues) in stores.items():
+            copy = tmp / "probe.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{copy}{suffix}").unlink(missing_ok=True)
+            shutil.copy(path, copy)
+            db = open_db(copy)
+            started = time.perf_counter()
+            triage_pending(db)  # nothing to triage: the load alone
+            loads[name].append(time.perf_counter() - started)
+            ingest_paths(db, [probe], move_done=False)
+            started = time.perf_counter()
+            triage_pending(db)
+            triages[name].append(time.perf_counter() - started - loads[name][-1])
+            db.close()
+    rates = {name: PROBE / min(times) for name, times in triages.items()}
+    return {
+        "probe_issues": {name: issues for name, (_path, issues) in stores.items()},
+        "probe_load_s": {name: round(min(times), 3) for name, times in loads.items()},
+        "probe_rate_at_1k_issues": round(rates["1k"]),
+        "probe_rate_at_10k_issues": round(rates["10k"]),
+        "probe_ratio_10k_to_1k": round(rates["10k"] / rates["1k"], 3),
+    }
 
 
 class Batch(NamedTuple):
@@ -242,48 +313,54 @@ def main() -> None:
     parser.add_argument("--problems", type=int, default=10_000)
     args = parser.parse_args()
     settings = TriageSettings()
-    with tempfile.TemporaryDirectory() as tmp, PeakMemory() as peak:
-        source = Path(tmp) / "signals.ndjson"
-        print(
-            f"writing {args.count:,} signals over {args.problems:,} problems ...", file=sys.stderr
-        )
-        labels = write_signals(source, args.count, args.problems)
-        db = open_db(Path(tmp) / "bench.db")
-        print("ingesting ...", file=sys.stderr)
-        started = time.perf_counter()
-        ingested = ingest_paths(db, [source], move_done=False)
-        ingest_s = time.perf_counter() - started
-        assert ingested.new == args.count, ingested
-        print(f"  {ingested.new:,} signals in {ingest_s:.2f} s", file=sys.stderr)
-
-        print("triaging ...", file=sys.stderr)
-        batches: list[Batch] = []
-        last = {"at": time.perf_counter(), "signals": 0}
-
-        def on_batch(progress: TriageReport) -> None:
-            """Time each batch: the rate at 1k and 10k existing issues shows it stays flat."""
-            now = time.perf_counter()
-            batch = Batch(progress.new_issues, progress.signals - last["signals"], now - last["at"])
-            batches.append(batch)
+    with tempfile.TemporaryDirectory() as tmp:
+        with PeakMemory() as peak:
+            source = Path(tmp) / "signals.ndjson"
             print(
-                f"\r  {progress.signals:,} signals, {batch.issues:,} issues, "
-                f"{batch.signals / batch.seconds:,.0f}/s",
-                end="",
+                f"writing {args.count:,} signals over {args.problems:,} problems ...",
                 file=sys.stderr,
             )
-            last.update(at=now, signals=progress.signals)
+            labels = write_signals(source, args.count, args.problems)
+            db = open_db(Path(tmp) / "bench.db")
+            print("ingesting ...", file=sys.stderr)
+            started = time.perf_counter()
+            ingested = ingest_paths(db, [source], move_done=False)
+            ingest_s = time.perf_counter() - started
+            assert ingested.new == args.count, ingested
+            print(f"  {ingested.new:,} signals in {ingest_s:.2f} s", file=sys.stderr)
 
-        started = last["at"] = time.perf_counter()
-        report = triage_pending(
-            db, settings.thresholds, batch_size=settings.batch_size, on_batch=on_batch
-        )
-        triage_s = time.perf_counter() - started
-        print(file=sys.stderr)
-        ids = [row[0] for row in db.execute("SELECT id FROM signals ORDER BY rowid")]
-        homes = home_issue_ids(db, ids)
-        quality = score({i: labels[k] for k, i in enumerate(ids)}, {i: homes[i] for i in ids})
-        issues = report.new_issues
-        db.close()
+            print("triaging ...", file=sys.stderr)
+            batches: list[Batch] = []
+            last = {"at": time.perf_counter(), "signals": 0}
+
+            def on_batch(progress: TriageReport) -> None:
+                """Time each batch: the rate at 1k and 10k existing issues shows it stays flat."""
+                now = time.perf_counter()
+                batch = Batch(
+                    progress.new_issues, int(progress.signals - last["signals"]), now - last["at"]
+                )
+                batches.append(batch)
+                print(
+                    f"\r  {progress.signals:,} signals, {batch.issues:,} issues, "
+                    f"{batch.signals / batch.seconds:,.0f}/s",
+                    end="",
+                    file=sys.stderr,
+                )
+                last.update(at=now, signals=progress.signals)
+
+            started = last["at"] = time.perf_counter()
+            report = triage_pending(
+                db, settings.thresholds, batch_size=settings.batch_size, on_batch=on_batch
+            )
+            triage_s = time.perf_counter() - started
+            print(file=sys.stderr)
+            ids = [row[0] for row in db.execute("SELECT id FROM signals ORDER BY rowid")]
+            homes = home_issue_ids(db, ids)
+            quality = score({i: labels[k] for k, i in enumerate(ids)}, {i: homes[i] for i in ids})
+            issues = report.new_issues
+            db.close()
+        print("probing 1k and 10k issues with the same batch ...", file=sys.stderr)
+        flatness = probe_flatness(Path(tmp), source, args.problems, args.count)
     result = {
         "signals_per_s": round(args.count / triage_s),
         "ingest_signals_per_s": round(args.count / ingest_s),
@@ -296,6 +373,7 @@ def main() -> None:
         "signals": args.count,
         "pairwise_precision": quality.pairwise_precision,
         "pairwise_recall": quality.pairwise_recall,
+        **flatness,
     }
     print(json.dumps(result))
 
