@@ -2,7 +2,8 @@
 
 A labeled file is JSON Lines, `{"id": ..., "group": ..., "event": {...}}` a line, where the
 event is anything `parse_record` accepts (an Overnight envelope, a raw Sentry event, a user
-report, a feedback record). It is ingested and triaged into a temporary store; each event's
+report, a feedback record); each line is an event of its own, even one under an id an earlier
+line used. It is ingested and triaged into a temporary store; each event's
 predicted cluster is the issue it is counted in, so a "needs confirmation" link counts as not
 merged. What the person's keys make of it is measured beside: how often the issue they need is
 among the candidates (`suggest_recall_at_*`), how many keys (`confirmations_per_signal`), and
@@ -27,7 +28,7 @@ from runner.triage.decide import Thresholds
 from runner.triage.engine import triage_pending
 from store import open_db
 from store.issues import home_issue_ids
-from store.signal import Signal
+from store.signal import Signal, content_id
 
 SOURCE = "evaluate"
 
@@ -163,6 +164,7 @@ def read_labeled(path: Path) -> tuple[list[tuple[str, str, Signal]], list[str]]:
     """(label id, group, signal) per good line, and a reason per line that is not."""
     good: list[tuple[str, str, Signal]] = []
     bad: list[str] = []
+    raws: dict[str, str] = {}  # signal id → the event it was read from
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -175,10 +177,15 @@ def read_labeled(path: Path) -> tuple[list[tuple[str, str, Signal]], list[str]]:
             if not isinstance(record, dict) or "group" not in record or "event" not in record:
                 raise BadRecord("expected an object with 'id', 'group' and 'event'")
             event = record["event"]
-            signal = parse_record(event, json.dumps(event, sort_keys=True), SOURCE)
+            raw = json.dumps(event, sort_keys=True)
+            signal = parse_record(event, raw, SOURCE)
         except (json.JSONDecodeError, BadRecord) as exc:
             bad.append(f"{path}:{number}: {exc}")
             continue
+        if raws.setdefault(signal.id, raw) != raw:
+            # Another event under an id already used (test fixtures copy their `event_id`):
+            # each line is an event to group, where a live ingest keeps the first.
+            signal = signal.model_copy(update={"id": content_id(signal.id, str(number))})
         good.append((str(record.get("id", number)), str(record["group"]), signal))
     return good, bad
 

@@ -44,6 +44,24 @@ def test_raw_sentry_events_evaluate_too(tmp_path: Path) -> None:
     assert metrics.rejected == 1 and "labeled.jsonl:4" in rejected[0]
 
 
+def test_two_events_under_one_event_id_are_grouped_each(tmp_path: Path) -> None:
+    def event(kind: str, function: str) -> dict[str, object]:
+        frame = {"filename": "app/x.py", "function": function, "lineno": 3, "in_app": True}
+        value = {"type": kind, "value": "boom", "stacktrace": {"frames": [frame]}}
+        return {"event_id": "a" * 32, "exception": {"values": [value]}}
+
+    # Fixtures copied from one another keep its `event_id`; each is an event to group.
+    lines = [
+        {"id": "1", "group": "key", "event": event("KeyError", "load")},
+        {"id": "2", "group": "type", "event": event("TypeError", "price")},
+        {"id": "3", "group": "type", "event": event("TypeError", "price")},
+    ]
+    path = tmp_path / "labeled.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    metrics, _ = evaluate_file(path)
+    assert (metrics.pairwise_precision, metrics.pairwise_recall, metrics.issues) == (1.0, 1.0, 2)
+
+
 def test_the_samples_meet_the_quality_targets() -> None:
     metrics, rejected = evaluate_file(SAMPLES)
     assert rejected == [] and metrics.events >= 60
