@@ -164,8 +164,9 @@ def without_template(text: str) -> str:
 # Microsoft Windows NT 10.0.22631.0`, `Install scope: per user`): the names are the form's,
 # the same in every report that came through it; the values are the person's answers. Three
 # such lines in a row make a block, and a name that says something failed (`Error: …`) makes
-# it a message instead.
-_SETTING = r"[ \t]*(?:[-*+][ \t]+)?([.\w][\w .()/-]{0,30}?)[ \t]*:[ \t]+(\S[^\n]{0,80})"
+# it a message instead. An indented name is a pasted config's (`  proxy: on`), whose names
+# are what it says.
+_SETTING = r"(?:[ \t]*[-*+][ \t]+)?([.\w][\w .()/-]{0,30}?)[ \t]*:[ \t]+(\S[^\n]{0,80})"
 _SETTING_LINE = re.compile(_SETTING)
 _SETTINGS = re.compile(f"^{_SETTING}(?:\n{_SETTING}){{2,}}$", re.M)
 

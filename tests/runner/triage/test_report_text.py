@@ -190,11 +190,12 @@ def test_a_forms_settings_block_keeps_its_answers_not_its_names() -> None:
     assert "Version" not in kept and "scope" not in kept and "locale" not in kept
     assert "Microsoft Windows NT 10.0.22631.0" in kept and "per user" in kept
     assert "PDF preview shows nothing." in kept
-    # Two lines are a person's; a name that says what failed is a message; a fenced log
-    # is read as a block, its lines whole.
+    # Two lines are a person's; a name that says what failed is a message; an indented name
+    # is a pasted config's; a fenced log is read as a block, its lines whole.
     for own in (
         "Sync: never finishes\nVault: on OneDrive",
         "Error: vault index not initialised\nProcess: app.quire\nPID: 18231",
+        "proxy:\n  host: localhost\n  port: 8080\n  tls: true",  # a config's names say it
     ):
         assert without_template(own).split() == own.split()
     fenced = without_template("```\nFATAL: main\nProcess: app.quire\nPID: 18231\n```")
