@@ -50,7 +50,7 @@ def test_two_events_under_one_event_id_are_grouped_each(tmp_path: Path) -> None:
         value = {"type": kind, "value": "boom", "stacktrace": {"frames": [frame]}}
         return {"event_id": "a" * 32, "exception": {"values": [value]}}
 
-    # Fixtures copied from one another keep its `event_id`; each is an event to group.
+    # Fixtures copied from one another keep their `event_id`; each is an event to group.
     lines = [
         {"id": "1", "group": "key", "event": event("KeyError", "load")},
         {"id": "2", "group": "type", "event": event("TypeError", "price")},
