@@ -3,7 +3,7 @@
 A labeled file is JSON Lines, `{"id": ..., "group": ..., "event": {...}}` a line, where the
 event is anything `parse_record` accepts (an Overnight envelope, a raw Sentry event, a user
 report, a feedback record); each line is an event of its own, even one under an id an earlier
-line used. It is ingested and triaged into a temporary store; each event's
+line used or one Relay would refuse (grouping never reads it). It is ingested and triaged into a temporary store; each event's
 predicted cluster is the issue it is counted in, so a "needs confirmation" link counts as not
 merged. What the person's keys make of it is measured beside: how often the issue they need is
 among the candidates (`suggest_recall_at_*`), how many keys (`confirmations_per_signal`), and
@@ -17,6 +17,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Hashable, Mapping
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 from pydantic import BaseModel
@@ -160,6 +161,21 @@ def confirmed_homes(
     return {signal_id: final(issue_id) for signal_id, issue_id in homes.items()}
 
 
+def _labeled_signal(event: Any, raw: str) -> Signal:
+    """The signal of a labeled event. An `event_id` that is no UUID, which Relay refuses,
+    says nothing of how the event groups: the event is grouped under an id of its content,
+    as one without an `event_id` is."""
+    try:
+        return parse_record(event, raw, SOURCE)
+    except BadRecord as exc:
+        if not (isinstance(event, dict) and str(exc).startswith("event_id")):
+            raise
+        try:
+            return parse_record({k: v for k, v in event.items() if k != "event_id"}, raw, SOURCE)
+        except BadRecord:
+            raise exc from None
+
+
 def read_labeled(path: Path) -> tuple[list[tuple[str, str, Signal]], list[str]]:
     """(label id, group, signal) per good line, and a reason per line that is not."""
     good: list[tuple[str, str, Signal]] = []
@@ -178,7 +194,7 @@ def read_labeled(path: Path) -> tuple[list[tuple[str, str, Signal]], list[str]]:
                 raise BadRecord("expected an object with 'id', 'group' and 'event'")
             event = record["event"]
             raw = json.dumps(event, sort_keys=True)
-            signal = parse_record(event, raw, SOURCE)
+            signal = _labeled_signal(event, raw)
         except (json.JSONDecodeError, BadRecord) as exc:
             bad.append(f"{path}:{number}: {exc}")
             continue

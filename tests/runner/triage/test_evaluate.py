@@ -62,6 +62,22 @@ def test_two_events_under_one_event_id_are_grouped_each(tmp_path: Path) -> None:
     assert (metrics.pairwise_precision, metrics.pairwise_recall, metrics.issues) == (1.0, 1.0, 2)
 
 
+def test_an_event_id_relay_would_refuse_still_groups(tmp_path: Path) -> None:
+    def event(event_id: str, value: str) -> dict[str, object]:
+        frame = {"filename": "app/x.py", "function": "load", "lineno": 3, "in_app": True}
+        exception = {"type": "KeyError", "value": value, "stacktrace": {"frames": [frame]}}
+        return {"event_id": event_id, "exception": {"values": [exception]}}
+
+    lines = [
+        {"id": "1", "group": "a", "event": event("1", "'user 7'")},
+        {"id": "2", "group": "a", "event": event("fixture-2", "'user 9'")},
+    ]
+    path = tmp_path / "labeled.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    metrics, rejected = evaluate_file(path)
+    assert rejected == [] and (metrics.events, metrics.pairwise_recall) == (2, 1.0)
+
+
 def test_the_samples_meet_the_quality_targets() -> None:
     metrics, rejected = evaluate_file(SAMPLES)
     assert rejected == [] and metrics.events >= 60
