@@ -3,11 +3,12 @@
 A labeled file is JSON Lines, `{"id": ..., "group": ..., "event": {...}}` a line, where the
 event is anything `parse_record` accepts (an Overnight envelope, a raw Sentry event, a user
 report, a feedback record); each line is an event of its own, even one under an id an earlier
-line used or one Relay would refuse (grouping never reads it). It is ingested and triaged into a temporary store; each event's
-predicted cluster is the issue it is counted in, so a "needs confirmation" link counts as not
-merged. What the person's keys make of it is measured beside: how often the issue they need is
-among the candidates (`suggest_recall_at_*`), how many keys (`confirmations_per_signal`), and
-the recall once they confirmed each right first candidate (`pairwise_recall_confirmed`).
+line used or one Relay would refuse (grouping never reads it). It is ingested and triaged into
+a temporary store; each event's predicted cluster is the issue it is counted in, so a "needs
+confirmation" link counts as not merged. What the person's keys make of it is measured
+beside: how often the issue they need is among the candidates (`suggest_recall_at_*`), how
+many keys (`confirmations_per_signal`), and the recall once they confirmed each right first
+candidate (`pairwise_recall_confirmed`).
 """
 
 from __future__ import annotations
