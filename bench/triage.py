@@ -195,10 +195,15 @@ def signal(p: dict[str, Any], i: int, rng: random.Random) -> dict[str, Any]:
     return envelope
 
 
+def _catalogue(problems: int, rng: random.Random) -> list[dict[str, Any]]:
+    """The problems, the first `problems` of them always the same for the same seed."""
+    return [problem(n, rng) for n in range(problems)]
+
+
 def write_signals(path: Path, count: int, problems: int) -> list[int]:
     """Half the signals introduce every problem once; the rest repeat them, popular ones more."""
     rng = random.Random(11)
-    catalogue = [problem(n, rng) for n in range(problems)]  # the same as `_catalogue`'s
+    catalogue = _catalogue(problems, rng)
     labels: list[int] = []
     introduced = 0
     with path.open("w") as out:
@@ -216,11 +221,6 @@ def write_signals(path: Path, count: int, problems: int) -> list[int]:
             labels.append(n)
             out.write(json.dumps(signal(catalogue[n], i, rng)) + "\n")
     return labels
-
-
-def _catalogue(problems: int) -> list[dict[str, Any]]:
-    rng = random.Random(11)
-    return [problem(n, rng) for n in range(problems)]
 
 
 PROBE = 6_000
@@ -251,7 +251,7 @@ def probe_flatness(tmp: Path, source: Path, problems: int, count: int) -> dict[s
         ingest_paths(db, [prefix], move_done=False)
         stores[name] = (path, triage_pending(db).new_issues)
         db.close()
-    known = _catalogue(min(PROBE_STORES.values()))
+    known = _catalogue(min(PROBE_STORES.values()), random.Random(11))  # as the stream's
     rng = random.Random(12)
     unseen = [problem(problems + n, rng) for n in range(PROBE // 2)]  # names no store has
     probe = tmp / "probe.ndjson"

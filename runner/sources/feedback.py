@@ -44,15 +44,25 @@ _SUBJECT_KEYS = ("subject", "title", "summary")  # an e-mail's subject, a report
 
 def looks_like_feedback(record: dict[str, Any]) -> bool:
     """A person's message: a text, or a subject or title alone (a report with no body)."""
-    record = _unnested(record)
-    return any(isinstance(record.get(key), str) for key in (*_TEXT_KEYS, *_SUBJECT_KEYS))
+    return _jira_fields(record) is not None or any(
+        isinstance(record.get(key), str) for key in (*_TEXT_KEYS, *_SUBJECT_KEYS)
+    )
+
+
+def _jira_fields(record: dict[str, Any]) -> dict[str, Any] | None:
+    """A Jira issue's `fields`, where it keeps its words (`summary`, `description`)."""
+    fields = record.get("fields")
+    if isinstance(fields, dict) and {"summary", "description"} & fields.keys():
+        return fields
+    return None
 
 
 def _unnested(record: dict[str, Any]) -> dict[str, Any]:
-    """A Jira issue keeps its words in `fields` (`summary`, `description`, `reporter`,
-    `created`), its description as a document (Atlassian's format) since version 3 of the API."""
-    fields = record.get("fields")
-    if not isinstance(fields, dict) or not {"summary", "description"} & fields.keys():
+    """A Jira issue as the other trackers' records are: its `fields` (`summary`,
+    `description`, `reporter`, `created`) at the top, its description as text where it is a
+    document (Atlassian's format, since version 3 of the API)."""
+    fields = _jira_fields(record)
+    if fields is None:
         return record
     unnested = {"id": record.get("key") or record.get("id"), **fields}
     if isinstance(fields.get("description"), dict):

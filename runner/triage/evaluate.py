@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from runner.errors import UserError
 from runner.ingest import store_parsed
+from runner.sources import sentry_schema as schema
 from runner.sources.records import BadRecord, parse_record
 from runner.triage.decide import Thresholds
 from runner.triage.engine import triage_pending
@@ -92,13 +93,15 @@ def score(truth: Mapping[str, Hashable], predicted: Mapping[str, Hashable]) -> M
     )
 
 
-def suggestions(db: sqlite_utils.Database, truth: Mapping[str, str]) -> tuple[float, float, float]:
+def suggestions(
+    db: sqlite_utils.Database, truth: Mapping[str, str], offers: list[tuple[str, list[int]]]
+) -> tuple[float, float, float]:
     """suggest_recall_at_1, suggest_recall_at_3 and confirmations_per_signal, from the links
-    triage wrote (`truth`: signal id → group), in the order triage decided."""
+    triage wrote (`truth`: signal id → group; `offers`: `proposals(db)`), in the order triage
+    decided."""
     rows = db.execute(
         "SELECT signal_id, issue_id FROM links WHERE state = 'linked' ORDER BY id"
     ).fetchall()
-    offers = proposals(db)
     offered: dict[str, list[int]] = {}
     for signal_id, ranked in offers:
         offered.setdefault(signal_id, []).extend(ranked)
@@ -168,13 +171,18 @@ def _labeled_signal(event: Any, raw: str) -> Signal:
     as one without an `event_id` is."""
     try:
         return parse_record(event, raw, SOURCE)
-    except BadRecord as exc:
-        if not (isinstance(event, dict) and str(exc).startswith("event_id")):
+    except BadRecord:
+        if not (isinstance(event, dict) and _refused_id(event.get("event_id"))):
             raise
-        try:
-            return parse_record({k: v for k, v in event.items() if k != "event_id"}, raw, SOURCE)
-        except BadRecord:
-            raise exc from None
+    return parse_record({k: v for k, v in event.items() if k != "event_id"}, raw, SOURCE)
+
+
+def _refused_id(value: Any) -> bool:
+    try:
+        schema.event_id(value)
+    except BadRecord:
+        return True
+    return False
 
 
 def read_labeled(path: Path) -> tuple[list[tuple[str, str, Signal]], list[str]]:
@@ -219,8 +227,9 @@ def evaluate_file(path: Path, thresholds: Thresholds | None = None) -> tuple[Met
             report = triage_pending(db, thresholds)
             homes = home_issue_ids(db, {signal.id for _i, _g, signal in labeled})
             by_signal = {signal.id: group for _i, group, signal in labeled}
-            at_1, at_3, per_signal = suggestions(db, by_signal)
-            confirmed = confirmed_homes(proposals(db), by_signal, homes)
+            offers = proposals(db)
+            at_1, at_3, per_signal = suggestions(db, by_signal, offers)
+            confirmed = confirmed_homes(offers, by_signal, homes)
         finally:
             db.close()
     truth = {label_id: group for label_id, group, _s in labeled}
