@@ -40,7 +40,7 @@ class CloseScreen(ModalScreen[CloseChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="close-box", classes="modal-box"):
-            yield Label(f"Close: {self.proposal_title}", classes="modal-title")
+            yield Label(f"Close: {self.proposal_title}", classes="modal-title", markup=False)
             yield OptionList(*(Option(_LABELS[r], id=r) for r in CLOSE_REASONS), id="close-reasons")
             yield Input(placeholder="duplicate of issue #", id="close-duplicate", type="integer")
 

@@ -149,7 +149,7 @@ class QueueScreen(Screen[None]):
         with TabbedContent(id="lanes", initial="proposals"):
             for lane in LANE_NAMES:
                 with TabPane(LANE_TITLES[lane], id=lane):
-                    yield Static("", id=f"empty-{lane}", classes="empty")
+                    yield Static("", id=f"empty-{lane}", classes="empty", markup=False)
                     yield LaneTable(lane, id=f"table-{lane}")
         yield RowDetails(id="details")
         yield Input(placeholder="filter: words in the title (escape clears)", id="filter")

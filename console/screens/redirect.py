@@ -24,7 +24,7 @@ class RedirectScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="redirect-box", classes="modal-box"):
-            yield Label(f"Redirect: {self.proposal_title}", classes="modal-title")
+            yield Label(f"Redirect: {self.proposal_title}", classes="modal-title", markup=False)
             yield Label(
                 "What should the agent know or do differently? ctrl+s sends, escape cancels.",
                 classes="modal-hint",

@@ -58,6 +58,9 @@ class RunPool:
         self._images: dict[tuple[str, str], ImageRecord] = {}
         self._present: set[tuple[str, str]] = set()
         self._base: ImageRecord | None = None
+        self._building = threading.Lock()
+        """Held while an image is looked up or built: runs of one night start in threads,
+        and two builds of one layer at once fail in Podman's storage."""
         self._threads = ThreadPoolExecutor(
             max_workers=settings.max_parallel_runs, thread_name_prefix="overnight-run"
         )
@@ -75,13 +78,14 @@ class RunPool:
     def image_for(self, repo: Path, commit: str) -> ImageRecord:
         """The dependency layer for `repo` at `commit` (built if new), else the base image."""
         key = (str(repo), commit)
-        if key not in self._images:
-            if self._base is None:
-                self._base = ensure_base_image(self.settings, self.db, self.progress)
-            self._images[key] = ensure_deps_image(
-                self.settings, repo, commit, self._base, self.db, self.progress
-            )
-        return self._images[key]
+        with self._building:
+            if key not in self._images:
+                if self._base is None:
+                    self._base = ensure_base_image(self.settings, self.db, self.progress)
+                self._images[key] = ensure_deps_image(
+                    self.settings, repo, commit, self._base, self.db, self.progress
+                )
+            return self._images[key]
 
     def _ensure_present(self, conn: Connection, image: ImageRecord) -> None:
         if (conn.name, image.id) in self._present:

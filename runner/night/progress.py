@@ -23,6 +23,8 @@ class LineProgress:
     """Told `update(dispatch_id, what)` from any thread; `say` prints a line above."""
 
     def __init__(self, stream: TextIO) -> None:
+        # What is printed quotes untrusted text (a signal's title, a build's error): never
+        # read as markup, so a `[/bin/sh …]` in it is shown, not parsed.
         self.console = Console(file=stream, highlight=False)
         self.interactive = self.console.is_terminal
         self._lines: dict[int, str] = {}
@@ -47,7 +49,9 @@ class LineProgress:
             if _ENDED.match(what):
                 self._ended.setdefault(dispatch_id, time.monotonic())
             if not self.interactive:
-                self.console.print(f"{time.strftime('%H:%M:%S')} {what}", soft_wrap=True)
+                self.console.print(
+                    f"{time.strftime('%H:%M:%S')} {what}", soft_wrap=True, markup=False
+                )
                 return
             if self._live is None:
                 self._live = Live(self._render(), console=self.console, auto_refresh=False)
@@ -57,10 +61,10 @@ class LineProgress:
     def say(self, line: str) -> None:
         with self._lock:
             if self._live is not None:
-                self._live.console.print(line, soft_wrap=True)
+                self._live.console.print(line, soft_wrap=True, markup=False)
             else:
                 prefix = "" if self.interactive else f"{time.strftime('%H:%M:%S')} "
-                self.console.print(prefix + line, soft_wrap=True)
+                self.console.print(prefix + line, soft_wrap=True, markup=False)
 
     def close(self) -> None:
         with self._lock:

@@ -6,11 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.widgets import Label, Static
 
 from console.app import OvernightApp, make_app
 from console.screens.queue import QueueScreen
 from console.widgets.queue.lane_table import LaneTable
 from console.widgets.queue.row_details import RowDetails
+from store import open_db
 from tests.console.pilot import until
 from tests.console.seed import NOW, Morning
 
@@ -88,3 +90,33 @@ async def test_an_empty_store_says_to_run_a_night(tmp_path: Path) -> None:
         await until(pilot, lambda: screen.loaded)
         empty = screen.query_one("#empty-proposals")
         assert "overnight run --once" in str(empty.render())
+
+
+async def test_titles_and_filters_that_look_like_markup_are_shown_as_typed(
+    console: Callable[..., OvernightApp], morning: Morning
+) -> None:
+    # A title is a signal's words, untrusted; read as markup, `[/x]` raised on the close modal.
+    title = "KeyError: [/bin/sh -c x] in [bold]settings"
+    db = open_db(morning.db_path)
+    db["issues"].update(morning.issues["verified"], {"title": title})
+    db.conn.commit()
+    app = console()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        await until(pilot, lambda: screen.loaded)
+        await pilot.press("c")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "CloseScreen")
+        heading = app.screen.query_one(".modal-title", Label)
+        assert str(heading.render()) == f"Close: {title}"
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        await pilot.press("r")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "RedirectScreen")
+        heading = app.screen.query_one(".modal-title", Label)
+        assert str(heading.render()) == f"Redirect: {title}"
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        await pilot.press("slash", *"[/nothing]")
+        empty = screen.query_one("#empty-proposals", Static)
+        await until(pilot, lambda: "[/nothing]" in str(empty.render()))

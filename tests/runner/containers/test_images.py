@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
 import sqlite_utils
 
 from runner.containers.images import base_tag, ensure_base_image, ensure_deps_image
 from runner.containers.pool import RunPool
+from runner.containers.service import Connections
 from runner.containers.settings import ContainerSettings
 from runner.containers.wheels import Target, cache_root
 from store.runs import ImageRecord, get_image, images_in_use
@@ -48,6 +53,32 @@ def test_dependency_layer_is_keyed_by_dependency_files(
     git(repo, "commit", "-qam", "new dependency")
     changed = ensure_deps_image(container_settings, repo, "HEAD", base_image)
     assert changed.key != deps.key
+
+
+def test_runs_starting_at_once_build_a_new_layer_once(
+    container_settings: ContainerSettings,
+    connections: Connections,
+    base_image: ImageRecord,
+    make_repo: MakeRepo,
+    fresh_db: sqlite_utils.Database,
+) -> None:
+    # A night starts its runs in threads, and on a fresh machine none of them finds the
+    # layer: two builds of it at once failed one of the runs.
+    repo, [sha] = make_repo({"requirements.txt": f"iniconfig==2.0.0\n# {uuid.uuid4()}\n"})
+    said: list[str] = []
+    ready = threading.Barrier(2)
+
+    def image_for(pool: RunPool) -> ImageRecord:
+        ready.wait()
+        return pool.image_for(repo, sha)
+
+    with (
+        RunPool(fresh_db, container_settings, connections, progress=said.append) as pool,
+        ThreadPoolExecutor(2) as threads,
+    ):
+        first, second = threads.map(image_for, [pool, pool])
+    assert first.id == second.id and first.kind == "deps"
+    assert sum(line.startswith("building dependency layer") for line in said) == 1
 
 
 def test_wheels_are_chosen_for_the_images_platform() -> None:
