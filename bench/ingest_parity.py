@@ -95,7 +95,7 @@ def run(tree: Path, inputs: Path, out: Path) -> None:
     import runner.ingest
     import store.signal
     from runner.errors import UserError
-    from runner.sources import file_readers
+    from runner.sources.files import FILE_READERS
     from store import open_db
 
     assert Path(runner.ingest.__file__).resolve().is_relative_to(tree.resolve())
@@ -129,7 +129,7 @@ def run(tree: Path, inputs: Path, out: Path) -> None:
         ingest(serial, inputs / "bench.ndjson")  # again: every id is known
         ingest(serial, inputs / "bad.ndjson")  # small: parsed here
         for file in sorted((inputs / "sample_signals").rglob("*")):
-            if file.is_file() and file.suffix.lower() in file_readers():
+            if file.is_file() and file.suffix.lower() in FILE_READERS:
                 ingest(serial, file)
         ingest(pooled, inputs / "bad.ndjson", parallel_min=0)  # the bad lines in the pool
         results[clock.isoformat()] = (reports, _rows(serial), _rows(pooled))

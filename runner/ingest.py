@@ -27,7 +27,8 @@ from pathlib import Path
 import sqlite_utils
 
 from runner.errors import UserError
-from runner.sources import Parsed, file_readers
+from runner.sources import Parsed
+from runner.sources.files import FILE_READERS
 from runner.sources.inbox import parse_ndjson_lines
 from runner.triage.features import stored_row
 from store.signal import Signal
@@ -152,9 +153,8 @@ def store_ndjson_parallel(
 
 def inbox_files(path: Path) -> Iterator[Path]:
     """The files of a folder that a reader knows, in name order; `done/` is not descended."""
-    readers = file_readers()
     for child in sorted(path.iterdir()):
-        if child.is_file() and child.suffix.lower() in readers:
+        if child.is_file() and child.suffix.lower() in FILE_READERS:
             yield child
 
 
@@ -166,7 +166,7 @@ def ingest_file(
         if suffix in (".ndjson", ".jsonl") and file.stat().st_size >= PARALLEL_MIN_BYTES:
             report = store_ndjson_parallel(db, file, on_batch)
         else:
-            report = store_parsed(db, file_readers()[suffix](file), on_batch)
+            report = store_parsed(db, FILE_READERS[suffix](file), on_batch)
     report.files = 1
     return report
 
@@ -179,14 +179,13 @@ def ingest_paths(
     on_batch: Progress | None = None,
 ) -> IngestReport:
     """Ingest files and folders. Files of a folder move to its `done/` when `move_done`."""
-    readers = file_readers()
     total = IngestReport()
     for path in paths:
         if path.is_dir():
             targets = [(f, True) for f in inbox_files(path)]
         elif path.is_file():
-            if path.suffix.lower() not in readers:
-                known = ", ".join(sorted(readers))
+            if path.suffix.lower() not in FILE_READERS:
+                known = ", ".join(sorted(FILE_READERS))
                 raise UserError(f"{path}: unknown file type '{path.suffix}'; expected {known}")
             targets = [(path, False)]
         else:

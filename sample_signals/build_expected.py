@@ -26,7 +26,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from runner.sources import file_readers  # noqa: E402
+from runner.sources.files import FILE_READERS  # noqa: E402
 from runner.sources.records import parse_record  # noqa: E402
 from runner.sources.sentry_envelope import SIGNAL_ITEM_TYPES, parse_envelope  # noqa: E402
 from store.signal import Signal  # noqa: E402
@@ -67,9 +67,7 @@ def events_of(path: Path, labels: list[dict]) -> list[dict[str, Any]]:
     if suffix == ".txt":
         return [{"body": path.read_text(encoding="utf-8"), "date": labels[0]["date"]}]
     if suffix == ".xml":
-        return [
-            regression_envelope(s) for s in file_readers()[".xml"](path) if isinstance(s, Signal)
-        ]
+        return [regression_envelope(s) for s in FILE_READERS[".xml"](path) if isinstance(s, Signal)]
     raise SystemExit(f"{path}: no reader for {suffix}")
 
 
@@ -91,13 +89,13 @@ def main() -> None:
     by_file: dict[str, list[dict]] = {}
     for label in labels:
         by_file.setdefault(label["file"], []).append(label)
-    on_disk = {p.name for p in INBOX.iterdir() if p.suffix.lower() in file_readers()}
+    on_disk = {p.name for p in INBOX.iterdir() if p.suffix.lower() in FILE_READERS}
     if on_disk != set(by_file):
         raise SystemExit(f"labels and inbox differ: {sorted(on_disk ^ set(by_file))}")
     lines = []
     for name in sorted(by_file):
         path, file_labels = INBOX / name, sorted(by_file[name], key=lambda la: la["index"])
-        ingested = [s for s in file_readers()[path.suffix.lower()](path) if isinstance(s, Signal)]
+        ingested = [s for s in FILE_READERS[path.suffix.lower()](path) if isinstance(s, Signal)]
         events = events_of(path, file_labels)
         if not len(ingested) == len(events) == len(file_labels):
             raise SystemExit(
