@@ -150,6 +150,10 @@ def without_template(text: str) -> str:
     """A person's text without template instructions, pictures, checklists, a form's
     questions and its placeholders, links' addresses, pasted blocks cut to what identifies
     them, and a line a log repeats said once (`said_once`)."""
+    if "\r" in text:
+        # A tracker's API gives what a browser sent, lines ended `\r\n`: every rule here reads
+        # lines ended `\n`, and `_No response_\r` is no placeholder.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "<" in text or "[" in text or "_No response_" in text:
         for pattern in _TEMPLATE:
             text = pattern.sub(" ", text)

@@ -254,3 +254,22 @@ def test_any_report_is_read_without_failing_and_gains_nothing(pieces: list[str])
     # Only ever what the report says: each character at most as often as the report has it
     # (what is left out becomes a space, a line or a word never added).
     assert not Counter("".join(kept.split())) - Counter("".join(text.split()))
+
+
+@given(st.lists(_REPORT_PIECES, max_size=30))
+def test_lines_a_browser_ended_with_cr_lf_read_as_any_other(pieces: list[str]) -> None:
+    # A tracker's API returns the body as the browser sent it, `\r\n` after each line.
+    assert without_template("\r\n".join(pieces)) == without_template("\n".join(pieces))
+
+
+def test_a_form_sent_by_a_browser_loses_its_questions_and_placeholders() -> None:
+    form = (
+        "### Which version of the app are you running?\r\n\r\n4.2.1\r\n\r\n"
+        "### What happened?\r\n\r\nThe outbox never empties.\r\n\r\n"
+        "### Other software\r\n\r\n_No response_\r\n\r\n"
+        "### Steps to reproduce\r\n\r\nSend a mail with a large attachment."
+    )
+    assert without_template(form).split() == [
+        *["4.2.1", "The", "outbox", "never", "empties."],
+        *["Send", "a", "mail", "with", "a", "large", "attachment."],
+    ]
