@@ -146,10 +146,22 @@ def _bare_blocks(text: str) -> str:
 _LINK = re.compile(r"\[([^\]\n]*)\]\([^)\s]*\)")
 
 
+# The address of a file a tracker stored (`https://github.com/user-attachments/assets/<uuid>`,
+# a pasted video or screenshot): its words are the tracker's, the same in every report that
+# attaches one. The id ends the address: one that goes on (`/blob/<sha>/src/render.cpp`) or
+# has none names a place (the code in question, a page that fails), and stays.
+_UPLOAD = re.compile(
+    r"\bhttps?://[^\s()<>\[\]]*?(?<![0-9a-f])"
+    r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[0-9a-f]*\d)[0-9a-f]{16,})"
+    r"(?:\.\w{1,5})?(?=[\s()<>\[\]]|$)",
+    re.I,
+)
+
+
 def without_template(text: str) -> str:
     """A person's text without template instructions, pictures, checklists, a form's
-    questions and its placeholders, links' addresses, pasted blocks cut to what identifies
-    them, and a line a log repeats said once (`said_once`)."""
+    questions and its placeholders, links' addresses, the addresses of uploaded files, pasted
+    blocks cut to what identifies them, and a line a log repeats said once (`said_once`)."""
     if "\r" in text:
         # A tracker's API gives what a browser sent, lines ended `\r\n`: every rule here reads
         # lines ended `\n`, and `_No response_\r` is no placeholder.
@@ -159,6 +171,8 @@ def without_template(text: str) -> str:
             text = pattern.sub(" ", text)
         if "](" in text:
             text = _LINK.sub(r"\1", text)
+    if "://" in text:
+        text = _UPLOAD.sub(" ", text)
     if "\n" in text:  # a form or a fenced block is never one line: most feedback skips this
         text = _without_form_or_pastes(text)
     return said_once(_bare_blocks(text))

@@ -208,6 +208,22 @@ def test_a_links_address_is_not_the_persons_words() -> None:
     )
 
 
+def test_an_uploaded_files_address_is_not_the_persons_words() -> None:
+    # A video or screenshot pasted as a bare address: every report with one would share
+    # `user attachments assets`.
+    video = "Tabs flicker:\nhttps://github.com/user-attachments/assets/0b1c5b0e-8f0a-4a5e-9f3c-2b7d7a1d9e11"
+    assert without_template(video).split() == ["Tabs", "flicker:"]
+    old = "See https://user-images.githubusercontent.com/58/60-27791b80-98bd-11e9-870a-d72a93b17470.png"
+    assert without_template(old).split() == ["See"]
+    # An address naming a place, or another report, is what the person says.
+    for own in (
+        "Opening https://teamboard.example.com/settings/integrations fails",
+        "Same as https://github.com/o/r/issues/12345",
+        "It starts at https://github.com/o/r/blob/3f2a9c1d8e7b6a5f4e3d2c1b/src/render.cpp#L40",
+    ):
+        assert without_template(own) == own
+
+
 def test_a_forms_prompt_in_italics_is_left_out() -> None:
     report = "_What is the scenario this would be used?_\nRecord the screen as a GIF.\n_Thanks_"
     assert without_template(report).strip() == "Record the screen as a GIF.\n_Thanks_"
@@ -243,6 +259,7 @@ _REPORT_PIECES = st.sampled_from(
         "Install scope: per user",
         "[log.txt](https://x.example/a/log.txt)",
         "_What would you like to happen?_",
+        "https://github.com/user-attachments/assets/0b1c5b0e-8f0a-4a5e-9f3c-2b7d7a1d9e11",
     ]
 )
 
