@@ -105,18 +105,16 @@ async def test_titles_and_filters_that_look_like_markup_are_shown_as_typed(
         screen = app.screen
         assert isinstance(screen, QueueScreen)
         await until(pilot, lambda: screen.loaded)
-        await pilot.press("c")
-        await until(pilot, lambda: app.screen.__class__.__name__ == "CloseScreen")
-        heading = app.screen.query_one(".modal-title", Label)
-        assert str(heading.render()) == f"Close: {title}"
-        await pilot.press("escape")
-        await until(pilot, lambda: app.screen is screen)
-        await pilot.press("r")
-        await until(pilot, lambda: app.screen.__class__.__name__ == "RedirectScreen")
-        heading = app.screen.query_one(".modal-title", Label)
-        assert str(heading.render()) == f"Redirect: {title}"
-        await pilot.press("escape")
-        await until(pilot, lambda: app.screen is screen)
+        for key, modal, verb in (
+            ("c", "CloseScreen", "Close"),
+            ("r", "RedirectScreen", "Redirect"),
+        ):
+            await pilot.press(key)
+            await until(pilot, lambda modal=modal: app.screen.__class__.__name__ == modal)
+            heading = app.screen.query_one(".modal-title", Label)
+            assert str(heading.render()) == f"{verb}: {title}"
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is screen)
         await pilot.press("slash", *"[/nothing]")
         empty = screen.query_one("#empty-proposals", Static)
         await until(pilot, lambda: "[/nothing]" in str(empty.render()))
