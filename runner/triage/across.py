@@ -36,7 +36,27 @@ class Fit(NamedTuple):
     ordered."""
 
 
-def place_agrees(f: Features, p: Profile, actor_issues: frozenset[int]) -> bool:
+class Ties(NamedTuple):
+    """A signal's structural ties, worked out once for all the issues it is compared with."""
+
+    location: str | None
+    """Its route, unless a test's (a test id is no place)."""
+    route_ids: frozenset[str]
+    """The records its route names (`INV-1002`)."""
+    feedback: bool
+    actor_issues: frozenset[int]
+    """`Index.actor_issues(f)`."""
+
+
+def ties(f: Features, index: Index) -> Ties:
+    location = f.structure.location
+    if location and location.startswith("test:"):
+        location = None
+    route_ids = route_record_ids(location) if location else frozenset()
+    return Ties(location, route_ids, f.kind == "feedback", index.actor_issues(f))
+
+
+def place_agrees(t: Ties, p: Profile) -> bool:
     """A structural signal ties them: the signal's route is one the issue's errors were seen
     on (the same record when both routes name one), or its actor's other signal went to the
     issue minutes before or after. Never what the words name: that is the words again.
@@ -44,20 +64,15 @@ def place_agrees(f: Features, p: Profile, actor_issues: frozenset[int]) -> bool:
     Two people's words from the same page are not tied by it unless the issue has errors:
     a page every report comes from (a feedback form, a tracker's address for each report)
     would tie every report to every other. The same record named in both routes still is.
-    `actor_issues`: `Index.actor_issues(f)`, worked out once for all the issues compared.
     """
-    location = f.structure.location
-    if location and not location.startswith("test:"):
-        route_ids = route_record_ids(location)
-        if route_ids and p.record_ids:
+    if t.location:
+        if t.route_ids and p.record_ids:
             # Both routes name records (`INV-1002`): different records are different places.
-            if route_ids & p.record_ids:
+            if t.route_ids & p.record_ids:
                 return True
-        elif location in p.routes_seen and (
-            f.kind != "feedback" or p.structure.error_type is not None
-        ):
+        elif t.location in p.routes_seen and (not t.feedback or p.structure.error_type is not None):
             return True
-    return p.id in actor_issues
+    return p.id in t.actor_issues
 
 
 def records_differ(f: Features, p: Profile) -> bool:
@@ -109,7 +124,7 @@ def fits(
     query = query_words(f.text, words)
     query_norm = vocabulary.rank_norm(query, query)  # once, as `norm`
     profiles = index.profiles
-    actor_issues = index.actor_issues(f)  # once: the same for every candidate
+    tied = ties(f, index)
     found: list[Fit] = []
     # Fits without a place: their words' vote is left for when it decides anything.
     unweighed: dict[int, tuple[Profile, frozenset[str]]] = {}
@@ -117,7 +132,7 @@ def fits(
         p = profiles[issue_id]
         if records_differ(f, p):
             continue
-        place = place_agrees(f, p, actor_issues)
+        place = place_agrees(tied, p)
         if need_place and not place:
             continue
         shared_ids = f.record_ids & p.record_ids

@@ -331,11 +331,12 @@ class Index:
         shared: dict[int, float] = {}
         # The rarest words that some issue has: an unknown word finds nothing.
         known = [w for w in words if w in index]
+        get = shared.get
         for word in self.vocabulary.rarest(known, WIDE_RAREST_WORDS if wide else RAREST_WORDS):
             bucket = index[word]
             w = weight(word)
             for issue_id in bucket if wide else islice(reversed(bucket), RECENT_PER_WORD):
-                shared[issue_id] = shared.get(issue_id, 0.0) + w
+                shared[issue_id] = get(issue_id, 0.0) + w
         profiles = self.profiles
         ranked = sorted([(-score, i) for i, score in shared.items() if i in profiles])
         return [i for _score, i in ranked[: WIDE_CANDIDATES if wide else WORD_CANDIDATES]]

@@ -216,6 +216,7 @@ class Vocabulary:
         self._weights = _Memo(self._idf)
         self._squares = _Memo(lambda word: self._weights[word] ** 2)
         self._ranks = _Memo(self._smooth_idf)
+        self._rank_squares = _Memo(lambda word: self._ranks[word] ** 2)
         self._memo_at = 0
         self.generation = 0
         """Counts the times the weights were dropped (and so moved)."""
@@ -226,6 +227,7 @@ class Vocabulary:
             self._weights.clear()
             self._squares.clear()
             self._ranks.clear()
+            self._rank_squares.clear()
             self._memo_at = self.documents
             self.generation += 1
 
@@ -248,9 +250,9 @@ class Vocabulary:
         length = document.rank_norm(self) if shared else 0.0
         if not length or not query_norm:
             return 0.0
-        weight = self._ranks.__getitem__
+        square = self._rank_squares.__getitem__
         counts = document.counts or {}
-        dot = math.fsum(query[w] * counts.get(w, 1) * weight(w) ** 2 for w in shared)
+        dot = math.fsum(query[w] * counts.get(w, 1) * square(w) for w in shared)
         return dot / (query_norm * length)
 
     def rank_norm(self, words: Iterable[str], counts: dict[str, int] | None) -> float:
