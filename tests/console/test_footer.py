@@ -12,7 +12,7 @@ from console.screens.proposal import ProposalScreen
 from console.screens.queue import QueueScreen
 from console.widgets.footer import ScreenFooter
 from console.widgets.proposal.diff_lines import DiffLines
-from tests.console.pilot import until
+from tests.console.pilot import settled, until
 
 pytestmark = pytest.mark.anyio
 
@@ -33,7 +33,7 @@ async def test_the_queue_footer_rests_under_a_proposal_and_is_right_on_return(
         queue = app.screen
         assert isinstance(queue, QueueScreen)
         await until(pilot, lambda: queue.loaded and bool(keys(queue)))
-        await pilot.pause(0.3)  # the footer follows the queue's first read by a refresh
+        await settled(pilot, lambda: keys(queue))  # rebuilt after the queue's first reads
         assert "Merge" in descriptions(queue)
         before = keys(queue)
         await pilot.press("enter")
