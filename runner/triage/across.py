@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from runner.triage.features import Features
 from runner.triage.index import Index, Profile
+from runner.triage.title import TitleQuery
 from runner.triage.vocabulary import query_words, route_record_ids
 
 
@@ -125,6 +126,7 @@ def fits(
     query_norm = vocabulary.rank_norm(query, query)  # once, as `norm`
     profiles = index.profiles
     tied = ties(f, index)
+    title = TitleQuery(f.title, index.titles)
     found: list[Fit] = []
     # Fits without a place: their words' vote is left for when it decides anything.
     unweighed: dict[int, tuple[Profile, frozenset[str]]] = {}
@@ -142,6 +144,7 @@ def fits(
             rank = rank_of(with_ids, p.whole, vocabulary.rank_norm(with_ids, with_ids))
         else:
             rank = rank_of(query, p.whole, query_norm)
+        rank = title.blend(rank, p.title)
         follows = p.from_split and bool(p.split_from & pool)
         if not place and rank > 0 and not shared_ids:
             # Listed by its rank whatever the words' vote: the vote (a set cosine over each

@@ -29,6 +29,7 @@ from runner.triage.decide import Decision, Scores, Thresholds, decide, identity,
 from runner.triage.features import Features, read_features
 from runner.triage.index import Index, Placement, Profile, load_index
 from runner.triage.requests import apply_pending, take_lease
+from runner.triage.title import title_document
 from store.issues import home_issue_ids, issue_actors
 from store.signal import utcnow
 from store.signals import Span, next_span, signals_by_id, triaged_through
@@ -118,6 +119,7 @@ class Triage:
             test_id=f.test_id,
             actors={f.actor} if f.actor else set(),
             basis=f.fingerprint.basis if f.fingerprint.hash else None,
+            title=title_document(f.title) if s.error_type is None else None,
         )
         self.index.add(profile)
         batch.founders.append((issue_id, f))

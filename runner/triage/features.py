@@ -23,6 +23,7 @@ from runner.triage.fingerprint import Fingerprint, fingerprint
 from runner.triage.report_text import without_template
 from runner.triage.structure import Structure, structure
 from runner.triage.text import normalise
+from runner.triage.title import given_title
 from runner.triage.vocabulary import (
     content_words,
     place_words,
@@ -80,6 +81,9 @@ class Features(NamedTuple):
     actor_keys: frozenset[str] = frozenset()
     """Who it came from, by each key that can recognise them again (`id:u11`,
     `email:hank@globex.example`): a person who hit an error and wrote minutes later is one."""
+    title: str = ""
+    """A person's title (a report's heading, an e-mail's subject), normalised; empty for
+    anything else: what `title.TitleQuery` compares by its letters."""
 
     @property
     def signal(self) -> Signal:
@@ -105,6 +109,11 @@ def _said(signal: Signal) -> tuple[str, ...]:
     if " ".join(signal.text[: len(signal.title) * 2].split()).startswith(title):
         return (text,)
     return (signal.title, text)
+
+
+def own_title(signal: Signal) -> str:
+    """The title a person gave their words (`title.given_title`); empty for anything else."""
+    return given_title(signal.title, signal.text) if signal.kind == "feedback" else ""
 
 
 def signal_text(signal: Signal) -> str:
@@ -165,7 +174,7 @@ def features(signal: Signal) -> Features:
     quoted = raw_tokens(signal.text) if feedback else _NONE
     ids = route_record_ids(location) if location else _NONE
     occurred = signal.occurred_at
-    # Positional, in the order of the fields, through `_make`: a tuple of 19 built from
+    # Positional, in the order of the fields, through `_make`: a tuple of 20 built from
     # keywords costs four times as much, and ingest builds one for every signal.
     return Features._make(
         (
@@ -190,11 +199,12 @@ def features(signal: Signal) -> Features:
             ids | record_ids(quoted) if quoted else ids,  # record_ids
             not feedback or reports_failure(text, signal.text),  # failure
             actor_keys(signal),
+            own_title(signal),  # title
         )
     )
 
 
-FORMAT = 1
+FORMAT = 2
 """The layout of a stored row (`encode`): bump when it changes."""
 COMPUTED_BY = (
     "runner.triage.features",
@@ -203,6 +213,7 @@ COMPUTED_BY = (
     "runner.triage.structure",
     "runner.triage.report_text",
     "runner.triage.text",
+    "runner.triage.title",
     "runner.triage.vocabulary",
     "store.signal",
 )
@@ -256,6 +267,7 @@ def encode(f: Features) -> str:
         sorted(f.record_ids),
         f.failure,
         sorted(f.actor_keys),
+        f.title,
     ]
     try:
         return to_json(row).decode()
@@ -296,6 +308,7 @@ def decode(signal_id: str, data: str) -> Features:
         frozenset(row[14]),
         row[15],
         frozenset(row[16]),
+        row[17],
     )
 
 

@@ -21,6 +21,7 @@ import sqlite_utils
 from runner.triage.features import Features
 from runner.triage.fingerprint import Fingerprint
 from runner.triage.structure import Structure
+from runner.triage.title import given_title, title_document
 from runner.triage.vocabulary import (
     MAX_BAG,
     Document,
@@ -106,6 +107,9 @@ class Profile:
     """Every word of its documents, for finding it by word."""
     basis: str | None = None
     """What its fingerprint rests on (`Fingerprint.basis`); None when it has none."""
+    title: Document | None = None
+    """The letters of the title a person gave it (`title.trigrams`), while no error has
+    defined it; None otherwise."""
 
 
 def profile_of(issue: Issue) -> Profile:
@@ -129,6 +133,10 @@ def profile_of(issue: Issue) -> Profile:
         labels=list(issue.labels),
         test_id=issue.test_id,
         basis=issue.fingerprint_basis if issue.fingerprint else None,
+        # As `_found` made it: the founder's own title (its text is the description).
+        title=title_document(given_title(issue.title, issue.description))
+        if issue.kind == "feedback" and issue.error_type is None
+        else None,
     )
 
 
@@ -180,6 +188,8 @@ class Index:
         looks for the reports that came before it."""
         """Issues by the words of their bag, for signals that share no stack or route."""
         self.vocabulary = Vocabulary()
+        self.titles = Vocabulary()
+        """Letter trigrams across the titles people gave the open issues (`Profile.title`)."""
         self.identical: dict[Hashable, Placement] = {}
         """Evidence seen in this run (see `decide.identity`) → where it was placed."""
         self.split_fingerprints: dict[tuple[int, str], int] = {}
@@ -240,6 +250,9 @@ class Index:
     def add(self, profile: Profile) -> None:
         self.profiles[profile.id] = profile
         self.vocabulary.add_document()
+        if profile.title is not None:
+            self.titles.add_document()
+            self.titles.add_words(profile.title.words)
         self.touch(profile)
 
     def touch(self, profile: Profile) -> None:

@@ -17,6 +17,7 @@ from runner.triage.engine import triage_pending
 from runner.triage.features import (
     COMPUTED_BY,
     FEATURES_VERSION,
+    FORMAT,
     Features,
     decode,
     encode,
@@ -194,4 +195,4 @@ def test_the_version_covers_every_module_of_triage_that_features_use() -> None:
     used = set(json.loads(done.stdout))
     uncovered = {m for m in used if not any(m == c or m.startswith(c + ".") for c in COMPUTED_BY)}
     assert uncovered == set(), "add them to runner.triage.features.COMPUTED_BY"
-    assert FEATURES_VERSION.startswith("1.") and len(FEATURES_VERSION) == 18
+    assert FEATURES_VERSION.startswith(f"{FORMAT}.") and len(FEATURES_VERSION) == 18

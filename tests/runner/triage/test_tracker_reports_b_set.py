@@ -81,10 +81,11 @@ def test_words_alone_never_join_two_problems_and_propose_the_right_issue() -> No
     # Issue 11's targets (0.80 and 0.95) are NOT met on this set: these are the floors triage
     # reaches today, so a change that loses ground fails here. Made against code that reached
     # 0.56 and 0.83; the form's questions (a change made before the set was seen) and then the
-    # template's placeholder lines (made after: see the README) left out, 0.71 and 0.90. A
-    # plain TF-IDF ranking (`tracker_reports/baseline.py`) reaches 0.56 and 0.76.
-    assert metrics.suggest_recall_at_1 >= 0.71
-    assert metrics.suggest_recall_at_3 >= 0.90
+    # template's placeholder lines (made after: see the README) left out, 0.71 and 0.90; the
+    # titles compared by their letters, 0.76 and 0.93. A plain TF-IDF ranking
+    # (`tracker_reports/baseline.py`) reaches 0.56 and 0.76.
+    assert metrics.suggest_recall_at_1 >= 0.75
+    assert metrics.suggest_recall_at_3 >= 0.92
 
 
 def test_the_misses_listed_are_the_ones_the_evaluation_counts() -> None:
