@@ -17,7 +17,7 @@ from runner.dispatch import redispatch, request_dispatch
 from runner.errors import UserError
 from runner.night.night import night_session, run_dispatches, run_night
 from runner.night.progress import LineProgress
-from runner.night.window import next_window
+from runner.night.window import next_window, wait_until
 from store.db import database_file
 from store.issues import get_issue
 from store.night import DispatchWhy, list_dispatches
@@ -114,10 +114,9 @@ def run_run(ctx: Context) -> int:
             if start == done_for:  # this window's night is done: wait for the next
                 start, end = next_window(ctx.config.night.window, end + timedelta(minutes=1))
             done_for = start
-            wait = (start - start.now(start.tzinfo)).total_seconds()
-            if wait > 0:
+            if start > start.now(start.tzinfo):
                 print(f"waiting for the window: {start:%Y-%m-%d %H:%M} to {end:%H:%M}", flush=True)
-                if stop.wait(wait):
+                if wait_until(start, stop):
                     return 0
         funnel = run_night(
             db_path,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from runner.night.budget import NightBudget
 from runner.night.check import CheckOutcome, compare
 from runner.night.scope import measure, out_of_scope
-from runner.night.window import next_window
+from runner.night.window import WAIT_SLICE_S, next_window, wait_until
 from runner.routines import Guardrails
 from runner.sources.junit import JUnitCase, cases
 
@@ -90,6 +91,34 @@ def test_the_window_may_span_midnight() -> None:
     assert start == datetime(2026, 11, 30, 23, 0, tzinfo=utc) and end - start == timedelta(hours=3)
     start, _ = next_window("01:00-06:00", datetime(2026, 12, 1, 7, 0, tzinfo=utc))
     assert start == datetime(2026, 12, 2, 1, 0, tzinfo=utc)
+
+
+class LateSignal(threading.Event):
+    """A SIGTERM that landed just before a wait began: its handler (setting the stop) runs
+    only once that wait has ended, as CPython runs handlers between bytecodes."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        time.sleep(timeout or 0)
+        self.set()
+        return False
+
+
+def test_the_wait_for_the_window_sees_a_late_stop_within_a_second() -> None:
+    stop, outcome = LateSignal(), []
+    waiting = threading.Thread(
+        target=lambda: outcome.append(wait_until(datetime.now(UTC) + timedelta(hours=2), stop)),
+        daemon=True,
+    )
+    waiting.start()
+    waiting.join(timeout=3 * WAIT_SLICE_S)  # one wait for the whole two hours would not end
+    assert outcome == [True]
+
+
+def test_a_window_already_begun_starts_the_night_at_once() -> None:
+    # The wall clock is read, not the wait's clock, which stops while the machine sleeps.
+    began = time.monotonic()
+    assert wait_until(datetime.now(UTC) - timedelta(minutes=5), threading.Event()) is False
+    assert time.monotonic() - began < 0.1
 
 
 def test_the_budget_fails_closed_across_threads() -> None:
