@@ -20,6 +20,7 @@ from types import FrameType
 from runner.cli import Context, Subcommands
 from runner.config import ServeSettings
 from runner.errors import UserError
+from runner.stopping import wait_for_stop
 from store import default_db_path
 
 KEY_ENV = "OVERNIGHT_INGEST_KEY"
@@ -140,7 +141,7 @@ def run_serve(ctx: Context) -> int:
     print(f"overnight serve: storing into {db_path}", file=sys.stderr)
     print(f"DSN: {dsn}", flush=True)
     try:
-        stop.wait()
+        wait_for_stop(stop)
     finally:
         stop_server(server)
         thread.join(timeout=5)

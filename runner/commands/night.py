@@ -17,7 +17,8 @@ from runner.dispatch import redispatch, request_dispatch
 from runner.errors import UserError
 from runner.night.night import night_session, run_dispatches, run_night
 from runner.night.progress import LineProgress
-from runner.night.window import next_window, wait_until
+from runner.night.window import next_window
+from runner.stopping import wait_for_stop
 from store.db import database_file
 from store.issues import get_issue
 from store.night import DispatchWhy, list_dispatches
@@ -116,7 +117,7 @@ def run_run(ctx: Context) -> int:
             done_for = start
             if start > start.now(start.tzinfo):
                 print(f"waiting for the window: {start:%Y-%m-%d %H:%M} to {end:%H:%M}", flush=True)
-                if wait_until(start, stop):
+                if wait_for_stop(stop, until=start):
                     return 0
         funnel = run_night(
             db_path,

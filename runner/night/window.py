@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, time, timedelta
-
-WAIT_SLICE_S = 1.0
 
 
 def _clock(text: str) -> time:
@@ -27,18 +24,3 @@ def next_window(window: str, now: datetime | None = None) -> tuple[datetime, dat
     if now >= end:
         return start + timedelta(days=1), end + timedelta(days=1)
     return start, end
-
-
-def wait_until(start: datetime, stop: threading.Event) -> bool:
-    """Wait until the wall clock reaches `start`; True when `stop` was set first.
-
-    In slices of a second, read against the wall clock each time: a SIGTERM that lands just
-    before a long wait begins has its handler run only when the wait ends (CPython checks for
-    signals between bytecodes, the wait is one call), and a wait's clock stops while the
-    machine sleeps, so a laptop closed at midnight would start its night hours late."""
-    while not stop.is_set():
-        left = (start - datetime.now(start.tzinfo)).total_seconds()
-        if left <= 0:
-            return False
-        stop.wait(min(left, WAIT_SLICE_S))
-    return True

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from runner.agents.scripted.scripts import ScriptError
 from runner.agents.scripted.server import ScriptedModelServer
+from runner.stopping import wait_for_stop
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"openai base_url:    {server.openai_base_url}", flush=True)
         print(f"anthropic base_url: {server.anthropic_base_url}", flush=True)
         print(f"{len(server.scripts)} scripts from {args.scripts}", flush=True)
-        stopped.wait()
+        wait_for_stop(stopped)
     return 0
 
 

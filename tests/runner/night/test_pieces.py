@@ -6,12 +6,15 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from runner.night.budget import NightBudget
 from runner.night.check import CheckOutcome, compare
 from runner.night.scope import measure, out_of_scope
-from runner.night.window import WAIT_SLICE_S, next_window, wait_until
+from runner.night.window import next_window
 from runner.routines import Guardrails
 from runner.sources.junit import JUnitCase, cases
+from runner.stopping import SLICE_S, wait_for_stop
 
 
 def case(test_id: str, outcome: str) -> JUnitCase:
@@ -103,21 +106,22 @@ class LateSignal(threading.Event):
         return False
 
 
-def test_the_wait_for_the_window_sees_a_late_stop_within_a_second() -> None:
+@pytest.mark.parametrize("hours", [2, None], ids=["the window", "a server"])
+def test_a_wait_sees_a_late_stop_within_a_second(hours: int | None) -> None:
     stop, outcome = LateSignal(), []
+    until = datetime.now(UTC) + timedelta(hours=hours) if hours else None
     waiting = threading.Thread(
-        target=lambda: outcome.append(wait_until(datetime.now(UTC) + timedelta(hours=2), stop)),
-        daemon=True,
+        target=lambda: outcome.append(wait_for_stop(stop, until=until)), daemon=True
     )
     waiting.start()
-    waiting.join(timeout=3 * WAIT_SLICE_S)  # one wait for the whole two hours would not end
+    waiting.join(timeout=3 * SLICE_S)  # one wait for the whole time would not end
     assert outcome == [True]
 
 
 def test_a_window_already_begun_starts_the_night_at_once() -> None:
     # The wall clock is read, not the wait's clock, which stops while the machine sleeps.
     began = time.monotonic()
-    assert wait_until(datetime.now(UTC) - timedelta(minutes=5), threading.Event()) is False
+    assert wait_for_stop(threading.Event(), until=datetime.now(UTC) - timedelta(minutes=5)) is False
     assert time.monotonic() - began < 0.1
 
 
