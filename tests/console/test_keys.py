@@ -158,8 +158,7 @@ async def test_escape_in_a_box_decides_nothing(
         await pilot.press("c", "escape", "r")
         await until(pilot, lambda: app.screen.__class__.__name__ == "RedirectScreen")
         await pilot.press("escape")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, QueueScreen)
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
     assert list_decisions(open_db(morning.db_path)) == []
 
 

@@ -10,6 +10,7 @@ from console.app import OvernightApp
 from console.screens.proposal import ProposalScreen
 from console.screens.queue import QueueScreen
 from console.screens.redirect import RedirectScreen
+from console.widgets.proposal.diff_lines import DiffLines
 from store import open_db
 from store.comments import list_comments
 from store.review import get_proposal
@@ -32,7 +33,9 @@ async def test_a_line_note_becomes_the_redirect_draft_and_m_merges_from_the_prop
         screen = app.screen
         assert isinstance(screen, ProposalScreen) and screen.proposal_id == proposal_id
         await until(pilot, lambda: screen.detail is not None)
-        await pilot.pause(0.3)  # the diff is prepared in a worker
+        # The diff is prepared in a worker: the keys below move in it once it is painted.
+        await until(pilot, lambda: bool(screen.query(DiffLines)))
+        await until(pilot, lambda: screen.query_one(DiffLines).painted)
         await pilot.press("j", "j", "i", *"keep the rounding", "enter")
         db = open_db(morning.db_path)
         await until(pilot, lambda: bool(list_comments(db, proposal_id)))
