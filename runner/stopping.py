@@ -19,11 +19,8 @@ def wait_for_stop(stop: threading.Event, until: datetime | None = None) -> bool:
     The wall clock is read at each slice: a wait's own clock stops while the machine sleeps,
     so a laptop closed before the night's window would start its night hours late."""
     while not stop.is_set():
-        if until is not None:
-            left = (until - datetime.now(until.tzinfo)).total_seconds()
-            if left <= 0:
-                return False
-            stop.wait(min(left, SLICE_S))
-        else:
-            stop.wait(SLICE_S)
+        left = SLICE_S if until is None else (until - datetime.now(until.tzinfo)).total_seconds()
+        if left <= 0:
+            return False
+        stop.wait(min(left, SLICE_S))
     return True

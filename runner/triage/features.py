@@ -23,7 +23,7 @@ from runner.triage.fingerprint import Fingerprint, fingerprint
 from runner.triage.report_text import without_template
 from runner.triage.structure import Structure, structure
 from runner.triage.text import normalise
-from runner.triage.title import given_title
+from runner.triage.title import given_title, text_begins_with
 from runner.triage.vocabulary import (
     content_words,
     place_words,
@@ -105,8 +105,7 @@ def _said(signal: Signal) -> tuple[str, ...]:
     if not signal.text:
         return (signal.title,)
     text = without_template(signal.text)
-    title = " ".join(signal.title.removesuffix("…").split())
-    if " ".join(signal.text[: len(signal.title) * 2].split()).startswith(title):
+    if text_begins_with(signal.title, signal.text):
         return (text,)
     return (signal.title, text)
 

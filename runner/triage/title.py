@@ -28,6 +28,12 @@ MIN_WORDS = 2
 """A title of one word (`Bug`, `Crash`, `Help`) names no problem: it is not compared."""
 
 
+def text_begins_with(title: str, text: str) -> bool:
+    """`text` starts with `title`, whitespace aside (a title cut short with `…` too)."""
+    flat = " ".join(title.removesuffix("…").split())
+    return " ".join(text[: len(title) * 2].split()).startswith(flat)
+
+
 def given_title(title: str, text: str | None) -> str:
     """The title a person gave their words, normalised: a heading apart from the text, or
     the text's first paragraph when it is the whole of it (a subject above a body). Empty when
@@ -36,10 +42,9 @@ def given_title(title: str, text: str | None) -> str:
     if not title:
         return ""
     if text:
-        flat = " ".join(title.removesuffix("…").split())
         head, blank, _rest = text.partition("\n\n")
-        begins = " ".join(text[: len(title) * 2].split()).startswith(flat)
-        if begins and not (blank and " ".join(head.split()) == " ".join(title.split())):
+        whole_head = bool(blank) and " ".join(head.split()) == " ".join(title.split())
+        if text_begins_with(title, text) and not whole_head:
             return ""
     return normalise(title)
 
