@@ -60,7 +60,6 @@ def define(profile: Profile, f: Features) -> None:
     s = profile.structure
     profile.structure = f.structure._replace(location=s.location or f.structure.location)
     profile.basis = f.fingerprint.basis if f.fingerprint.hash else None
-    profile.title = None  # the error's title now: no person's
 
 
 def definition_of(f: Features, issue_id: int, now: datetime) -> IssueDefinition:

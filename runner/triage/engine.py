@@ -160,6 +160,7 @@ class Triage:
                 self._count_actor(profile, f.actor, batch)
             if profile.structure.error_type is None and f.structure.error_type is not None:
                 define(profile, f)
+                self.index.drop_title(profile)  # the error's title now: no person's
                 batch.defined[home] = f
             self.index.touch(profile)
             batch.dirty.add(home)

@@ -255,6 +255,13 @@ class Index:
             self.titles.add_words(profile.title.words)
         self.touch(profile)
 
+    def drop_title(self, profile: Profile) -> None:
+        """The issue's title is no longer a person's (an error defined it): its letters stop
+        counting among the titles, as they would not count once the store is read again."""
+        if profile.title is not None:
+            self.titles.remove_document(profile.title.words)
+            profile.title = None
+
     def touch(self, profile: Profile) -> None:
         """File (or refresh) an issue in the location, type/frame and word buckets."""
         if profile.tokens is None and profile.texts:

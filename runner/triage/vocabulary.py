@@ -235,6 +235,18 @@ class Vocabulary:
         """Count new words of one issue (each issue counts a word once)."""
         self.df.update(words)
 
+    def remove_document(self, words: Iterable[str]) -> None:
+        """Uncount a document and its words, as if it had never been added (the memoised
+        weights drift back as they drifted in, at the next drop)."""
+        self.documents -= 1
+        df = self.df
+        for word in words:
+            left = df[word] - 1
+            if left > 0:
+                df[word] = left
+            else:
+                del df[word]
+
     def rank(self, query: Counter[str], document: Document, query_norm: float) -> float:
         """TF-IDF cosine of a person's words (counted) with everything an issue is known by,
         0 to 1: how suggestions are ordered.

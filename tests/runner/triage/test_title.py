@@ -9,12 +9,15 @@ import sqlite_utils
 
 from runner.ingest import store_parsed
 from runner.sources.records import parse_record
-from runner.triage.engine import triage_pending
+from runner.triage.decide import Thresholds
+from runner.triage.engine import Triage, triage_pending
 from runner.triage.index import load_index
 from runner.triage.text import normalise
 from runner.triage.title import given_title, trigrams
 from store.issues import links_for_signal
 from store.signal import Signal
+
+from .conftest import crash, make_signal
 
 PICKER = (
     "Colour picker crashes on launch",
@@ -105,3 +108,35 @@ def test_an_issue_read_back_from_the_store_keeps_its_reporters_title_and_nothing
     assert picker_title is not None and picker_title.words == trigrams(normalise(PICKER[0]))
     assert by_signal[widget.id].title is None
     assert index.titles.documents == 1
+
+
+def test_an_error_defining_a_reported_issue_uncounts_its_title_as_a_reload_would(
+    fresh_db: sqlite_utils.Database,
+) -> None:
+    said = make_signal(
+        kind="feedback",
+        title="Dashboard crashes on refresh",
+        text="Clicking refresh shows an error page, every time.",
+        route="/dashboard/refresh",
+        actor={"id": "u1"},
+        occurred_at="2026-11-24T10:00:00Z",
+    )
+    store_parsed(fresh_db, [said])
+    run = Triage(fresh_db, Thresholds())
+    run.run_batch()
+    assert run.index.titles.documents == 1
+    # The same person's crash at that page a minute later defines the issue.
+    error = crash(
+        "refresh failed",
+        route="/dashboard/refresh",
+        user="u1",
+        occurred_at="2026-11-24T10:01:00Z",
+    )
+    store_parsed(fresh_db, [error])
+    run.run_batch()
+    run.commit()
+    (home,) = {links_for_signal(fresh_db, s.id)[0].issue_id for s in (said, error)}
+    assert run.index.profiles[home].title is None
+    reloaded = load_index(fresh_db).titles
+    assert (run.index.titles.documents, dict(run.index.titles.df)) == (0, {})
+    assert (reloaded.documents, dict(reloaded.df)) == (0, {})
