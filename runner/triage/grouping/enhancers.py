@@ -126,7 +126,7 @@ class _Matcher(NamedTuple):
     field: str
     negated: bool
     pattern: re.Pattern[str] | None
-    values: frozenset[str]  # family names; or {"1"}/{"0"} for app
+    values: frozenset[str]  # family names; or {"1"}/{"0"} for app ({} matches no frame)
     needle: str = ""  # a literal part of the pattern any match contains: a cheap first test
 
     def matches(self, frame: MatchFrame, category: str | None) -> bool:
@@ -151,6 +151,19 @@ class _Matcher(NamedTuple):
         )
 
 
+def _app_values(pattern: str) -> frozenset[str]:
+    """The in-app mark an `app:` matcher asks for, as Sentry encodes it for `sentry-ophio`
+    (`FrameMatch._to_config_structure`: `bool_from_string`, then "1", "0" or ""): a value it
+    cannot read (`app:maybe`) becomes ophio's `Noop`, which matches no frame (negated, every
+    frame), not a frame out of the app."""
+    truth = pattern.lower()
+    if truth in ("1", "yes", "true"):
+        return frozenset({"1"})
+    if truth in ("0", "no", "false"):
+        return frozenset({"0"})
+    return frozenset()
+
+
 def _matcher(token: str) -> _Matcher:
     negated = token.startswith("!")
     key, _, pattern = token.lstrip("!").partition(":")
@@ -158,8 +171,7 @@ def _matcher(token: str) -> _Matcher:
     if field == "family":
         return _Matcher(field, negated, None, frozenset(pattern.split(",")))
     if field == "app":
-        truth = pattern.lower() in ("1", "yes", "true")
-        return _Matcher(field, negated, None, frozenset({"1" if truth else "0"}))
+        return _Matcher(field, negated, None, _app_values(pattern))
     path_like = field in _PATH_LIKE
     pattern = pattern.lower() if path_like else pattern
     pieces = re.split(r"[*?\\]|\[[^\]]*\]", pattern)

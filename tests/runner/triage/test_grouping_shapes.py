@@ -103,6 +103,27 @@ def test_an_unmarked_frame_is_not_in_app_for_every_rule_and_variant() -> None:
     assert "category:internals -app -group" in unset.trees["system"].render()
 
 
+def test_an_app_matcher_of_no_known_value_matches_no_frame() -> None:
+    """Sentry hands its rules to `sentry-ophio` encoded by `FrameMatch._to_config_structure`,
+    which reads an `app:` value with `bool_from_string` (`yes`/`true`/`1`, `no`/`false`/`0`,
+    any case) and writes any other as "", which ophio's `new_in_app` makes a `Noop` matcher:
+    it matches no frame, and negated every frame. (Before, any unknown value asked for a frame
+    out of the app.)"""
+    from runner.triage.grouping.enhancers import MatchFrame, parse_rule
+
+    def frame_(in_app: bool) -> MatchFrame:
+        return MatchFrame("native", "f", None, None, None, in_app)
+
+    [odd] = parse_rule("app:maybe -group").matchers
+    assert not odd.matches(frame_(False), None) and not odd.matches(frame_(True), None)
+    [negated] = parse_rule("!app:maybe -group").matchers
+    assert negated.matches(frame_(False), None) and negated.matches(frame_(True), None)
+    [upper] = parse_rule("app:NO -group").matchers
+    assert upper.matches(frame_(False), None) and not upper.matches(frame_(True), None)
+    [yes] = parse_rule("app:Yes -group").matchers
+    assert yes.matches(frame_(True), None) and not yes.matches(frame_(False), None)
+
+
 def frame(module: str, function: str, in_app: bool | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"module": module, "function": function, "lineno": 3}
     if in_app is not None:
