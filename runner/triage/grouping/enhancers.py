@@ -69,57 +69,112 @@ class MatchFrame(NamedTuple):
 _RECURSIVE_PREFIX, _RECURSIVE_SUFFIX, _RECURSIVE_MIDDLE = "(?:/?|.*/)", "/.*", "(?:/|/.*/)"
 
 
-def _glob(pattern: str, path_like: bool) -> re.Pattern[str]:
+class _BadGlob(Exception):
+    """A glob `globset` refuses to build (an alternate group unclosed or nested, a dangling
+    escape): `sentry-ophio` makes its matcher a `Noop`, which matches no frame."""
+
+
+def _alternates(alternatives: list[list[str]]) -> str:
+    """globset's `Token::Alternates`: `(?:a|b)`, an empty alternative left out (its
+    `empty_alternates` is off), nothing at all when every one is empty."""
+    parts = ["".join(a) for a in alternatives if "".join(a)]
+    return f"(?:{'|'.join(parts)})" if parts else ""
+
+
+def _glob(pattern: str, path_like: bool) -> re.Pattern[str] | None:
     """A glob as Sentry's rules read it: `sentry-ophio` builds each with the `globset` crate
-    (`translate_pattern`), separators literal for paths and packages. `*` is any run (not
-    crossing a `/` in a path), `?` one character, `[…]` a class, `\\x` a literal x outside
-    paths (a path's `\\` is a `/`); `**` is recursive only as a whole path component (`**/x`,
-    `x/**`, `x/**/y`), elsewhere it is two `*`."""
+    (0.4.14, `translate_pattern`), separators literal for paths and packages. `*` is any run
+    (not crossing a `/` in a path), `?` one character, `[…]` a class, `{a,b}` either
+    alternative, `\\x` a literal x outside paths (a path's `\\` is a `/`); `**` is recursive
+    only as a whole path component (`**/x`, `x/**`, `x/**/y`, an alternative's start and end
+    counting as the pattern's), elsewhere it is two `*`. None for a glob globset refuses."""
     if path_like:
         pattern = pattern.replace("\\", "/")
+    try:
+        return re.compile(_glob_regex(pattern, path_like))
+    except (_BadGlob, re.error):
+        return None
+
+
+def _glob_regex(pattern: str, path_like: bool) -> str:
+    """The regex of a glob, as globset's `Parser::parse` and `Tokens::to_regex_with` make it:
+    `stack` holds the pattern's tokens, then one list per alternative of an open group."""
     star, one = ("[^/]*", "[^/]") if path_like else (".*", ".")
-    tokens: list[str] = []
+    stack: list[list[str]] = [[]]
     prev: str | None = None  # the character before the one being read, as globset keeps it
     i = 0
     while i < len(pattern):
-        char = pattern[i]
-        if char == "\\" and i + 1 < len(pattern):
+        tokens, char = stack[-1], pattern[i]
+        if char == "\\":
+            if i + 1 == len(pattern):
+                raise _BadGlob("dangling escape")
             tokens.append(re.escape(pattern[i + 1]))
             prev, i = pattern[i + 1], i + 2
             continue
         if char == "*" and pattern.startswith("**", i):
-            after = pattern[i + 2] if i + 2 < len(pattern) else None
-            if not tokens and after in (None, "/"):
-                tokens.append(_RECURSIVE_PREFIX)
-                prev, i = after, i + (2 if after is None else 3)
-                continue
-            if not tokens or prev != "/" or after not in (None, "/"):
-                tokens += [star, star]
-                prev, i = "*", i + 2
-                continue
-            last = tokens.pop()  # the `/` before, or a recursive token holding it
-            if last in (_RECURSIVE_PREFIX, _RECURSIVE_SUFFIX):
-                tokens.append(last)
-            else:
-                tokens.append(_RECURSIVE_SUFFIX if after is None else _RECURSIVE_MIDDLE)
-            prev, i = after, i + (2 if after is None else 3)
+            prev, i = _double_star(pattern, i, stack, prev, star)
             continue
         if char == "*":
             tokens.append(star)
         elif char == "?":
             tokens.append(one)
-        elif char == "[" and (end := pattern.find("]", i + 2)) >= 0:
+        elif char == "[":
+            # A `]` right after the opening (and its `!`) is a member, not the end.
+            negated = pattern.startswith(("[!", "[^"), i)
+            end = pattern.find("]", i + 2 + negated)
+            if end < 0:
+                raise _BadGlob("unclosed class")
             inner = pattern[i + 1 : end]
             if inner.startswith(("!", "^")):
                 inner = "^" + inner[1:]
             tokens.append("[" + inner.replace("\\", "\\\\").replace("[", "\\[") + "]")
             prev, i = "]", end + 1
             continue
+        elif char == "{":
+            if len(stack) > 1:
+                raise _BadGlob("nested alternates")
+            stack.append([])
+        elif char == "}":
+            # Closes the open group; with none open, an empty group that matches nothing.
+            alternatives = stack[1:]
+            del stack[1:]
+            stack[0].append(_alternates(alternatives))
+        elif char == "," and len(stack) > 1:
+            stack.append([])
         else:
             tokens.append(re.escape(char))
         prev, i = char, i + 1
+    if len(stack) > 1:
+        raise _BadGlob("unclosed alternates")
+    tokens = stack[0]
     body = ".*" if tokens == [_RECURSIVE_PREFIX] else "".join(tokens)
-    return re.compile(body + r"\Z")
+    return body + r"\Z"
+
+
+def _double_star(
+    pattern: str, i: int, stack: list[list[str]], prev: str | None, star: str
+) -> tuple[str | None, int]:
+    """globset's `parse_star` for a `**` at `i`: its tokens added to the innermost list;
+    returns the character read last and where reading goes on."""
+    tokens = stack[-1]
+    after = pattern[i + 2] if i + 2 < len(pattern) else None
+    if not tokens:
+        if after in (None, "/"):
+            tokens.append(_RECURSIVE_PREFIX)
+            return after, i + (2 if after is None else 3)
+        tokens += [star, star]
+        return "*", i + 2
+    # Past the pattern's (or an alternative's) end, the `**` is a recursive suffix.
+    suffix = after is None or (after in (",", "}") and len(stack) > 1)
+    if prev != "/" or not (suffix or after == "/"):
+        tokens += [star, star]
+        return "*", i + 2
+    last = tokens.pop()  # the `/` before, or a recursive token holding it
+    if last in (_RECURSIVE_PREFIX, _RECURSIVE_SUFFIX):
+        tokens.append(last)
+    else:
+        tokens.append(_RECURSIVE_SUFFIX if suffix else _RECURSIVE_MIDDLE)
+    return (after, i + 3) if after == "/" else ("*", i + 2)
 
 
 class _Matcher(NamedTuple):
@@ -174,15 +229,37 @@ def _matcher(token: str) -> _Matcher:
         return _Matcher(field, negated, None, _app_values(pattern))
     path_like = field in _PATH_LIKE
     pattern = pattern.lower() if path_like else pattern
-    pieces = re.split(r"[*?\\]|\[[^\]]*\]", pattern)
     return _Matcher(
         field,
         negated,
         _glob(pattern, path_like),
         frozenset(),
         # A leading `**/` matches nothing before its `/` too: the needle leaves the `/` out.
-        max(pieces, key=len, default="").lstrip("/"),
+        max(_literal_runs(pattern, path_like), key=len, default="").lstrip("/"),
     )
+
+
+def _literal_runs(pattern: str, path_like: bool) -> list[str]:
+    """The glob's literal runs outside any class or alternate group (escapes read): every
+    value the glob matches holds each of them."""
+    runs, run, i = [], "", 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and not path_like and i + 1 < len(pattern):
+            run, i = run + pattern[i + 1], i + 2
+            continue
+        if char in "*?[{},":
+            runs.append(run)
+            run = ""
+            if char == "[":  # past the class (a `]` first in it is a member)
+                negated = pattern.startswith(("[!", "[^"), i)
+                i = max(pattern.find("]", i + 2 + negated), i)
+            elif char == "{":  # past the group (globset nests none)
+                i = max(pattern.find("}", i), i)
+        else:
+            run += "/" if char == "\\" else char
+        i += 1
+    return [*runs, run]
 
 
 class Action(NamedTuple):
@@ -248,9 +325,14 @@ def parse_rule(line: str) -> Rule:
     family = next((m for m in matchers if m.field == "family" and not m.negated), None)
     families = None if family is None or "all" in family.values else family.values
     needs = frozenset(
-        m.pattern.pattern.removesuffix(r"\Z")
+        m.needle
         for m in (*matchers, caller, callee)
-        if m is not None and m.field == "category" and not m.negated and m.pattern is not None
+        if m is not None
+        and m.field == "category"
+        and not m.negated
+        and m.pattern is not None
+        # Only a plain category name is one a rule must have given (a glob may match several).
+        and m.pattern.pattern == re.escape(m.needle) + r"\Z"
     )
     return Rule(text, tuple(matchers), caller, callee, tuple(actions), families, needs)
 

@@ -331,6 +331,43 @@ def test_stack_trace_rule_globs_are_globsets() -> None:
     assert group(mac("/Users/dev/Shop.app/Contents/MacOS/Shop")).variant == "app"
 
 
+def test_stack_trace_rule_globs_have_globsets_alternates() -> None:
+    """`sentry-ophio`'s `translate_pattern` builds globs with `globset` 0.4.14, whose
+    `Parser::parse` reads `{a,b}` as either alternative (an empty one left out; a `**` at an
+    alternative's start or end recursive as at the pattern's), a `}` with no group open as
+    nothing, and refuses a nested or unclosed group or class, which ophio makes a `Noop`
+    matcher (no frame; negated, every frame). A `,` outside a group is a comma."""
+    from runner.triage.grouping.enhancers import MatchFrame, parse_rule
+
+    def native(function: str = "f", package: str | None = None) -> MatchFrame:
+        return MatchFrame("native", function, None, package, None, False)
+
+    [either] = parse_rule("function:{objc_msgSend,objc_retain}* -group").matchers
+    assert either.matches(native("objc_msgSendSuper2"), None)
+    assert either.matches(native("objc_retain"), None)
+    assert not either.matches(native("objc_release"), None)
+    [lib] = parse_rule("package:/usr/{lib,local/lib}/** -app").matchers
+    assert lib.matches(native(package="/usr/local/lib/libz.so"), None)
+    assert lib.matches(native(package="/usr/lib/x/libc.so"), None)
+    assert not lib.matches(native(package="/usr/share/libc.so"), None)
+    [deep] = parse_rule("package:{**/vendor,/opt}/** -app").matchers
+    assert deep.matches(native(package="/app/vendor/a/b.so"), None)
+    assert deep.matches(native(package="vendor/b.so"), None)
+    [blank] = parse_rule("function:get{,ter} -group").matchers
+    assert blank.matches(native("getter"), None) and not blank.matches(native("get"), None)
+    [stray] = parse_rule("function:a}b -group").matchers
+    assert stray.matches(native("ab"), None)
+    [comma] = parse_rule("function:a,b -group").matchers
+    assert comma.matches(native("a,b"), None)
+    for broken in ("{a", "{a,{b}}", "-[*"):
+        [bad] = parse_rule(f"function:{broken} -group").matchers
+        assert not bad.matches(native(broken), None) and not bad.matches(native("a"), None)
+        [notbad] = parse_rule(f"!function:{broken} -group").matchers
+        assert notbad.matches(native("a"), None)
+    # A category glob is no category a rule must give first: the rule still runs.
+    assert parse_rule("category:{gl,av} | [ category:gl ] category=internals").needs == {"gl"}
+
+
 def test_a_rule_matches_every_frame_before_it_changes_any() -> None:
     """`sentry-ophio`'s `apply_modifications_to_frames`: for each rule, first the frames it
     matches, then its actions on all of them, so a category a rule sets does not stop the same
