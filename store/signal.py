@@ -47,8 +47,9 @@ class Frame(_Model):
     in_app: bool = False
     """True for the application's own code, false for libraries and the runtime."""
     abs_path: str | None = None
-    """The full path or URL (Sentry's `abs_path`), when it differs from `file`: grouping tells
-    a frame served from `http://` apart from one read from `file://` by it."""
+    """The full path or URL (Sentry's `abs_path`), when the producer sent it beside a file
+    name (equal or not): grouping tells a frame served from `http://` apart from one read from
+    `file://` by it. None when `file` is the only path (then the file name is a URL's path)."""
     platform: str | None = None
     """The frame's own platform, when it differs from the event's (mixed stacks)."""
     column: int | None = None

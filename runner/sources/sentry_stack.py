@@ -151,7 +151,10 @@ def _frame(frame: dict[str, Any], where: str, errors: Errors) -> Frame:
         module=text("module"),
         line=unsigned(frame.get("lineno")),
         in_app=in_app is True,
-        abs_path=abs_path if abs_path != file else None,
+        # Relay's `process_non_raw_frame` fills a missing file name from `abs_path` (a URL's
+        # path) and a missing `abs_path` from the file name, and leaves a pair sent as sent:
+        # `abs_path` is kept when the producer sent a file name beside it, equal or not.
+        abs_path=abs_path if filename else None,
         platform=text("platform"),
         column=unsigned(frame.get("colno")),
         context_line=context_line[:MAX_TEXT] if isinstance(context_line, str) else None,

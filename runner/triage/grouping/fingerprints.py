@@ -132,8 +132,10 @@ def _variable(name: str, signal: Signal) -> str:
     elif key == "abs-path":
         value = frame.abs_path or frame.file
     elif key == "filename":
-        # The file name (else the path), not its base name, as Sentry's ingestion leaves it:
-        # a URL alone gives its path, a browser file loses its query string.
+        # The file name (else the path), not its base name, as Sentry's ingestion leaves it
+        # (Relay's `process_non_raw_frame`): a URL alone gives its path, a file name sent
+        # beside its `abs_path` stays as sent (the same URL too); a browser file loses its
+        # query string.
         value = frame.file
         if value is not None and frame.abs_path is None:
             value = normalize.url_path(value)

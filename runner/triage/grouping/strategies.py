@@ -123,8 +123,9 @@ def _base(key: tuple[object, ...], event_platform: str | None) -> _Base:
     platform = normalize.platform_of(frame_platform, event_platform, file or abs_path)
     family = normalize.family(platform)
     path = abs_path or file
-    if file is not None and abs_path in (None, file):
-        # Sentry's ingestion (Relay): a frame with only a URL gets the URL's path as its file.
+    if file is not None and abs_path is None:
+        # Sentry's ingestion (Relay's `process_non_raw_frame`): a frame with only a URL gets
+        # the URL's path as its file; one sent with both keeps its file name as sent.
         file = normalize.url_path(file)
     if file is not None and event_platform == "javascript":
         file = normalize.strip_query(file)

@@ -28,7 +28,7 @@ from runner.triage.grouping.component import Component, digest
 from runner.triage.grouping.security import security
 from store.signal import ErrorDetail, Frame, Signal
 
-GROUPING_VERSION = "overnight:2026-12-06"
+GROUPING_VERSION = "overnight:2026-12-07"
 """This grouping's configuration; it follows Sentry's default, `newstyle:2026-01-20` (source
 lines, recursion, built-in stack trace rules, native name trimming since `overnight:2026-12-02`;
 Sentry's current native name trimming and parameterisation, the JavaScript `webpack:`/`app:`
@@ -42,7 +42,8 @@ exception without a type; since `overnight:2026-12-06`: a fingerprint entry equa
 the event's messages, and `{{ message }}`, parameterised whole, as Sentry's
 `resolve_fingerprint_values` does; `{{ raw_message }}`/`{{ raw_value }}` known; a closure in
 a Swift initializer expression named `closure in`; a template beside a stack that counts for
-nothing)."""
+nothing; since `overnight:2026-12-07`: a frame's file name sent beside the same URL as its
+`abs_path` kept as sent, as Relay's `process_non_raw_frame` keeps it)."""
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")  # Sentry's: lower-case only; others are hashed
 

@@ -164,6 +164,33 @@ def test_stack_filename_is_the_file_as_sent_not_its_base_name() -> None:
     assert "<unrecognized-variable-filename>" in bare
 
 
+def test_stack_filename_of_a_frame_sent_with_the_same_url_twice_is_the_url() -> None:
+    """Relay's `process_non_raw_frame` fills a missing `filename` from `abs_path` (a URL's
+    path) and a missing `abs_path` from `filename`, and leaves a pair sent as it is: so
+    `resolve_fingerprint_variable`'s `stack.filename` (`filename or abs_path`) is the whole URL
+    when the SDK sent it as both, and only its path when the SDK sent the URL once."""
+
+    def served(url: str, both: bool) -> Signal:
+        record = {"abs_path": url, "function": "total", "in_app": True}
+        if both:
+            record["filename"] = url
+        return event("python", [record], fingerprint=["{{ stack.filename }}"])
+
+    shop, admin = "https://shop.example/static/app.py", "https://admin.example/static/app.py"
+    twice = served(shop, both=True)
+    assert twice.error is not None and twice.error.frames[0].abs_path == shop
+    assert "'https://shop.example/static/app.py'" in group(twice).trees["custom"].render()
+    assert group(twice).hash != group(served(admin, both=True)).hash
+    # Sent once, the URL's path is the file name: the host no longer tells them apart.
+    once = group(served(shop, both=False))
+    assert "'/static/app.py'" in once.trees["custom"].render()
+    assert once.hash == group(served(admin, both=False)).hash != group(twice).hash
+    # The default grouping is the same either way: a served frame's file name never counts.
+    plain = [{"abs_path": shop, "filename": shop, "function": "total", "in_app": True}]
+    alone = [{"abs_path": shop, "function": "total", "in_app": True}]
+    assert group(event("python", plain)).hash == group(event("python", alone)).hash
+
+
 def test_unknown_fingerprint_variables_are_flagged_whatever_their_spacing() -> None:
     """`resolve_fingerprint_variable` without `use_legacy_unknown_variable_handling`
     (2026-01-20): a name it does not know (`release`, `abs_path`, `dog`) becomes
