@@ -4,7 +4,8 @@ distinct members Sentry reduces it to.
 Sentry's rule for groups (its exception-groups RFC, as its newstyle strategy implements it):
 rebuild the tree from `mechanism.exception_id`/`parent_id` (root id 0); the top-level
 exceptions are the root's non-group descendants, sorted by type (descending); runs of equal
-grouping components among them collapse to one. One distinct exception left: it and the first
+grouping components among them (equal reprs, hints included, as Sentry compares them) collapse
+to one. One distinct exception left: it and the first
 path of its children group alone (`Group[E, E, E]` is `E`). Several: one of each, then the
 root group. A broken tree (an id missing, repeated or its own parent, no root, a cycle) is not
 reduced.
@@ -80,12 +81,33 @@ class _Cycle(Exception):
 
 
 def _key(exc: ErrorDetail, app: Component, system: Component) -> str:
-    """What Sentry compares of two members: both variants' components, the value
-    parameterised (it is part of them whether or not it counts)."""
-    stacks = [v.render() for c in (app, system) for v in c.values[:1] if isinstance(v, Component)]
-    return "\x1e".join(
-        [*stacks, exc.type, str(exc.synthetic), str(exc.ns_error), messages.normalize(exc.message)]
-    )
+    """What Sentry compares of two members: `hash_from_values` of the repr of each of their
+    exception components (the app and system variants; only the app one for an exception
+    without a stack trace, as `single_exception` gives it no other): every child with its
+    values and hint, counting or not. The value is held apart, as Sentry builds it."""
+    normalized = messages.normalize(exc.message) if exc.message else ""
+    parts: list[str] = []
+    for component in (app, system) if exc.frames else (app,):
+        children = [v for v in component.values if isinstance(v, Component)]
+        parts += [c.render() for c in children if c.id != "value"]
+        parts.append(_value_repr(exc.message, normalized, children))
+    return "\x1e".join(parts)
+
+
+def _value_repr(raw: str, normalized: str, children: list[Component]) -> str:
+    """The value component of `single_exception` in one variant: the value parameterised
+    (whether it counts or not; this tree keeps a value that does not count as sent), and its
+    hint: the stack trace's or the NSError's precedence, else "stripped event-specific values"
+    when parameterising changed the value."""
+    if not normalized:
+        return ""
+    if any(c.id == "stacktrace" and c.contributes for c in children):
+        hint = "stacktrace takes precedence"
+    elif any(c.id == "ns-error" and c.contributes for c in children):
+        hint = "ns-error takes precedence"
+    else:
+        hint = "stripped event-specific values" if raw != normalized else ""
+    return f"{normalized}\x1f{hint}"
 
 
 def chained_exception(

@@ -43,7 +43,8 @@ the event's messages, and `{{ message }}`, parameterised whole, as Sentry's
 `resolve_fingerprint_values` does; `{{ raw_message }}`/`{{ raw_value }}` known; a closure in
 a Swift initializer expression named `closure in`; a template beside a stack that counts for
 nothing; since `overnight:2026-12-07`: a frame's file name sent beside the same URL as its
-`abs_path` kept as sent, as Relay's `process_non_raw_frame` keeps it)."""
+`abs_path` kept as sent, as Relay's `process_non_raw_frame` keeps it; exception group members
+compared as Sentry compares their components' reprs, the value's hint included)."""
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")  # Sentry's: lower-case only; others are hashed
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from runner.sources.records import parse_record
 from runner.triage.features import signal_text
-from runner.triage.grouping import group
+from runner.triage.grouping import Component, group
 from runner.triage.grouping.fingerprints import FINGERPRINT_FRAMES
 from runner.triage.structure import structure
 from store.signal import Signal
@@ -78,6 +78,47 @@ def test_value_only_members_of_a_group_sort_as_sentry_sorts_them() -> None:
     assert group(a).hash == group(b).hash
     tree = group(a).trees["app"].render()
     assert tree.index("app.m3") < tree.index("app.m2") < tree.index("app.m1")
+
+
+def test_group_members_compare_as_sentrys_component_reprs() -> None:
+    """Sentry's `filter_exceptions_for_exception_groups` keeps one of each run of members whose
+    `hash_from_values(exception_components[id(exception)].values())` is equal: the reprs of
+    their exception components, hints included. `single_exception` parameterises every value
+    and hints "stripped event-specific values" when that changed it, unless the stack trace
+    (or an NSError) takes precedence, whose hint replaces it. So two stackless members with
+    the same parameterised value, one sent with a number and one sent already masked, stay
+    two (the group then groups on both and on itself); with a stack trace counting, they
+    are one."""
+
+    def member(ident: int, value: str, stack: bool) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "type": "RetryError",
+            "value": value,
+            "mechanism": {"type": "chained", "exception_id": ident, "parent_id": 0},
+        }
+        if stack:
+            frames = [{"module": "app.jobs", "function": "retry", "in_app": True}]
+            entry["stacktrace"] = {"frames": frames}
+        return entry
+
+    root = {
+        "type": "ExceptionGroup",
+        "value": "retries",
+        "mechanism": {"type": "generic", "exception_id": 0, "is_exception_group": True},
+    }
+
+    def kept(stack: bool, first: str, second: str) -> int:
+        """How many exceptions the event groups on."""
+        tree = group(values(member(1, first, stack), member(2, second, stack), root)).trees["app"]
+        if tree.id == "exception":
+            return 1
+        return sum(isinstance(v, Component) and v.contributes for v in tree.values)
+
+    # Stackless: "retry 3 failed" was stripped, "retry <int> failed" was not.
+    assert kept(False, "retry 3 failed", "retry <int> failed") == 3  # both and the group
+    assert kept(False, "retry 3 failed", "retry 4 failed") == 1
+    # The stack trace's precedence hint replaces the stripped one: the members are one.
+    assert kept(True, "retry 3 failed", "retry <int> failed") == 1
 
 
 def test_an_unmarked_frame_is_not_in_app_for_every_rule_and_variant() -> None:
