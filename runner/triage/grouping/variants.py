@@ -283,6 +283,9 @@ def _stack_key(signal: Signal, error: ErrorDetail) -> tuple[object, ...]:
                 e.is_group,
                 e.synthetic,
                 e.ns_error,
+                # A group's members are reduced on their values too (`chained._key`), even
+                # where no value counts: they are part of the key there.
+                e.message if e.exception_id is not None else None,
                 strategies.stack_key(e.frames, signal.platform),
             )
             for e in _exceptions(error)

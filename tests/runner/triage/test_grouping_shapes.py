@@ -121,6 +121,34 @@ def test_group_members_compare_as_sentrys_component_reprs() -> None:
     assert kept(True, "retry 3 failed", "retry <int> failed") == 1
 
 
+def test_the_stack_hash_cache_keeps_group_members_apart_by_value() -> None:
+    """`filter_exceptions_for_exception_groups` compares members' components, values
+    included even where a stack trace takes precedence: two groups of the same stacks, one
+    of twin members and one of members with other values, reduce differently, and the
+    hash cache (`variants.fast_hash`) must not hand the first one's hash to the second."""
+    from runner.triage.grouping.variants import fast_hash
+
+    def member(ident: int, value: str) -> dict[str, Any]:
+        frames = [{"module": "app.jobs", "function": "retry", "in_app": True}]
+        return {
+            "type": "RetryError",
+            "value": value,
+            "mechanism": {"type": "chained", "exception_id": ident, "parent_id": 0},
+            "stacktrace": {"frames": frames},
+        }
+
+    root = {
+        "type": "ExceptionGroup",
+        "value": "retries",
+        "mechanism": {"type": "generic", "exception_id": 0, "is_exception_group": True},
+    }
+    twins = values(member(1, "timeout"), member(2, "timeout"), root, platform="javascript")
+    other = values(member(1, "timeout"), member(2, "refused"), root, platform="javascript")
+    assert group(twins).hash != group(other).hash
+    assert fast_hash(twins)[0] == group(twins).hash
+    assert fast_hash(other)[0] == group(other).hash
+
+
 def test_an_unmarked_frame_is_not_in_app_for_every_rule_and_variant() -> None:
     """No tri-state is needed: Sentry's stack trace rules run in Rust (`sentry-ophio`,
     `FrameMatcherInner::InApp` matches `frame.in_app.unwrap_or_default() == expected`), so a
