@@ -119,9 +119,7 @@ def _glob_regex(pattern: str, path_like: bool) -> str:
         elif char == "?":
             tokens.append(one)
         elif char == "[":
-            # A `]` right after the opening (and its `!`) is a member, not the end.
-            negated = pattern.startswith(("[!", "[^"), i)
-            end = pattern.find("]", i + 2 + negated)
+            end = _class_end(pattern, i)
             if end < 0:
                 raise _BadGlob("unclosed class")
             inner = pattern[i + 1 : end]
@@ -149,6 +147,13 @@ def _glob_regex(pattern: str, path_like: bool) -> str:
     tokens = stack[0]
     body = ".*" if tokens == [_RECURSIVE_PREFIX] else "".join(tokens)
     return body + r"\Z"
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """Where the class opened at `start` ends (-1: never): a `]` right after the opening
+    (and its `!` or `^`) is a member, not the end."""
+    negated = pattern.startswith(("[!", "[^"), start)
+    return pattern.find("]", start + 2 + negated)
 
 
 def _double_star(
@@ -251,9 +256,8 @@ def _literal_runs(pattern: str, path_like: bool) -> list[str]:
         if char in "*?[{},":
             runs.append(run)
             run = ""
-            if char == "[":  # past the class (a `]` first in it is a member)
-                negated = pattern.startswith(("[!", "[^"), i)
-                i = max(pattern.find("]", i + 2 + negated), i)
+            if char == "[":  # past the class
+                i = max(_class_end(pattern, i), i)
             elif char == "{":  # past the group (globset nests none)
                 i = max(pattern.find("}", i), i)
         else:

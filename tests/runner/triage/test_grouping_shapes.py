@@ -27,6 +27,32 @@ def values(*exceptions: dict[str, Any], **fields: Any) -> Signal:
     return event(exception={"values": list(exceptions)}, **fields)
 
 
+RETRY_FRAMES = [{"module": "app.jobs", "function": "retry", "in_app": True}]
+
+
+def member(
+    ident: int, value: str, type_: str | None = "RetryError", frames: list | None = RETRY_FRAMES
+) -> dict[str, Any]:
+    """A member of an exception group, as the SDKs link it to the group (id 0)."""
+    entry: dict[str, Any] = {
+        "value": value,
+        "mechanism": {"type": "chained", "exception_id": ident, "parent_id": 0},
+    }
+    if type_ is not None:
+        entry["type"] = type_
+    if frames is not None:
+        entry["stacktrace"] = {"frames": frames}
+    return entry
+
+
+def group_root(value: str) -> dict[str, Any]:
+    return {
+        "type": "ExceptionGroup",
+        "value": value,
+        "mechanism": {"type": "generic", "exception_id": 0, "is_exception_group": True},
+    }
+
+
 def test_a_value_only_exception_has_no_type() -> None:
     """Sentry's `newstyle.single_exception` builds the type component from `exception.type`
     alone (`[exception.type] if exception.type else []`), and Relay's `normalize_exception`
@@ -55,26 +81,14 @@ def test_value_only_members_of_a_group_sort_as_sentry_sorts_them() -> None:
     `str(exception.type)`, descending: a member without a type sorts as `"None"`, after
     `ValueError` and before `KeyError`, so the reduced group keeps that order."""
 
-    def member(ident: int, type_: str | None, value: str) -> dict[str, Any]:
-        entry: dict[str, Any] = {
-            "value": value,
-            "mechanism": {"type": "chained", "exception_id": ident, "parent_id": 0},
-            "stacktrace": {
-                "frames": [{"module": f"app.m{ident}", "function": "f", "in_app": True}]
-            },
-        }
-        if type_ is not None:
-            entry["type"] = type_
-        return entry
+    def typed(ident: int, type_: str | None, value: str) -> dict[str, Any]:
+        frames = [{"module": f"app.m{ident}", "function": "f", "in_app": True}]
+        return member(ident, value, type_, frames)
 
-    root = {
-        "type": "ExceptionGroup",
-        "value": "many",
-        "mechanism": {"type": "generic", "exception_id": 0, "is_exception_group": True},
-    }
+    root = group_root("many")
     # Listed in another order: the reduction sorts them, so both events are one group.
-    a = values(member(1, "KeyError", "k"), member(2, None, "n"), member(3, "ValueError", "v"), root)
-    b = values(member(3, "ValueError", "v"), member(1, "KeyError", "k"), member(2, None, "n"), root)
+    a = values(typed(1, "KeyError", "k"), typed(2, None, "n"), typed(3, "ValueError", "v"), root)
+    b = values(typed(3, "ValueError", "v"), typed(1, "KeyError", "k"), typed(2, None, "n"), root)
     assert group(a).hash == group(b).hash
     tree = group(a).trees["app"].render()
     assert tree.index("app.m3") < tree.index("app.m2") < tree.index("app.m1")
@@ -90,26 +104,13 @@ def test_group_members_compare_as_sentrys_component_reprs() -> None:
     two (the group then groups on both and on itself); with a stack trace counting, they
     are one."""
 
-    def member(ident: int, value: str, stack: bool) -> dict[str, Any]:
-        entry: dict[str, Any] = {
-            "type": "RetryError",
-            "value": value,
-            "mechanism": {"type": "chained", "exception_id": ident, "parent_id": 0},
-        }
-        if stack:
-            frames = [{"module": "app.jobs", "function": "retry", "in_app": True}]
-            entry["stacktrace"] = {"frames": frames}
-        return entry
-
-    root = {
-        "type": "ExceptionGroup",
-        "value": "retries",
-        "mechanism": {"type": "generic", "exception_id": 0, "is_exception_group": True},
-    }
+    root = group_root("retries")
 
     def kept(stack: bool, first: str, second: str) -> int:
         """How many exceptions the event groups on."""
-        tree = group(values(member(1, first, stack), member(2, second, stack), root)).trees["app"]
+        frames = RETRY_FRAMES if stack else None
+        members = (member(1, first, frames=frames), member(2, second, frames=frames))
+        tree = group(values(*members, root)).trees["app"]
         if tree.id == "exception":
             return 1
         return sum(isinstance(v, Component) and v.contributes for v in tree.values)
@@ -128,20 +129,7 @@ def test_the_stack_hash_cache_keeps_group_members_apart_by_value() -> None:
     hash cache (`variants.fast_hash`) must not hand the first one's hash to the second."""
     from runner.triage.grouping.variants import fast_hash
 
-    def member(ident: int, value: str) -> dict[str, Any]:
-        frames = [{"module": "app.jobs", "function": "retry", "in_app": True}]
-        return {
-            "type": "RetryError",
-            "value": value,
-            "mechanism": {"type": "chained", "exception_id": ident, "parent_id": 0},
-            "stacktrace": {"frames": frames},
-        }
-
-    root = {
-        "type": "ExceptionGroup",
-        "value": "retries",
-        "mechanism": {"type": "generic", "exception_id": 0, "is_exception_group": True},
-    }
+    root = group_root("retries")
     twins = values(member(1, "timeout"), member(2, "timeout"), root, platform="javascript")
     other = values(member(1, "timeout"), member(2, "refused"), root, platform="javascript")
     assert group(twins).hash != group(other).hash
