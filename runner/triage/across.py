@@ -12,6 +12,7 @@ key. When two issues fit almost equally well, a person decides too.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from runner.triage.features import Features
@@ -55,6 +56,44 @@ def ties(f: Features, index: Index) -> Ties:
         location = None
     route_ids = route_record_ids(location) if location else frozenset()
     return Ties(location, route_ids, f.kind == "feedback", index.actor_issues(f))
+
+
+class Elsewhere(NamedTuple):
+    """What the other signals of a set bring that could tie a person's words structurally."""
+
+    authors: frozenset[str]
+    """The actor keys of its errors and regressions: a person's error is a second signal
+    beside their words (their other words are not)."""
+    records: frozenset[str]
+    """The records its routes name: a record a person quotes can meet one of them."""
+
+
+def elsewhere(signals: Iterable[Features]) -> Elsewhere:
+    authors: set[str] = set()
+    records: set[str] = set()
+    for f in signals:
+        if f.kind != "feedback":
+            authors |= f.actor_keys
+        if f.structure.location:
+            records |= route_record_ids(f.structure.location)
+    return Elsewhere(frozenset(authors), frozenset(records))
+
+
+def words_only(f: Features, others: Elsewhere) -> bool:
+    """Nothing but a person's words, among `others`: no route (a test's is none), no record
+    another signal's route names, no error of the same person, no event they are about, no
+    release (issue 11 counts one as a signal; triage does not, as a night's reports mostly
+    share theirs). No structural signal can agree with such words, so they never link on
+    their own, whatever they say: a person confirms them."""
+    location = f.structure.location
+    return (
+        f.kind == "feedback"
+        and not (location and not location.startswith("test:"))
+        and not f.structure.release
+        and not (f.record_ids & others.records)
+        and not (f.actor_keys & others.authors)
+        and f.event is None
+    )
 
 
 def place_agrees(t: Ties, p: Profile) -> bool:

@@ -27,8 +27,10 @@ from runner.errors import UserError
 from runner.ingest import store_parsed
 from runner.sources import sentry_schema as schema
 from runner.sources.records import BadRecord, parse_record
+from runner.triage.across import elsewhere, words_only
 from runner.triage.decide import Thresholds
 from runner.triage.engine import triage_pending
+from runner.triage.features import features
 from store import open_db
 from store.issues import home_issue_ids
 from store.signal import Signal, content_id
@@ -60,6 +62,10 @@ class Metrics(BaseModel):
     """Pairwise recall once a person has confirmed each proposed link whose first candidate
     is right (one key each, `confirmations_per_signal` of them at most): what the morning's
     confirmations make of triage's automatic recall."""
+    pairwise_recall_ceiling: float = 1.0
+    """The most pairwise recall any triage that merges only where two independent signals
+    agree can reach on the set: each signal of words alone (`across.words_only`) stays
+    apart, every other pair of a group counts as merged. An upper bound, not a forecast."""
 
 
 def _pairs(n: int) -> int:
@@ -91,6 +97,16 @@ def score(truth: Mapping[str, Hashable], predicted: Mapping[str, Hashable]) -> M
         groups=len(true_sizes),
         issues=len(pred_sizes),
     )
+
+
+def recall_ceiling(truth: Mapping[str, str], alone: set[str]) -> float:
+    """`pairwise_recall_ceiling` of items labeled with their groups (`truth`), of which those
+    in `alone` can never be merged automatically."""
+    sizes = Counter(truth.values())
+    apart = Counter(truth[item] for item in alone)
+    true_pairs = sum(_pairs(n) for n in sizes.values())
+    reachable = sum(_pairs(n - apart[group]) for group, n in sizes.items())
+    return round(reachable / true_pairs, 4) if true_pairs else 1.0
 
 
 def suggestions(
@@ -233,6 +249,9 @@ def evaluate_file(path: Path, thresholds: Thresholds | None = None) -> tuple[Met
         finally:
             db.close()
     truth = {label_id: group for label_id, group, _s in labeled}
+    described = [(label_id, features(signal)) for label_id, _g, signal in labeled]
+    others = elsewhere(f for _id, f in described)
+    alone = {label_id for label_id, f in described if words_only(f, others)}
     predicted = {label_id: homes[signal.id] for label_id, _g, signal in labeled}
     metrics = score(truth, predicted)
     after = score(truth, {label_id: confirmed[signal.id] for label_id, _g, signal in labeled})
@@ -243,5 +262,6 @@ def evaluate_file(path: Path, thresholds: Thresholds | None = None) -> tuple[Met
         "suggest_recall_at_3": at_3,
         "confirmations_per_signal": per_signal,
         "pairwise_recall_confirmed": after.pairwise_recall,
+        "pairwise_recall_ceiling": recall_ceiling(truth, alone),
     }
     return metrics.model_copy(update=extra), bad

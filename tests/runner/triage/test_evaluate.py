@@ -91,7 +91,11 @@ def test_the_samples_meet_the_quality_targets() -> None:
     assert metrics.suggest_recall_at_1 >= 0.90
     assert metrics.suggest_recall_at_3 >= 0.95
     assert metrics.confirmations_per_signal <= 0.25
-    # Issue 11's recall target (0.90), reached with those keys: 12 confirmations.
+    # Issue 11's recall target (0.90) is out of automatic reach here: the three support
+    # chats are words alone (no sender, no route), duplicates of groups of 5, 9 and 4, so
+    # no triage that needs two signals to merge gets past 118 of the 133 true pairs.
+    assert metrics.pairwise_recall <= metrics.pairwise_recall_ceiling == 0.8872
+    # The target is reached with the person's keys: 12 confirmations.
     assert metrics.pairwise_recall_confirmed >= 0.90
 
 
@@ -117,6 +121,40 @@ def test_recall_once_a_person_confirms_the_right_first_candidates(tmp_path: Path
     # Words alone never merge: each is proposed to the first, and only 2 is confirmed.
     assert (metrics.pairwise_recall, metrics.proposed) == (0.0, 2)
     assert metrics.pairwise_recall_confirmed == 1.0
+
+
+def test_the_recall_ceiling_keeps_apart_only_words_nothing_structural_can_tie(
+    tmp_path: Path,
+) -> None:
+    def mail(n: int, body: str) -> dict[str, object]:
+        return {
+            "id": f"<{n}@mail.example>",
+            "from": f"Person {n} <p{n}@mail.example>",
+            "subject": "Export",
+            "body": body,
+            "date": f"2026-11-23T0{n}:00:00+00:00",
+        }
+
+    frame = {"filename": "app/export.py", "function": "rows", "lineno": 3, "in_app": True}
+    error = {
+        "event_id": "e" * 32,
+        "timestamp": "2026-11-23T02:55:00Z",
+        "user": {"email": "p3@mail.example"},
+        "exception": {"values": [{"type": "StopIteration", "stacktrace": {"frames": [frame]}}]},
+    }
+    lines = [
+        {"id": "1", "group": "empty", "event": mail(1, "The CSV export is empty.")},
+        {"id": "2", "group": "empty", "event": mail(2, "My CSV export comes out empty")},
+        # Person 3 hit the error minutes before writing: a second signal beside the words.
+        {"id": "3", "group": "empty", "event": error},
+        {"id": "4", "group": "empty", "event": mail(3, "Export gave me an empty CSV file")},
+    ]
+    path = tmp_path / "labeled.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    metrics, _ = evaluate_file(path)
+    # Mails 1 and 2 can never merge on their own; of the 6 true pairs only (3, 4) can.
+    assert metrics.pairwise_recall_ceiling == round(1 / 6, 4)
+    assert metrics.pairwise_recall <= metrics.pairwise_recall_ceiling
 
 
 def test_a_person_confirms_only_a_candidate_holding_the_signals_problem() -> None:
