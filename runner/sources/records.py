@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError
 from pydantic_core import from_json
 
-from runner.sources import feedback, sentry_api_event, sentry_event
+from runner.sources import feedback, security_report, sentry_api_event, sentry_event
 from runner.sources.common import (
     BadRecord,
     describe_validation_error,
@@ -89,6 +89,12 @@ SHAPES: tuple[Shape, ...] = (
     Shape("Sentry user report", _is_user_report, sentry_event.user_report_to_signal),
     Shape("Sentry API event", sentry_api_event.looks_like_api_event, _api_event_to_signal),
     Shape("Sentry event", sentry_event.looks_like_event, sentry_event.event_to_signal),
+    # Before feedback, whose `body` a Reporting API report also has.
+    Shape(
+        "browser security report",
+        security_report.looks_like_report,
+        sentry_event.security_report_to_signal,
+    ),
     Shape("feedback message", feedback.looks_like_feedback, feedback.json_to_signal),
 )
 """The record shapes, in order: the first that matches a record normalises it."""
@@ -103,8 +109,9 @@ def parse_record(record: Any, raw: str, source: str) -> Signal:
             return shape.convert(record, raw, source)
     keys = ", ".join(sorted(record)[:8]) or "none"
     raise BadRecord(
-        "not a Signal envelope ('kind'), a Sentry event ('exception', 'message', 'event_id') "
-        f"or a feedback message ('body', 'feedback'); its keys: {keys}"
+        "not a Signal envelope ('kind'), a Sentry event ('exception', 'message', 'event_id'), "
+        "a browser security report ('csp-report', 'known-pins', 'expect-ct-report', "
+        f"'expect-staple-report') or a feedback message ('body', 'feedback'); its keys: {keys}"
     )
 
 

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from runner.sources import security_message, security_report, sentry_stack
 from runner.sources import sentry_schema as schema
-from runner.sources import sentry_stack
 from runner.sources.common import BadRecord, describe_validation_error, one_line
 from runner.sources.sentry_message import logentry
 from runner.triage.grouping import fingerprints
@@ -134,6 +134,7 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
         fields = {f: named[f] for f in fingerprints.FIELD_VARIABLES.values()}
         contexts = {**contexts, fingerprints.FINGERPRINT_FIELDS: fields}
     timestamp = schema.timestamp(event.get("timestamp"), "timestamp", errors)
+    contexts = _with_security_report(event, contexts, errors)
     try:
         return Signal(
             id=event_id or content_id(raw.strip()),
@@ -141,7 +142,7 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
             source=source,
             occurred_at=timestamp or now,
             received_at=now,
-            title=_title(error, text, is_feedback),
+            title=_title(error, text, is_feedback, contexts.get("security_report")),
             route=_route(event, tags, feedback, errors),
             actor=_actor(schema.obj(event.get("user"), "user", errors), feedback, errors),
             workspace=tags.get("workspace") or tags.get("organization") or tags.get("tenant"),
@@ -160,13 +161,27 @@ def event_to_signal(record: dict[str, Any], raw: str, source: str) -> Signal:
             stack=stack,
             tags=tags,
             contexts=_with_errors(
-                _with_template(_with_security_report(event, contexts, errors), stack_event, error),
+                _with_template(contexts, stack_event, error),
                 errors,
             ),
             raw=raw,
         )
     except ValidationError as exc:
         raise BadRecord("Sentry event: " + describe_validation_error(exc)) from exc
+
+
+def security_report_to_signal(
+    report: dict[str, Any],
+    raw: str,
+    source: str,
+    *,
+    release: str | None = None,
+    environment: str | None = None,
+) -> Signal:
+    """A raw browser security report (a CSP, HPKP, Expect-CT or Expect-Staple body), read as
+    the event Relay makes of it, so it groups and is titled as that event would be."""
+    event = security_report.report_event(report, release=release, environment=environment)
+    return event_to_signal(event, raw, source)
 
 
 def user_report_to_signal(report: dict[str, Any], raw: str, source: str) -> Signal:
@@ -232,15 +247,12 @@ def _logger(event: dict[str, Any], errors: schema.Errors) -> str | None:
     return schema.trim(value.strip(), schema.LOGGER) or None
 
 
-_SECURITY_REPORTS = ("csp", "hpkp", "expectct", "expectstaple")
-
-
 def _with_security_report(
     event: dict[str, Any], contexts: dict[str, Any], errors: schema.Errors
 ) -> dict[str, Any]:
     """A browser security report (CSP, HPKP, Expect-CT, Expect-Staple) kept as the context
     `security_report` (`kind` and the report's fields): what such an event groups on."""
-    for kind in _SECURITY_REPORTS:
+    for kind in security_report.KINDS:
         report = schema.obj(event.get(kind), kind, errors)
         if report:
             return {**contexts, "security_report": {**report, "kind": kind}}
@@ -359,10 +371,18 @@ def _flags(value: Any) -> dict[str, Any]:
     }
 
 
-def _title(error: ErrorDetail | None, text: str | None, is_feedback: bool) -> str:
+def _title(
+    error: ErrorDetail | None, text: str | None, is_feedback: bool, report: Any = None
+) -> str:
     if error is not None and not is_feedback:
         shown = error.shown_type  # "Error" for a value-only exception, as Sentry titles it
         return one_line(f"{shown}: {error.message}" if error.message else shown, 512)
     if text:
         return one_line(text)
+    if isinstance(report, dict) and not is_feedback:
+        # Sentry titles a security event by its report (`eventtypes/security.py`), so one
+        # that arrived without a message reads as its raw report would have.
+        found = security_message.message(str(report.get("kind")), report)
+        if found:
+            return one_line(found)
     return "(feedback without text)" if is_feedback else "(event without message)"
