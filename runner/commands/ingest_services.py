@@ -33,8 +33,10 @@ def register(commands: Subcommands) -> None:
         help="run the Sentry-compatible ingest endpoint",
         description=(
             "Accept envelopes from real Sentry SDKs (POST /api/PROJECT/envelope/ and the legacy "
-            "/store/) and store them as signals. Prints the DSN to give the SDKs. Bad bodies get "
-            "a JSON error and go to the quarantine; stops cleanly on Ctrl-C or SIGTERM."
+            "/store/) and browsers' security reports (CSP, HPKP, Expect-CT, Expect-Staple: "
+            "/api/PROJECT/security/?sentry_key=KEY) and store them as signals. Prints the DSN "
+            "to give the SDKs. Bad bodies get a JSON error and go to the quarantine; stops "
+            "cleanly on Ctrl-C or SIGTERM."
         ),
     )
     serve.add_argument("--host", help="address to listen on (default: [serve] host, 127.0.0.1)")
@@ -139,6 +141,10 @@ def run_serve(ctx: Context) -> int:
     if not is_loopback(host):
         print(f"overnight: warning: listening on non-loopback {host}", file=sys.stderr)
     print(f"overnight serve: storing into {db_path}", file=sys.stderr)
+    security = f"http://{shown_host}:{bound_port}/api/{limits.project}/security/"
+    print(
+        f"overnight serve: security reports to {security}?sentry_key={limits.key}", file=sys.stderr
+    )
     print(f"DSN: {dsn}", flush=True)
     try:
         wait_for_stop(stop)

@@ -276,14 +276,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _reply(
         self, verdict: Verdict, *, close: bool = False, extra: dict[str, str] | None = None
     ) -> None:
-        payload = json.dumps(verdict.body, ensure_ascii=False).encode("utf-8")
+        body = verdict.body
+        payload = b"" if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
         self.send_response(verdict.status)
-        self.send_header("Content-Type", "application/json")
+        if body is not None:
+            self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         if "Origin" in self.headers:
             for name, value in CORS_REPLY.items():
                 self.send_header(name, value)
-        message = verdict.body.get("error")
+        message = body.get("error") if body is not None else None
         if verdict.status >= 400 and isinstance(message, str):
             # What SDKs log of a refusal (a header is Latin-1: anything else is replaced).
             self.send_header("X-Sentry-Error", message.encode("ascii", "replace").decode()[:500])

@@ -11,6 +11,12 @@ What is kept and what is not:
   the quarantine with the reason; the reply names the quarantine row.
 - In an envelope, each bad item is quarantined alone (its payload, with the reason) and the good
   items are stored; the reply is 200 unless no item could be stored, then 400.
+- The security route (`/api/<project>/security/`, and Sentry's older `/csp-report/`) takes the
+  raw reports browsers send, with the key in the query (`?sentry_key=KEY`: a browser sends no
+  auth header); without one it is 401 before the body is read. A content type Relay does not
+  take is 415, quarantined. Each report of a Reporting API list is judged alone, as an item;
+  one of a type Overnight does not read (a `deprecation` report) is ignored, as Relay drops it.
+  A stored report gets Relay's reply: 200 with an empty body.
 """
 
 from __future__ import annotations
@@ -26,18 +32,28 @@ from urllib.parse import parse_qs, urlsplit
 from runner.sources import Parsed
 from runner.sources.http_body import BodyError, decode_body, legacy_store_body
 from runner.sources.records import BadRecord
+from runner.sources.security_report import KINDS, report_kind
 from runner.sources.sentry_envelope import (
     SIGNAL_ITEM_TYPES,
     Envelope,
     envelope_signals,
     parse_envelope,
 )
-from runner.sources.sentry_event import event_to_signal
+from runner.sources.sentry_event import event_to_signal, security_report_to_signal
 from store.signal import Signal
 from store.signals import rejection
 
 SOURCE = "sentry-endpoint"
-_ROUTE = re.compile(r"^/api/(?P<project>[^/]+)/(?P<kind>envelope|store)/?$")
+_ROUTE = re.compile(r"^/api/(?P<project>[^/]+)/(?P<kind>envelope|store|security|csp-report)/?$")
+# Relay's `is_security_mime`, with the Reporting API's `application/reports+json`.
+_SECURITY_TYPES = frozenset(
+    {
+        *("application/json", "application/csp-report", "application/reports+json"),
+        *("application/expect-ct-report", "application/expect-ct-report+json"),
+        "application/expect-staple-report",
+    }
+)
+_REPORT_QUERY = ("sentry_release", "sentry_environment")
 _EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -56,15 +72,19 @@ class Verdict:
     """The reply to send and what to store before sending it."""
 
     status: int
-    body: dict[str, Any]
+    body: dict[str, Any] | None
+    """The JSON reply; None for an empty one (Relay's to a stored security report)."""
     store: list[Parsed] = field(default_factory=list)
     ignored_items: int = 0
 
 
 def route(path: str) -> tuple[str, str] | None:
-    """`(project, "envelope" | "store")` for an ingest path (query ignored), else None."""
+    """`(project, "envelope" | "store" | "security")` for an ingest path (query ignored),
+    else None."""
     match = _ROUTE.match(urlsplit(path).path)
-    return (match["project"], match["kind"]) if match else None
+    if not match:
+        return None
+    return match["project"], "security" if match["kind"] == "csp-report" else match["kind"]
 
 
 def request_key(headers: dict[str, str], path: str) -> str | None:
@@ -95,7 +115,7 @@ class Admitted(NamedTuple):
     headers or query (None when only the envelope's header can carry one)."""
 
     kind: str
-    """`envelope` or `store`."""
+    """`envelope`, `store` or `security`."""
     key: str | None
 
 
@@ -112,6 +132,8 @@ def admit(limits: Limits, path: str, headers: dict[str, str]) -> Admitted | Verd
     key = request_key(headers, path)
     if key is not None and not key_matches(key, limits.key):
         return error(401, "wrong sentry_key for this project")
+    if key is None and kind == "security":
+        return _missing_key()  # no envelope header can carry one here
     return Admitted(kind, key)
 
 
@@ -148,6 +170,8 @@ def judge(
                 return error(413, str(exc))
             return _quarantined(exc.status, str(exc), origin, body)
         return _store_body(body, origin)
+    if kind == "security":
+        return _security_body(body, origin, headers, path)
     return _envelope_body(limits, body, origin, key)
 
 
@@ -180,6 +204,62 @@ def _store_body(body: bytes, origin: str) -> Verdict:
     except (BadRecord, ValueError, RecursionError) as exc:
         return _quarantined(400, _reason(exc), origin, body)
     return Verdict(status=200, body={"id": signal.id}, store=[signal])
+
+
+def _security_body(body: bytes, origin: str, headers: dict[str, str], path: str) -> Verdict:
+    """Relay's security endpoint: one raw report, or a Reporting API list of them, with the
+    release and environment its query names (`sentry_release`, `sentry_environment`)."""
+    mime = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if mime not in _SECURITY_TYPES:
+        reason = (
+            f"Content-Type {mime[:60]!r} is not a security report's; send "
+            "application/csp-report, application/reports+json or application/json"
+        )
+        return _quarantined(415, reason, origin, body)
+    if not body.strip():
+        return _quarantined(400, "the security report body is empty", origin, body)
+    try:
+        text = body.decode("utf-8")
+        value = json.loads(text)
+    except UnicodeDecodeError as exc:
+        return _quarantined(400, f"report is not UTF-8 text ({exc.reason})", origin, body)
+    except json.JSONDecodeError as exc:
+        reason = f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        return _quarantined(400, reason, origin, body)
+    except (ValueError, RecursionError) as exc:
+        return _quarantined(400, _reason(exc), origin, body)
+    query = parse_qs(urlsplit(path).query)
+    release, environment = (query.get(name, [None])[0] for name in _REPORT_QUERY)
+    batch = isinstance(value, list)
+    store: list[Parsed] = []
+    rejected: list[dict[str, Any]] = []
+    ignored = 0
+    for number, report in enumerate(value if batch else [value], start=1):
+        raw = json.dumps(report, ensure_ascii=False) if batch else text
+        try:
+            if not isinstance(report, dict):
+                raise BadRecord(f"expected a JSON object, got {type(report).__name__}")
+            if report_kind(report) not in (*KINDS, None):
+                ignored += 1  # a Reporting API report of another type: Relay drops it
+                continue
+            store.append(
+                security_report_to_signal(
+                    report, raw, SOURCE, release=release, environment=environment
+                )
+            )
+        except (BadRecord, ValueError, RecursionError) as exc:
+            where = f"{origin} report {number}" if batch else origin
+            row = rejection(SOURCE, where, _reason(exc), raw.encode("utf-8"))
+            store.append(row)
+            rejected.append({"report": number, "error": _reason(exc), "quarantined": row.id})
+    if rejected and len(rejected) == len(store):  # nothing stored: refused, as `/store/` is
+        first = rejected[0]
+        extra = {"rejected": rejected} if batch else {"quarantined": first["quarantined"]}
+        verdict = error(400, first["error"], **extra)
+        verdict.store, verdict.ignored_items = store, ignored
+        return verdict
+    reply = {"rejected": rejected} if rejected else None
+    return Verdict(status=200, body=reply, store=store, ignored_items=ignored)
 
 
 def _envelope_body(limits: Limits, body: bytes, origin: str, key: str | None) -> Verdict:
