@@ -177,10 +177,15 @@ def security_report_to_signal(
     *,
     release: str | None = None,
     environment: str | None = None,
+    event_id: str | None = None,
 ) -> Signal:
     """A raw browser security report (a CSP, HPKP, Expect-CT or Expect-Staple body), read as
-    the event Relay makes of it, so it groups and is titled as that event would be."""
+    the event Relay makes of it, so it groups and is titled as that event would be. A report
+    names no event id: without `event_id` its id is one of its content (a file read twice is
+    stored once)."""
     event = security_report.report_event(report, release=release, environment=environment)
+    if event_id is not None:
+        event["event_id"] = event_id
     return event_to_signal(event, raw, source)
 
 

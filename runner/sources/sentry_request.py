@@ -242,11 +242,17 @@ def _security_body(body: bytes, origin: str, headers: dict[str, str], path: str)
             if report_kind(report) not in (*KINDS, None):
                 ignored += 1  # a Reporting API report of another type: Relay drops it
                 continue
-            store.append(
-                security_report_to_signal(
-                    report, raw, SOURCE, release=release, environment=environment
-                )
+            # Each report a browser sends is an occurrence, as Relay gives each an event id:
+            # two browsers hitting one violation report the same body, and count twice.
+            signal = security_report_to_signal(
+                report,
+                raw,
+                SOURCE,
+                release=release,
+                environment=environment,
+                event_id=uuid.uuid4().hex,
             )
+            store.append(signal)
         except (BadRecord, ValueError, RecursionError) as exc:
             where = f"{origin} report {number}" if batch else origin
             row = rejection(SOURCE, where, _reason(exc), raw.encode("utf-8"))

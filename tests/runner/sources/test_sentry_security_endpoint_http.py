@@ -77,6 +77,16 @@ def test_a_browser_report_with_the_key_in_the_query_is_stored(served: Any) -> No
     assert signal.raw == json.dumps(CSP)
 
 
+def test_the_same_report_from_two_browsers_counts_twice(served: Any) -> None:
+    # No event id in a report: each POST is an occurrence, as Relay gives each its own id.
+    report = {"csp-report": {**CSP["csp-report"], "document-uri": "https://teamboard.example/x"}}
+    body = json.dumps(report).encode()
+    for _browser in range(2):
+        assert post(served, body, f"?sentry_key={served.key}")[:2] == (200, b"")
+    found = rows(served, "SELECT id FROM signals WHERE route = '/x'")
+    assert len(found) == 2 and found[0] != found[1]
+
+
 def test_sentrys_older_csp_report_path_and_a_reporting_api_batch(served: Any) -> None:
     violation = {
         "type": "csp-violation",
