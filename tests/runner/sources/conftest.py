@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -62,6 +63,14 @@ class Served:
             return response.status, json.loads(response.read() or b"{}")
         finally:
             connection.close()
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """What a query of its store returns now (a connection of its own, as a reader)."""
+        conn = sqlite3.connect(self.db_path)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
 
 
 def start_serve(db_path: Path, config: Path | None = None, *extra: str) -> Served:

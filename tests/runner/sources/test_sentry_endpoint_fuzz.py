@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import sqlite3
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,14 +157,6 @@ def cases(draw: st.DrawFn) -> Case:
     )
 
 
-def query(served: Any, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(served.db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
 @settings(
     max_examples=80,
     deadline=None,
@@ -175,7 +166,7 @@ def query(served: Any, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 def test_every_bad_input_gets_a_clear_answer_and_is_kept(served: Any, case: Case) -> None:
     if case.key is not None and case.key == served.key:
         case.key = "default"
-    quarantined_before = query(served, "SELECT COUNT(*) FROM quarantine")[0][0]
+    quarantined_before = served.rows("SELECT COUNT(*) FROM quarantine")[0][0]
     status, reply = served.post(case.body, headers=case.headers, key=case.key)
     assert status in case.statuses, (case.what, status, reply)
     assert isinstance(reply, dict)
@@ -183,18 +174,18 @@ def test_every_bad_input_gets_a_clear_answer_and_is_kept(served: Any, case: Case
         assert isinstance(reply["error"], str) and 0 < len(reply["error"]) < 1000
         assert "Traceback" not in reply["error"]
     if status == 400 and "quarantined" in reply:
-        reason = query(served, "SELECT reason FROM quarantine WHERE id = ?", reply["quarantined"])
+        reason = served.rows("SELECT reason FROM quarantine WHERE id = ?", reply["quarantined"])
         assert reason and reason[0][0].endswith(reply["error"].split(": ", 1)[-1]), case.what
     elif status == 400:
         assert reply["rejected"], case.what  # every item bad: each one named and kept
     for rejected in reply.get("rejected", []):
-        found = query(served, "SELECT reason FROM quarantine WHERE id = ?", rejected["quarantined"])
+        found = served.rows("SELECT reason FROM quarantine WHERE id = ?", rejected["quarantined"])
         assert found and found[0][0] == rejected["error"], case.what
     if status == 401:
-        after = query(served, "SELECT COUNT(*) FROM quarantine")[0][0]
+        after = served.rows("SELECT COUNT(*) FROM quarantine")[0][0]
         assert after == quarantined_before  # unauthenticated bodies are not kept
     for event_id in case.must_store:
-        assert query(served, "SELECT 1 FROM signals WHERE id = ?", event_id), case.what
+        assert served.rows("SELECT 1 FROM signals WHERE id = ?", event_id), case.what
     # And the server still works.
     probe = uuid.uuid4().hex
     assert served.post(frame(valid_event(probe)))[0] == 200

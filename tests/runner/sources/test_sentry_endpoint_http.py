@@ -12,7 +12,6 @@ import gzip
 import http.client
 import json
 import socket
-import sqlite3
 import time
 import uuid
 import zlib
@@ -24,26 +23,18 @@ import pytest
 from runner.sources.http_body import BodyError, decode_body
 
 
-def rows(served: Any, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(served.db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
 def signal_ids(served: Any) -> set[str]:
-    return {r[0] for r in rows(served, "SELECT id FROM signals")}
+    return {r[0] for r in served.rows("SELECT id FROM signals")}
 
 
 def quarantine_reason(served: Any, row_id: str) -> str:
-    found = rows(served, "SELECT reason FROM quarantine WHERE id = ?", row_id)
+    found = served.rows("SELECT reason FROM quarantine WHERE id = ?", row_id)
     assert found, f"no quarantine row {row_id}"
     return str(found[0][0])
 
 
 def count(served: Any, table: str) -> int:
-    return int(rows(served, f"SELECT COUNT(*) FROM {table}")[0][0])
+    return int(served.rows(f"SELECT COUNT(*) FROM {table}")[0][0])
 
 
 def read_until_closed(sock: socket.socket) -> bytes:
@@ -269,7 +260,7 @@ def test_an_event_that_cannot_be_written_as_json_fails_alone(served: Any, tools:
     status, _reply = served.post(tools.envelope(tools.event_item(good), poisoned))
     assert status == 200
     assert good in signal_ids(served) and bad not in signal_ids(served)
-    [(reason,)] = rows(served, "SELECT reason FROM quarantine WHERE origin LIKE ?", f"%{bad}")
+    [(reason,)] = served.rows("SELECT reason FROM quarantine WHERE origin LIKE ?", f"%{bad}")
     assert "surrogates not allowed" in reason
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import sqlite3
 from typing import Any
 
 import pytest
@@ -45,18 +44,10 @@ def post(
         connection.close()
 
 
-def rows(served: Any, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(served.db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
 def counts(served: Any) -> tuple[int, int]:
     return (
-        rows(served, "SELECT COUNT(*) FROM signals")[0][0],
-        rows(served, "SELECT COUNT(*) FROM quarantine")[0][0],
+        served.rows("SELECT COUNT(*) FROM signals")[0][0],
+        served.rows("SELECT COUNT(*) FROM quarantine")[0][0],
     )
 
 
@@ -65,7 +56,7 @@ def test_a_browser_report_with_the_key_in_the_query_is_stored(served: Any) -> No
     status, body, response = post(served, json.dumps(CSP).encode(), query)
     assert (status, body) == (200, b"")  # Relay's reply to a security report
     assert response.getheader("Access-Control-Allow-Origin") == "*"  # a browser may read it
-    [(envelope,)] = rows(served, "SELECT envelope FROM signals WHERE title LIKE 'Blocked%image%'")
+    [(envelope,)] = served.rows("SELECT envelope FROM signals WHERE title LIKE 'Blocked%image%'")
     signal = Signal.model_validate_json(envelope)
     assert signal.title == "Blocked 'image' from 'pixel.trackr.example'"
     assert (signal.release, signal.environment, signal.route) == (
@@ -83,7 +74,7 @@ def test_the_same_report_from_two_browsers_counts_twice(served: Any) -> None:
     body = json.dumps(report).encode()
     for _browser in range(2):
         assert post(served, body, f"?sentry_key={served.key}")[:2] == (200, b"")
-    found = rows(served, "SELECT id FROM signals WHERE route = '/x'")
+    found = served.rows("SELECT id FROM signals WHERE route = '/x'")
     assert len(found) == 2 and found[0] != found[1]
 
 
@@ -115,8 +106,7 @@ def test_sentrys_older_csp_report_path_and_a_reporting_api_batch(served: Any) ->
     connection.close()
     # The CSP violation is stored; the deprecation report is ignored, as Relay drops it.
     assert counts(served) == (before[0] + 1, before[1])
-    assert rows(
-        served,
+    assert served.rows(
         "SELECT COUNT(*) FROM signals WHERE title = ?",
         "Blocked 'font' from 'fonts.typeco.example'",
     ) == [(1,)]
@@ -149,7 +139,7 @@ def test_a_bad_body_from_a_sender_with_the_key_is_quarantined_with_its_reason(
     answer = json.loads(reply)
     assert got == status and reason in answer["error"]
     assert counts(served) == (before[0], before[1] + 1)
-    [(kept, raw)] = rows(
-        served, "SELECT reason, raw FROM quarantine WHERE id = ?", answer["quarantined"]
+    [(kept, raw)] = served.rows(
+        "SELECT reason, raw FROM quarantine WHERE id = ?", answer["quarantined"]
     )
     assert reason in kept and bytes(raw) == body
