@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import socket
 import sys
 import threading
@@ -48,6 +49,8 @@ IDLE_TIMEOUT_S = 30
 LINGER_S = 2.0
 UNDECLARED_LINGER_BYTES = 1_048_576
 """How much of a refused chunked body is read before closing, so the reply arrives."""
+_QUERY_KEY = re.compile(r"(sentry_key=)[^&\s]*", re.I)
+"""The key a browser (or an old SDK) sends in the query: never written to the log."""
 
 
 @dataclass
@@ -322,7 +325,8 @@ class _Handler(BaseHTTPRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         status = int(code) if str(code).isdigit() else 0
         if self.server.verbose or status >= 400:
-            self.log_message('"%s" %s', self.requestline[:200], str(code))
+            line = _QUERY_KEY.sub(r"\1[Filtered]", self.requestline[:200])
+            self.log_message('"%s" %s', line, str(code))
 
     def log_message(self, format: str, *args: Any) -> None:
         print(f"{self.address_string()} {format % args}", file=sys.stderr, flush=True)

@@ -143,3 +143,8 @@ def test_a_bad_body_from_a_sender_with_the_key_is_quarantined_with_its_reason(
         "SELECT reason, raw FROM quarantine WHERE id = ?", answer["quarantined"]
     )
     assert reason in kept and bytes(raw) == body
+    # The refusal is logged, and the key in its address is not (serve prints it only once,
+    # as it starts, for the person to copy).
+    requests = [line for line in served.stderr_path.read_text().splitlines() if "POST" in line]
+    assert f'/security/?sentry_key=[Filtered] HTTP/1.1" {status}' in requests[-1]
+    assert not any(served.key in line for line in requests)
