@@ -7,10 +7,52 @@ so a raw report and an event that arrived normalised read alike.
 from __future__ import annotations
 
 from typing import Any
-
-from runner.triage.grouping.security import blocked_origin
+from urllib.parse import urlsplit
 
 _LOCAL = ("", "self", "'self'")
+# Python's `urlunsplit` writes `scheme://host` for these even with no host (Relay's
+# `schema_uses_host` copies its list).
+_HOST_SCHEMES = frozenset(
+    {
+        *("ftp", "http", "gopher", "nntp", "telnet", "imap", "wais", "file", "mms", "https"),
+        *("shttp", "snews", "prospero", "rtsp", "rtspu", "rsync", "svn", "svn+ssh", "sftp"),
+        *("nfs", "git", "git+ssh", "ws", "wss"),
+    }
+)
+# The ports a WHATWG URL leaves out, being its scheme's default (`Url::port` is None).
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
+
+
+def _unsplit(scheme: str, host: str) -> str:
+    """Relay's `unsplit_uri`."""
+    if host or scheme in _HOST_SCHEMES:
+        return f"{scheme}://{host}"
+    return f"{scheme}:{host}" if scheme else ""
+
+
+def normalize_uri(value: str) -> str:
+    """Relay's `normalize_uri`, which its messages and culprits name: `'self'` for a local
+    URI, a bare scheme (`data`) as `data:`, the host of an `http(s)` URL (lower case, its
+    port unless the default), else `scheme://host`. Sentry's grouping reads the blocked URI
+    its own way (`grouping/security.py`), which keeps the host as written."""
+    if value in _LOCAL:
+        return "'self'"
+    if ":" not in value:
+        return _unsplit(value, "")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return value
+    scheme = parts.scheme
+    if not scheme:  # no absolute URL: Relay's `Url::parse` fails and keeps the value
+        return value
+    host = parts.hostname or ""
+    normalized = host if scheme in ("http", "https") else _unsplit(scheme, host)
+    if port is None or port == _DEFAULT_PORTS.get(scheme):
+        return normalized
+    return f"{normalized}:{port}"
+
 
 # `CspRaw::get_message`: what a directive blocked, from a URI and as a local (inline) resource.
 _BLOCKED = {
@@ -64,7 +106,7 @@ def message(kind: str, interface: dict[str, Any]) -> str | None:
     remote, local = _BLOCKED.get(
         directive, (f"Blocked '{directive}' from '{{uri}}'", f"Blocked inline '{directive}'")
     )
-    return local if blocked in _LOCAL else remote.format(uri=blocked_origin(blocked))
+    return local if blocked in _LOCAL else remote.format(uri=normalize_uri(blocked))
 
 
 def _string(interface: dict[str, Any], key: str) -> str:
@@ -78,7 +120,7 @@ def culprit(violated_directive: str, document_uri: str) -> str:
     if not violated_directive.split():
         return ""
     directive, *sources = violated_directive.split()
-    document = blocked_origin(document_uri)
+    document = normalize_uri(document_uri)
     return " ".join([directive, *(_source(s, document, document_uri) for s in sources)])
 
 
@@ -91,7 +133,7 @@ def _source(value: str, document: str, document_uri: str) -> str:
     if value in _KEYWORDS:
         return value
     if value.startswith(_SCHEMES):
-        return "'self'" if blocked_origin(value) == document else value
+        return "'self'" if normalize_uri(value) == document else value
     if value == document:
         return "'self'"
     scheme = document_uri.split(":", 1)[0] if ":" in document_uri else None

@@ -13,11 +13,10 @@ from runner.triage.grouping.component import Component
 _SELF = "'self'"
 
 
-def blocked_origin(uri: str) -> str:
+def _blocked_origin(uri: str) -> str:
     """The blocked URI as Sentry's `Csp._normalize_uri` gives it: `'self'` for an empty or
     local one, the host (port included) of an `http(s)` URL, else `scheme:` (a bare scheme
-    as `data` or `blob` too) or `scheme://host`. Also what a raw report's message names
-    (`sources/security_report.py`, as Relay's `normalize_uri`), so both read one origin."""
+    as `data` or `blob` too) or `scheme://host`."""
     if uri in ("", _SELF, "self"):
         return _SELF
     if ":" not in uri:
@@ -48,7 +47,7 @@ def security(report: dict[str, Any]) -> Component | None:
         return None
     violated = _text(report, "violated_directive")
     directive = _text(report, "effective_directive") or violated.split(" ", 1)[0]
-    blocked = blocked_origin(_text(report, "blocked_uri"))
+    blocked = _blocked_origin(_text(report, "blocked_uri"))
     local = None
     if violated and directive == "script-src" and blocked == _SELF:
         if "'unsafe-inline'" in violated:

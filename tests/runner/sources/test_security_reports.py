@@ -205,6 +205,16 @@ def test_a_reporting_api_report_reads_its_camel_case_body() -> None:
             "https://embed.example:8443/v",
             "Blocked 'frame-src' from 'embed.example:8443'",
         ),
+        # Relay's `normalize_uri` reads a WHATWG URL: the host in lower case, the scheme's
+        # own port left out (Sentry's grouping keeps both as sent: they group apart).
+        ("img-src", "https://CDN.Example:443/a.png", "Blocked 'image' from 'cdn.example'"),
+        ("connect-src", "wss://Live.example:443/s", "Blocked 'connect' from 'wss://live.example'"),
+        (
+            "connect-src",
+            "wss://live.example:8443/s",
+            "Blocked 'connect' from 'wss://live.example:8443'",
+        ),
+        ("font-src", "ftp://files.example:21/f", "Blocked 'font' from 'ftp://files.example'"),
     ],
 )
 def test_the_message_names_what_was_blocked_from_where(
