@@ -1,0 +1,124 @@
+"""A real browser's security reports reach `overnight serve`, and group as Sentry groups them.
+
+Chromium (headless) loads a page whose Content-Security-Policy blocks an image, a remote
+script and an inline script, and names the endpoint's security address as its `report-uri`,
+as a developer would set it; what the browser POSTs is what is stored. `./.ci/test` installs
+Chromium (`.ci/setup.sh`, with OVERNIGHT_SETUP_TESTS=1).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runner.triage.engine import triage_pending
+from store import open_db
+from store.issues import home_issue_ids
+
+PAGE = (
+    b'<html><body><img src="https://pixel.trackr.example/p.gif">'
+    b'<script src="https://cdn.evil.example/x.js"></script>'
+    b'<script>document.title = "inline ran"</script></body></html>'
+)
+# What Chromium reports of each, worded as Relay words it. Chromium names an inline script's
+# directive `script-src-elem` with the blocked URI `inline`; Relay reads the `inline` marker
+# only under `script-src`, so Sentry titles it from the URI `inline:`, and so does Overnight.
+TITLES = {
+    "Blocked 'image' from 'pixel.trackr.example'",
+    "Blocked 'script' from 'cdn.evil.example'",
+    "Blocked 'script' from 'inline:'",
+}
+
+
+@pytest.fixture(scope="module")
+def site(served: Any) -> Iterator[str]:
+    """Pages (at any path) that report their CSP violations to the endpoint, with a release."""
+    report_uri = (
+        f"http://{served.host}:{served.port}/api/{served.project}/security/"
+        f"?sentry_key={served.key}&sentry_release=web%401.0"
+    )
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header(
+                "Content-Security-Policy", f"default-src 'self'; report-uri {report_uri}"
+            )
+            self.send_header("Content-Length", str(len(PAGE)))
+            self.end_headers()
+            self.wfile.write(PAGE)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def visit(url: str, profile: Path) -> None:
+    """Load the page in headless Chromium, a fresh profile each time, as another visitor."""
+    chromium = shutil.which("chromium")
+    assert chromium, "Chromium is not installed: ./.ci/test installs it (apt-get install chromium)"
+    # No sandbox: it needs user namespaces that root in CI and containers lack. The page is
+    # ours and is only read; the virtual time lets its late reports go before it exits.
+    flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+    flags += [f"--user-data-dir={profile}", "--virtual-time-budget=3000", "--dump-dom"]
+    subprocess.run(
+        [chromium, *flags, url],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+
+
+def reports(served: Any, route: str, count: int) -> list[tuple[str, str, str]]:
+    """(id, title, release) of the reports stored from the page at `route`, once `count` have
+    arrived: the browser sends them as it meets each violation, some after the page is read."""
+    sql = "SELECT id, title, json_extract(envelope, '$.release') FROM signals WHERE route = ?"
+    deadline = time.monotonic() + 20
+    while len(found := served.rows(sql, route)) < count:
+        assert time.monotonic() < deadline, f"{len(found)} of {count} reports arrived"
+        time.sleep(0.1)
+    return found
+
+
+def test_a_browsers_csp_reports_are_stored_as_the_events_relay_makes(
+    served: Any, site: str, tmp_path: Path
+) -> None:
+    visit(f"{site}/boards/7", tmp_path / "profile")
+    found = reports(served, "/boards/7", 3)
+    assert {title for _id, title, _release in found} == TITLES
+    assert {release for *_rest, release in found} == {"web@1.0"}
+
+
+def test_two_visitors_reports_of_each_violation_are_one_issue(
+    served: Any, site: str, tmp_path: Path
+) -> None:
+    visit(f"{site}/boards/8", tmp_path / "first")
+    visit(f"{site}/boards/8", tmp_path / "second")
+    found = reports(served, "/boards/8", 6)
+    assert len(found) == 6  # one signal per report: the same violations, counted twice
+    db = open_db(served.db_path)
+    try:
+        triage_pending(db)
+        homes = home_issue_ids(db, {signal_id for signal_id, _t, _r in found})
+    finally:
+        db.close()
+    by_title: dict[str, set[int]] = {}
+    for signal_id, title, _release in found:
+        by_title.setdefault(title, set()).add(homes[signal_id])
+    # Each violation is one issue of both visits' reports, and the three are three issues.
+    assert set(by_title) == TITLES and all(len(issues) == 1 for issues in by_title.values())
+    assert len(set().union(*by_title.values())) == 3
