@@ -2,18 +2,13 @@
 
 Chromium (headless) loads a page whose Content-Security-Policy blocks an image, a remote
 script and an inline script, and names the endpoint's security address as its `report-uri`,
-as a developer would set it; what the browser POSTs is what is stored. `./.ci/test` installs
-Chromium (`.ci/setup.sh`, with OVERNIGHT_SETUP_TESTS=1).
+as a developer would set it; what the browser POSTs is what is stored.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +17,7 @@ import pytest
 from runner.triage.engine import triage_pending
 from store import open_db
 from store.issues import home_issue_ids
+from tests.runner.sources.browser import pages, visit
 
 PAGE = (
     b'<html><body><img src="https://pixel.trackr.example/p.gif">'
@@ -45,42 +41,9 @@ def site(served: Any) -> Iterator[str]:
         f"http://{served.host}:{served.port}/api/{served.project}/security/"
         f"?sentry_key={served.key}&sentry_release=web%401.0"
     )
-
-    class Page(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header(
-                "Content-Security-Policy", f"default-src 'self'; report-uri {report_uri}"
-            )
-            self.send_header("Content-Length", str(len(PAGE)))
-            self.end_headers()
-            self.wfile.write(PAGE)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-def visit(url: str, profile: Path) -> None:
-    """Load the page in headless Chromium, a fresh profile each time, as another visitor."""
-    chromium = shutil.which("chromium")
-    assert chromium, "Chromium is not installed: ./.ci/test installs it (apt-get install chromium)"
-    # No sandbox: it needs user namespaces that root in CI and containers lack. The page is
-    # ours and is only read; the virtual time lets its late reports go before it exits.
-    flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-    flags += [f"--user-data-dir={profile}", "--virtual-time-budget=3000", "--dump-dom"]
-    subprocess.run(
-        [chromium, *flags, url],
-        capture_output=True,
-        timeout=60,
-        check=True,
-    )
+    policy = {"Content-Security-Policy": f"default-src 'self'; report-uri {report_uri}"}
+    with pages(lambda _path: (PAGE, "text/html; charset=utf-8", policy)) as base:
+        yield base
 
 
 def reports(served: Any, route: str, count: int) -> list[tuple[str, str, str]]:
