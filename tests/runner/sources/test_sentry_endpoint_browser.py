@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -106,3 +106,24 @@ def test_one_fault_met_on_two_pages_is_one_issue_and_another_fault_is_not(
     by_route = {signal.route: homes[signal.id] for signal in found}
     assert by_route["/boards/4"] == by_route["/boards/5"]  # the same stack, another board
     assert by_route["/settings"] != by_route["/boards/4"]  # a JSON parse error elsewhere
+
+
+def test_what_the_person_writes_about_the_error_joins_its_issue(
+    served: Any, site: str, tmp_path: Path
+) -> None:
+    words = "The board went blank when I opened it"
+    query = "release=web%402.2&feedback=" + quote(words)
+    visit(f"{site}/boards/6?{query}", tmp_path / "visitor")
+    found = events(served, "web@2.2", 2)
+    [error] = [s for s in found if s.kind == "error"]
+    [feedback] = [s for s in found if s.kind == "feedback"]
+    assert feedback.text == words
+    # The SDK names the event the person saw (`associated_event_id`): a second signal.
+    assert feedback.contexts["feedback"]["associated_event_id"].replace("-", "") == error.id
+    db = open_db(served.db_path)
+    try:
+        triage_pending(db)
+        homes = home_issue_ids(db, {error.id, feedback.id})
+    finally:
+        db.close()
+    assert homes[feedback.id] == homes[error.id]

@@ -17,9 +17,17 @@ function parsePrefs(text) {
 }
 
 window.addEventListener("load", () => {
-  const fault = new URL(location.href).searchParams.get("fault");
+  const params = new URL(location.href).searchParams;
   setTimeout(() => {
-    if (fault === "prefs") parsePrefs("{not json");
+    if (params.get("fault") === "prefs") parsePrefs("{not json");
     else renderBoard({});
   }, 0);
+  // What the person then writes in the app's feedback form (`?feedback=`), about that error.
+  const words = params.get("feedback");
+  if (words) {
+    setTimeout(() => {
+      const about = Sentry.lastEventId();
+      Sentry.captureFeedback({ message: words, email: "ada@acme.example", associatedEventId: about });
+    }, 50);
+  }
 });
