@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Overnight needs on a fresh machine, and nothing twice:
 #   - Podman with the runc runtime and mmdebstrap (Debian packages), when podman is absent;
-#     for the test suite (OVERNIGHT_SETUP_TESTS=1), Chromium and npm too;
+#     for the test suite (OVERNIGHT_SETUP_TESTS=1), Chromium, Firefox and npm too;
 #   - for a normal user (rootless Podman): subordinate uid and gid ranges in /etc/subuid and
 #     /etc/subgid, when the user has none;
 #   - a virtual environment in .venv with the project and its test tools.
@@ -26,11 +26,12 @@ command -v catatonit >/dev/null || [ -x /usr/libexec/podman/catatonit ] || apt_p
 command -v newuidmap >/dev/null || apt_packages+=(uidmap)
 command -v git >/dev/null || apt_packages+=(git)
 command -v tmux >/dev/null || apt_packages+=(tmux)  # the console test in a real terminal
-# The test suite's browser (OVERNIGHT_SETUP_TESTS=1, set by .ci/test): a real browser's CSP
-# reports, and the real browser SDK (npm installs and bundles it), sent to the endpoint. The
-# demo needs neither.
+# The test suite's browsers (OVERNIGHT_SETUP_TESTS=1, set by .ci/test): a real browser's CSP
+# reports, and the real browser SDK (npm installs and bundles it) in two browsers, sent to the
+# endpoint. The demo needs none of them.
 if [ "${OVERNIGHT_SETUP_TESTS:-}" = 1 ]; then
   command -v chromium >/dev/null || apt_packages+=(chromium)
+  command -v firefox-esr >/dev/null || command -v firefox >/dev/null || apt_packages+=(firefox-esr)
   command -v npm >/dev/null || apt_packages+=(npm)
 fi
 if [ "${#apt_packages[@]}" -gt 0 ]; then

@@ -1,6 +1,6 @@
-"""A real browser for the endpoint's tests: pages served on loopback, visited by headless
-Chromium as a person would open them. `./.ci/test` installs Chromium (`.ci/setup.sh`, with
-OVERNIGHT_SETUP_TESTS=1)."""
+"""Real browsers for the endpoint's tests: pages served on loopback, visited by headless
+Chromium or Firefox as a person would open them. `./.ci/test` installs both (`.ci/setup.sh`,
+with OVERNIGHT_SETUP_TESTS=1)."""
 
 from __future__ import annotations
 
@@ -53,3 +53,26 @@ def visit(url: str, profile: Path) -> None:
     flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"]
     flags += [f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom"]
     subprocess.run([chromium, *flags, url], capture_output=True, timeout=60, check=True)
+
+
+@contextmanager
+def open_in_firefox(url: str, profile: Path) -> Iterator[None]:
+    """The page open in headless Firefox until the block ends (it has no virtual time to run
+    out: the caller waits for what the page sends, then the browser is closed)."""
+    firefox = shutil.which("firefox-esr") or shutil.which("firefox")
+    assert firefox, "Firefox is not installed: ./.ci/test installs it (apt-get install firefox-esr)"
+    profile.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [firefox, "--headless", "--no-remote", "--profile", str(profile), url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

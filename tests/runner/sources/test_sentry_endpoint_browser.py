@@ -1,10 +1,10 @@
-"""The real `@sentry/browser`, in a real browser, sends its errors to `overnight serve`.
+"""The real `@sentry/browser`, in real browsers, sends its errors to `overnight serve`.
 
 `browser_app/` is what a developer ships: the SDK from the npm registry (its version pinned by
-the lock file), bundled by esbuild with two faults of the application's own. Chromium loads
-the page from another origin than the endpoint's, as a browser SDK always sends (CORS), and
-the SDK authenticates in the query, as browsers must. What is stored, and how the visits
-group, is what a person would see from their own users' browsers.
+the lock file), bundled by esbuild with two faults of the application's own. Chromium, and
+Firefox for one test, load the page from another origin than the endpoint's, as a browser SDK
+always sends (CORS), and the SDK authenticates in the query, as browsers must. What is stored,
+and how the visits group, is what a person would see from their own users' browsers.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from runner.triage.engine import triage_pending
 from store import open_db
 from store.issues import home_issue_ids
 from store.signal import Signal
-from tests.runner.sources.browser import pages, visit
+from tests.runner.sources.browser import open_in_firefox, pages, visit
 
 APP = Path(__file__).resolve().parent / "browser_app"
 
@@ -106,6 +106,26 @@ def test_one_fault_met_on_two_pages_is_one_issue_and_another_fault_is_not(
     by_route = {signal.route: homes[signal.id] for signal in found}
     assert by_route["/boards/4"] == by_route["/boards/5"]  # the same stack, another board
     assert by_route["/settings"] != by_route["/boards/4"]  # a JSON parse error elsewhere
+
+
+def test_one_fault_in_chromium_and_in_firefox_is_one_issue_whatever_each_says(
+    served: Any, site: str, tmp_path: Path
+) -> None:
+    visit(f"{site}/boards/10?release=web%402.3", tmp_path / "chromium")
+    with open_in_firefox(f"{site}/boards/11?release=web%402.3", tmp_path / "firefox"):
+        found = events(served, "web@2.3", 2)
+    # Each browser words the fault its own way; the stack is the same code.
+    assert {signal.title for signal in found} == {
+        "TypeError: Cannot read properties of undefined (reading 'map')",
+        'TypeError: can\'t access property "map", board.columns is undefined',
+    }
+    db = open_db(served.db_path)
+    try:
+        triage_pending(db)
+        homes = home_issue_ids(db, {signal.id for signal in found})
+    finally:
+        db.close()
+    assert len(set(homes.values())) == 1
 
 
 def test_what_the_person_writes_about_the_error_joins_its_issue(
