@@ -117,8 +117,13 @@ def _ranked(
         cross = feedback != (theirs.kind == "feedback")
         is_owner = issue_id in owners
         text = texts.get(issue_id, 0.0)
+        if not is_owner and f.fingerprint.basis == profile.basis == "security":
+            # Browser security reports with other hashes block other things: their message
+            # restates what the hash read (the directive, the blocked origin), and the page
+            # is every report's of it.
+            continue
         s_st = structure_mod.score(ours, theirs)
-        hits = (is_owner, s_st >= th.structure, text >= (th.feedback_text if cross else th.text))
+        hits = (is_owner, s_st >= th.structure, text >= text_threshold(cross, th))
         if cross and hits == (False, True, False):
             # Between feedback and an error, structure is the place alone: too thin to propose
             # on.
@@ -136,6 +141,12 @@ def _ranked(
             ranked.append((votes, follows, total, issue_id, scores, hits))
     ranked.sort(key=lambda r: (r[0], r[1], r[2], r[3]), reverse=True)
     return ranked
+
+
+def text_threshold(cross: bool, th: Thresholds) -> float:
+    """The text similarity at which two texts agree: lower between an error and a person's
+    words (`cross`), as paraphrases share fewer words."""
+    return th.feedback_text if cross else th.text
 
 
 def elsewhere(f: Features, profile: Profile, words_agree: bool) -> bool:
@@ -282,8 +293,12 @@ def _decide_with_stack(
         texts = _text_scores(f, index, candidates, cutoff)
         if f.structure.error_type is None:
             # Without a stack, structure is the location alone: too little to propose on, so
-            # only issues whose text agrees are compared further.
-            candidates = owners | texts.keys()
+            # only issues whose text agrees are compared further (two browser security
+            # reports from one page, one of an image and one of a script, are not alike).
+            # Feedback is decided across kinds, so only an issue a person founded crosses.
+            founded = {i for i in texts if index.profiles[i].structure.kind == "feedback"}
+            agree = {i for i, t in texts.items() if t >= text_threshold(i in founded, thresholds)}
+            candidates = owners | agree
         ranked = _ranked(f, index, candidates, owners, texts, thresholds, same_hash)
     if named is not None and (not ranked or ranked[0][0] < 2):
         # The event a person's earlier feedback names, and nothing better: join the feedback.

@@ -216,3 +216,42 @@ def test_the_first_error_defines_an_issue_that_feedback_founded(
     store_signals(again)
     triage_pending(fresh_db)
     assert links_for_issue(fresh_db, issue.id)[-1].rule == "all three agree"
+
+
+def _parsed(record: dict[str, object]) -> Signal:
+    return parse_record(record, json.dumps(record), "test")
+
+
+def test_a_message_on_the_same_page_with_other_words_is_no_look_alike(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    # Without a stack, structure is the page alone: only agreeing words make a look-alike,
+    # and these are under the text threshold (similarity 0.65 against 0.7).
+    def message(n: int, text: str) -> Signal:
+        record = {"event_id": f"{n:032x}", "message": text, "request": {"url": "https://x/pay"}}
+        return _parsed(record)
+
+    store_signals(
+        message(1, "Payment webhook retry queue is backing up"),
+        message(2, "Payment webhook signature check skipped"),
+    )
+    report = triage_pending(fresh_db)
+    assert (report.new_issues, report.proposed) == (2, 0)
+
+
+def test_security_reports_of_other_violations_on_one_page_are_never_look_alikes(
+    fresh_db: sqlite_utils.Database, store_signals: Callable[..., None]
+) -> None:
+    def report(directive: str, blocked: str) -> Signal:
+        body = {"document-uri": "https://x/boards/7", "violated-directive": directive}
+        return _parsed({"csp-report": {**body, "blocked-uri": blocked}})
+
+    # Their messages share the words of Relay's template ("Blocked 'script' from ..."), which
+    # restate the directive and origin the hashes already tell apart.
+    store_signals(
+        report("img-src", "https://pixel.example/p.gif"),
+        report("script-src-elem", "https://cdn.example/x.js"),
+        report("script-src-elem", "inline"),
+    )
+    report_ = triage_pending(fresh_db)
+    assert (report_.new_issues, report_.proposed) == (3, 0)
