@@ -82,6 +82,8 @@ def test_two_visitors_reports_of_each_violation_are_one_issue(
     by_title: dict[str, set[int]] = {}
     for signal_id, title, _release in found:
         by_title.setdefault(title, set()).add(homes[signal_id])
-    # Each violation is one issue of both visits' reports, and the three are three issues.
+    # Each violation is one issue of both visits' reports, and the three are three issues,
+    # none proposed as a look-alike of another (they block other things).
     assert set(by_title) == TITLES and all(len(issues) == 1 for issues in by_title.values())
     assert len(set().union(*by_title.values())) == 3
+    assert served.rows("SELECT COUNT(*) FROM links WHERE state = 'proposed'") == [(0,)]
