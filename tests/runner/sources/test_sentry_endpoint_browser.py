@@ -76,6 +76,16 @@ def events(served: Any, release: str, count: int) -> list[Signal]:
     return [Signal.model_validate_json(envelope) for (envelope,) in found]
 
 
+def triaged_homes(served: Any, signals: list[Signal]) -> dict[str, int]:
+    """Triage the endpoint's store; each signal's issue."""
+    db = open_db(served.db_path)
+    try:
+        triage_pending(db)
+        return home_issue_ids(db, {signal.id for signal in signals})
+    finally:
+        db.close()
+
+
 def test_the_browser_sdks_error_is_stored_with_its_page_and_stack(
     served: Any, site: str, tmp_path: Path
 ) -> None:
@@ -97,12 +107,7 @@ def test_one_fault_met_on_two_pages_is_one_issue_and_another_fault_is_not(
     for number, page in enumerate(visits):
         visit(f"{site}{page}release=web%402.1", tmp_path / f"visitor-{number}")
     found = events(served, "web@2.1", 3)
-    db = open_db(served.db_path)
-    try:
-        triage_pending(db)
-        homes = home_issue_ids(db, {signal.id for signal in found})
-    finally:
-        db.close()
+    homes = triaged_homes(served, found)
     by_route = {signal.route: homes[signal.id] for signal in found}
     assert by_route["/boards/4"] == by_route["/boards/5"]  # the same stack, another board
     assert by_route["/settings"] != by_route["/boards/4"]  # a JSON parse error elsewhere
@@ -119,12 +124,7 @@ def test_one_fault_in_chromium_and_in_firefox_is_one_issue_whatever_each_says(
         "TypeError: Cannot read properties of undefined (reading 'map')",
         'TypeError: can\'t access property "map", board.columns is undefined',
     }
-    db = open_db(served.db_path)
-    try:
-        triage_pending(db)
-        homes = home_issue_ids(db, {signal.id for signal in found})
-    finally:
-        db.close()
+    homes = triaged_homes(served, found)
     assert len(set(homes.values())) == 1
 
 
@@ -140,10 +140,5 @@ def test_what_the_person_writes_about_the_error_joins_its_issue(
     assert feedback.text == words
     # The SDK names the event the person saw (`associated_event_id`): a second signal.
     assert feedback.contexts["feedback"]["associated_event_id"].replace("-", "") == error.id
-    db = open_db(served.db_path)
-    try:
-        triage_pending(db)
-        homes = home_issue_ids(db, {error.id, feedback.id})
-    finally:
-        db.close()
+    homes = triaged_homes(served, [error, feedback])
     assert homes[feedback.id] == homes[error.id]
