@@ -7,27 +7,17 @@ so a raw report and an event that arrived normalised read alike.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 _LOCAL = ("", "self", "'self'")
-# Python's `urlunsplit` writes `scheme://host` for these even with no host (Relay's
-# `schema_uses_host` copies its list).
-_HOST_SCHEMES = frozenset(
-    {
-        *("ftp", "http", "gopher", "nntp", "telnet", "imap", "wais", "file", "mms", "https"),
-        *("shttp", "snews", "prospero", "rtsp", "rtspu", "rsync", "svn", "svn+ssh", "sftp"),
-        *("nfs", "git", "git+ssh", "ws", "wss"),
-    }
-)
 # The ports a WHATWG URL leaves out, being its scheme's default (`Url::port` is None).
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
 
 
 def _unsplit(scheme: str, host: str) -> str:
-    """Relay's `unsplit_uri`."""
-    if host or scheme in _HOST_SCHEMES:
-        return f"{scheme}://{host}"
-    return f"{scheme}:{host}" if scheme else ""
+    """Relay's `unsplit_uri`, which mimics Python's `urlunsplit` (`scheme://host` for the
+    schemes that take a host, even with none, else `scheme:host`)."""
+    return urlunsplit((scheme, host, "", "", ""))
 
 
 def normalize_uri(value: str) -> str:

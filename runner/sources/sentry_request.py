@@ -188,19 +188,30 @@ def _quarantined(status: int, reason: str, origin: str, raw: bytes) -> Verdict:
     return Verdict(status=status, body={"error": reason, "quarantined": row.id}, store=[row])
 
 
-def _store_body(body: bytes, origin: str) -> Verdict:
-    """Legacy `/store/`: one bare event JSON."""
+def _read_json(body: bytes, what: str, origin: str) -> tuple[str, Any] | Verdict:
+    """A body's text and JSON value, or its quarantine (400) saying what is wrong with it."""
     try:
         text = body.decode("utf-8")
-        event = json.loads(text)
-        if not isinstance(event, dict):
-            raise BadRecord(f"expected a JSON object, got {type(event).__name__}")
-        signal = event_to_signal(event, text, SOURCE)
+        return text, json.loads(text)
     except UnicodeDecodeError as exc:
-        return _quarantined(400, f"event is not UTF-8 text ({exc.reason})", origin, body)
+        return _quarantined(400, f"{what} is not UTF-8 text ({exc.reason})", origin, body)
     except json.JSONDecodeError as exc:
         reason = f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         return _quarantined(400, reason, origin, body)
+    except (ValueError, RecursionError) as exc:
+        return _quarantined(400, _reason(exc), origin, body)
+
+
+def _store_body(body: bytes, origin: str) -> Verdict:
+    """Legacy `/store/`: one bare event JSON."""
+    read = _read_json(body, "event", origin)
+    if isinstance(read, Verdict):
+        return read
+    text, event = read
+    try:
+        if not isinstance(event, dict):
+            raise BadRecord(f"expected a JSON object, got {type(event).__name__}")
+        signal = event_to_signal(event, text, SOURCE)
     except (BadRecord, ValueError, RecursionError) as exc:
         return _quarantined(400, _reason(exc), origin, body)
     return Verdict(status=200, body={"id": signal.id}, store=[signal])
@@ -218,16 +229,10 @@ def _security_body(body: bytes, origin: str, headers: dict[str, str], path: str)
         return _quarantined(415, reason, origin, body)
     if not body.strip():
         return _quarantined(400, "the security report body is empty", origin, body)
-    try:
-        text = body.decode("utf-8")
-        value = json.loads(text)
-    except UnicodeDecodeError as exc:
-        return _quarantined(400, f"report is not UTF-8 text ({exc.reason})", origin, body)
-    except json.JSONDecodeError as exc:
-        reason = f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        return _quarantined(400, reason, origin, body)
-    except (ValueError, RecursionError) as exc:
-        return _quarantined(400, _reason(exc), origin, body)
+    read = _read_json(body, "report", origin)
+    if isinstance(read, Verdict):
+        return read
+    text, value = read
     query = parse_qs(urlsplit(path).query)
     release, environment = (query.get(name, [None])[0] for name in _REPORT_QUERY)
     batch = isinstance(value, list)

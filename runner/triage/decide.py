@@ -117,10 +117,7 @@ def _ranked(
         cross = feedback != (theirs.kind == "feedback")
         is_owner = issue_id in owners
         text = texts.get(issue_id, 0.0)
-        if not is_owner and f.fingerprint.basis == profile.basis == "security":
-            # Browser security reports with other hashes block other things: their message
-            # restates what the hash read (the directive, the blocked origin), and the page
-            # is every report's of it.
+        if not is_owner and never_alike(f, profile):
             continue
         s_st = structure_mod.score(ours, theirs)
         hits = (is_owner, s_st >= th.structure, text >= text_threshold(cross, th))
@@ -162,6 +159,13 @@ def elsewhere(f: Features, profile: Profile, words_agree: bool) -> bool:
         and profile.texts
         and not words_agree
     )
+
+
+def never_alike(f: Features, profile: Profile) -> bool:
+    """Two signals of other hashes that are not even look-alikes: browser security reports
+    block other things. Their message restates what the hash read (the directive, the
+    blocked origin), and the page is every report's of it, so neither is a second signal."""
+    return f.fingerprint.basis == profile.basis == "security"
 
 
 def kept_apart(f: Features, profile: Profile) -> bool:

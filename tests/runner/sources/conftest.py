@@ -72,6 +72,15 @@ class Served:
         finally:
             conn.close()
 
+    def rows_when(self, count: int, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """`rows`, once `count` of them are there: what a browser sends arrives in its own
+        time (20 s at most)."""
+        deadline = time.monotonic() + 20
+        while len(found := self.rows(sql, *params)) < count:
+            assert time.monotonic() < deadline, f"{len(found)} of {count} arrived"
+            time.sleep(0.1)
+        return found
+
 
 def start_serve(db_path: Path, config: Path | None = None, *extra: str) -> Served:
     """Run `overnight serve --port 0` and wait for its DSN line."""

@@ -7,7 +7,6 @@ as a developer would set it; what the browser POSTs is what is stored.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,11 +49,7 @@ def reports(served: Any, route: str, count: int) -> list[tuple[str, str, str]]:
     """(id, title, release) of the reports stored from the page at `route`, once `count` have
     arrived: the browser sends them as it meets each violation, some after the page is read."""
     sql = "SELECT id, title, json_extract(envelope, '$.release') FROM signals WHERE route = ?"
-    deadline = time.monotonic() + 20
-    while len(found := served.rows(sql, route)) < count:
-        assert time.monotonic() < deadline, f"{len(found)} of {count} reports arrived"
-        time.sleep(0.1)
-    return found
+    return served.rows_when(count, sql, route)
 
 
 def test_a_browsers_csp_reports_are_stored_as_the_events_relay_makes(

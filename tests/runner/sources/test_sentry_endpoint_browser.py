@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,10 +68,7 @@ def events(served: Any, release: str, count: int) -> list[Signal]:
     """The SDK's events of `release`, once `count` have arrived (it sends each after the page
     has thrown, while the browser still runs)."""
     sql = "SELECT envelope FROM signals WHERE json_extract(envelope, '$.release') = ?"
-    deadline = time.monotonic() + 20
-    while len(found := served.rows(sql, release)) < count:
-        assert time.monotonic() < deadline, f"{len(found)} of {count} events arrived"
-        time.sleep(0.1)
+    found = served.rows_when(count, sql, release)
     return [Signal.model_validate_json(envelope) for (envelope,) in found]
 
 
